@@ -1,0 +1,75 @@
+//! Engine-wide settings and per-instance limits, with documented defaults.
+
+use std::time::Duration;
+
+/// How wasmtime allocates instance memories and tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allocator {
+    /// Allocate per instance with `mmap` (copy-on-write images). The default:
+    /// no up-front reservation, so thousands of views cost only what they use.
+    OnDemand,
+    /// Pre-reserve slots for `max_instances` instances; faster instantiation,
+    /// but address space and the instance count are fixed at start.
+    Pooling {
+        /// Slots for component instances (two per mounted view).
+        max_instances: u32,
+    },
+}
+
+/// Settings shared by every guest of one [`GuestEngine`](super::GuestEngine).
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// See [`Allocator`]. Default: on-demand.
+    pub allocator: Allocator,
+    /// How often the epoch advances; deadlines are checked (and long guest
+    /// calls yield to Tokio) at this granularity. Default: 10 ms.
+    pub epoch_tick: Duration,
+    /// Native stack available to Wasm code, in bytes; deeper recursion traps
+    /// as a stack overflow. Default: 512 KiB.
+    pub max_wasm_stack: usize,
+    /// Address space reserved per linear memory, in bytes; a memory can grow
+    /// in place up to this size. Default: 64 MiB (kept small so thousands of
+    /// instances fit comfortably in the address space and `vm.max_map_count`).
+    pub memory_reservation: u64,
+    /// Guard region after each linear memory, in bytes. Default: 64 KiB.
+    pub memory_guard_size: u64,
+    /// Limits applied to instances unless a view sets its own.
+    pub default_limits: GuestLimits,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            allocator: Allocator::OnDemand,
+            epoch_tick: Duration::from_millis(10),
+            max_wasm_stack: 512 * 1024,
+            memory_reservation: 64 << 20,
+            memory_guard_size: 64 << 10,
+            default_limits: GuestLimits::default(),
+        }
+    }
+}
+
+/// Limits of one guest instance. A guest crossing one gets a typed
+/// [`GuestFault`](super::GuestFault) and is replaced by a fresh instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuestLimits {
+    /// Largest linear memory, in bytes. Default: 64 MiB.
+    pub memory_bytes: usize,
+    /// Longest a single call may run (wall clock, checked every epoch tick).
+    /// Default: 1 s.
+    pub deadline: Duration,
+    /// Largest output of a single call (rendered HTML, or patches with their
+    /// HTML), in bytes. Default: 16 MiB.
+    pub output_bytes: usize,
+}
+
+impl Default for GuestLimits {
+    fn default() -> Self {
+        GuestLimits {
+            memory_bytes: 64 << 20,
+            deadline: Duration::from_secs(1),
+            output_bytes: 16 << 20,
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! VDOM engines and the per-view VDOM instance.
+
+use super::bindings::vdom_world::{VdomEngine as VdomBindings, VdomEnginePre, exports::wasmlive::engine::vdom as wit};
+use super::config::GuestLimits;
+use super::error::{GuestFault, LoadError};
+use super::sandbox::{Bindings, BoxFuture, Loaded, Sandbox};
+use super::services::HostServices;
+use super::state::GuestState;
+use super::world::World;
+use super::GuestEngine;
+use serde::Serialize;
+use std::sync::Arc;
+use wasmtime::Store;
+use wasmtime::component::{Component, InstancePre, ResourceAny};
+
+impl Bindings for VdomBindings {
+    const WORLD: World = World::VdomEngine;
+    type Pre = VdomEnginePre<GuestState>;
+
+    fn pre(instance_pre: InstancePre<GuestState>) -> wasmtime::Result<Self::Pre> {
+        VdomEnginePre::new(instance_pre)
+    }
+
+    fn instantiate<'a>(pre: &'a Self::Pre, store: &'a mut Store<GuestState>) -> BoxFuture<'a, wasmtime::Result<Self>> {
+        Box::pin(pre.instantiate_async(store))
+    }
+}
+
+/// One patch of `wit/vdom.wit`, as the host holds and serializes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Patch {
+    SetText { path: Vec<u32>, text: String },
+    SetAttribute { path: Vec<u32>, name: String, value: String },
+    RemoveAttribute { path: Vec<u32>, name: String },
+    ReplaceNode { path: Vec<u32>, html: String },
+    InsertChild { parent: Vec<u32>, index: u32, html: String },
+    RemoveChild { parent: Vec<u32>, index: u32 },
+    MoveChild { parent: Vec<u32>, from: u32, to: u32 },
+}
+
+impl Patch {
+    /// Bytes of payload this patch carries, for the output limit.
+    fn payload_len(&self) -> usize {
+        match self {
+            Patch::SetText { path, text } => path.len() * 4 + text.len(),
+            Patch::SetAttribute { path, name, value } => path.len() * 4 + name.len() + value.len(),
+            Patch::RemoveAttribute { path, name } => path.len() * 4 + name.len(),
+            Patch::ReplaceNode { path, html } => path.len() * 4 + html.len(),
+            Patch::InsertChild { parent, html, .. } => parent.len() * 4 + 4 + html.len(),
+            Patch::RemoveChild { parent, .. } => parent.len() * 4 + 4,
+            Patch::MoveChild { parent, .. } => parent.len() * 4 + 8,
+        }
+    }
+}
+
+impl From<wit::Patch> for Patch {
+    fn from(p: wit::Patch) -> Patch {
+        match p {
+            wit::Patch::SetText(p) => Patch::SetText { path: p.path, text: p.text },
+            wit::Patch::SetAttribute(p) => Patch::SetAttribute {
+                path: p.path,
+                name: p.name,
+                value: p.value,
+            },
+            wit::Patch::RemoveAttribute(p) => Patch::RemoveAttribute { path: p.path, name: p.name },
+            wit::Patch::ReplaceNode(p) => Patch::ReplaceNode { path: p.path, html: p.html },
+            wit::Patch::InsertChild(p) => Patch::InsertChild {
+                parent: p.parent,
+                index: p.index,
+                html: p.html,
+            },
+            wit::Patch::RemoveChild(p) => Patch::RemoveChild {
+                parent: p.parent,
+                index: p.index,
+            },
+            wit::Patch::MoveChild(p) => Patch::MoveChild {
+                parent: p.parent,
+                from: p.from,
+                to: p.to,
+            },
+        }
+    }
+}
+
+/// What a [`FlatNode`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeKind {
+    Element,
+    Text,
+    Comment,
+    Doctype,
+}
+
+/// One node of the guest's tree, flattened in document order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlatNode {
+    pub parent: Option<u32>,
+    pub kind: NodeKind,
+    pub name: String,
+    pub data: String,
+    /// `html`, `svg` or `mathml`.
+    pub namespace: &'static str,
+    pub attributes: Vec<(String, String)>,
+}
+
+impl From<wit::Node> for FlatNode {
+    fn from(n: wit::Node) -> FlatNode {
+        FlatNode {
+            parent: n.parent,
+            kind: match n.kind {
+                wit::NodeKind::Element => NodeKind::Element,
+                wit::NodeKind::Text => NodeKind::Text,
+                wit::NodeKind::Comment => NodeKind::Comment,
+                wit::NodeKind::Doctype => NodeKind::Doctype,
+            },
+            name: n.name,
+            data: n.data,
+            namespace: match n.namespace {
+                wit::Namespace::Html => "html",
+                wit::Namespace::Svg => "svg",
+                wit::Namespace::Mathml => "mathml",
+            },
+            attributes: n.attributes.into_iter().map(|a| (a.name, a.value)).collect(),
+        }
+    }
+}
+
+/// A loaded VDOM-engine component. Cheap to clone; make one
+/// [`VdomInstance`] per view with [`VdomEngine::instance`].
+#[derive(Clone)]
+pub struct VdomEngine {
+    loaded: Arc<Loaded<VdomBindings>>,
+}
+
+impl VdomEngine {
+    pub(crate) fn new(engine: GuestEngine, name: &str, component: &Component) -> Result<VdomEngine, LoadError> {
+        Ok(VdomEngine {
+            loaded: Loaded::new(engine, name, component)?,
+        })
+    }
+
+    /// The component's name (as given when loaded).
+    pub fn name(&self) -> &str {
+        &self.loaded.name
+    }
+
+    /// A new instance for one view, holding an empty document until
+    /// [`VdomInstance::reset`] or the first [`VdomInstance::diff`].
+    pub fn instance(&self, services: Arc<dyn HostServices>, limits: GuestLimits) -> VdomInstance {
+        VdomInstance {
+            sandbox: Sandbox::new(self.loaded.clone(), services, limits),
+            html: String::new(),
+            document: None,
+        }
+    }
+}
+
+/// One view's VDOM guest: the tree of the HTML last shown, kept in the guest.
+pub struct VdomInstance {
+    sandbox: Sandbox<VdomBindings>,
+    /// The HTML the current tree was parsed from: the last good state, from
+    /// which a fresh instance rebuilds the tree after a fault.
+    html: String,
+    /// The guest's document and the instance generation it lives in.
+    document: Option<(u64, ResourceAny)>,
+}
+
+impl VdomInstance {
+    /// Make `html` the current tree, without computing patches.
+    pub async fn reset(&mut self, html: &str) -> Result<(), GuestFault> {
+        if let Some((generation, handle)) = self.document.take() {
+            if generation == self.sandbox.generation() {
+                self.sandbox
+                    .call(move |live| Box::pin(async move { handle.resource_drop_async(&mut live.store).await }))
+                    .await?;
+            }
+        }
+        self.html = html.to_string();
+        self.document().await?;
+        Ok(())
+    }
+
+    /// The patches that turn the current tree into `new_html`, which becomes
+    /// the current tree. On a fault the current tree stays what it was.
+    pub async fn diff(&mut self, new_html: &str) -> Result<Vec<Patch>, GuestFault> {
+        let document = self.document().await?;
+        let html = new_html.to_string();
+        let patches = self
+            .sandbox
+            .call(move |live| {
+                Box::pin(async move {
+                    let api = live.bindings.wasmlive_engine_vdom().document();
+                    api.call_diff(&mut live.store, document, &html).await
+                })
+            })
+            .await?;
+        let patches: Vec<Patch> = patches.into_iter().map(Patch::from).collect();
+        let size: usize = patches.iter().map(Patch::payload_len).sum();
+        let limit = self.sandbox.limits().output_bytes;
+        if size > limit {
+            self.document = None;
+            return Err(self.sandbox.invalid_output(format!(
+                "diff produced {} patches carrying {size} bytes, over the {limit}-byte output limit",
+                patches.len()
+            )));
+        }
+        self.html = new_html.to_string();
+        Ok(patches)
+    }
+
+    /// The current tree serialized by the guest.
+    pub async fn to_html(&mut self) -> Result<String, GuestFault> {
+        let document = self.document().await?;
+        self.sandbox
+            .call(move |live| {
+                Box::pin(async move {
+                    let api = live.bindings.wasmlive_engine_vdom().document();
+                    api.call_to_html(&mut live.store, document).await
+                })
+            })
+            .await
+    }
+
+    /// The current tree, flattened in document order.
+    pub async fn nodes(&mut self) -> Result<Vec<FlatNode>, GuestFault> {
+        let document = self.document().await?;
+        let nodes = self
+            .sandbox
+            .call(move |live| {
+                Box::pin(async move {
+                    let api = live.bindings.wasmlive_engine_vdom().document();
+                    api.call_nodes(&mut live.store, document).await
+                })
+            })
+            .await?;
+        Ok(nodes.into_iter().map(FlatNode::from).collect())
+    }
+
+    /// The HTML the current tree was parsed from (the last good state).
+    pub fn html(&self) -> &str {
+        &self.html
+    }
+
+    /// The component this instance runs.
+    pub fn component_name(&self) -> &str {
+        self.sandbox.component_name()
+    }
+
+    /// How many faults this view's VDOM guest has had.
+    pub fn faults(&self) -> u64 {
+        self.sandbox.faults()
+    }
+
+    /// The guest document for the current tree, rebuilt from the kept HTML
+    /// when the instance is new.
+    async fn document(&mut self) -> Result<ResourceAny, GuestFault> {
+        if let Some((generation, handle)) = self.document {
+            if generation == self.sandbox.generation() {
+                return Ok(handle);
+            }
+        }
+        let html = self.html.clone();
+        let handle = self
+            .sandbox
+            .call(move |live| {
+                Box::pin(async move {
+                    let api = live.bindings.wasmlive_engine_vdom().document();
+                    api.call_constructor(&mut live.store, &html).await
+                })
+            })
+            .await?;
+        self.document = Some((self.sandbox.generation(), handle));
+        Ok(handle)
+    }
+}

@@ -1,0 +1,125 @@
+//! The two guest worlds of `wit/worlds.wit`, and the load-time check that a
+//! component implements one: every required export present, no import the
+//! host does not provide.
+
+use super::error::LoadError;
+use wasmtime::component::Component;
+use wasmtime::component::types::ComponentItem;
+
+/// The version of the `wasmlive:engine` package this host implements.
+pub const PACKAGE_VERSION: &str = "0.1.0";
+
+/// A world a guest component implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum World {
+    /// `wasmlive:engine/template-engine`
+    TemplateEngine,
+    /// `wasmlive:engine/vdom-engine`
+    VdomEngine,
+}
+
+impl World {
+    /// The world's name in `wit/worlds.wit`.
+    pub fn name(self) -> &'static str {
+        match self {
+            World::TemplateEngine => "template-engine",
+            World::VdomEngine => "vdom-engine",
+        }
+    }
+
+    /// Interfaces (unversioned) the host provides to guests of this world.
+    pub fn provided_imports(self) -> &'static [&'static str] {
+        match self {
+            World::TemplateEngine => &["wasmlive:engine/log", "wasmlive:engine/loader", "wasmlive:engine/django"],
+            World::VdomEngine => &["wasmlive:engine/log"],
+        }
+    }
+
+    /// The exported interface (unversioned) and the functions it must have.
+    pub fn required_export(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            World::TemplateEngine => (
+                "wasmlive:engine/templates",
+                &["[static]template.compile", "[method]template.name", "[method]template.render"],
+            ),
+            World::VdomEngine => (
+                "wasmlive:engine/vdom",
+                &[
+                    "[constructor]document",
+                    "[method]document.diff",
+                    "[method]document.to-html",
+                    "[method]document.nodes",
+                ],
+            ),
+        }
+    }
+
+    /// Check `component` against this world, naming the first problem found.
+    pub(crate) fn check(self, engine: &wasmtime::Engine, name: &str, component: &Component) -> Result<(), LoadError> {
+        let ty = component.component_type();
+        for (import, _) in ty.imports(engine) {
+            if !self.provided_imports().iter().any(|p| same_interface(import, p)) {
+                return Err(LoadError::ForbiddenImport {
+                    component: name.to_string(),
+                    world: self.name().to_string(),
+                    import: import.to_string(),
+                    allowed: self
+                        .provided_imports()
+                        .iter()
+                        .map(|p| format!("{p}@{PACKAGE_VERSION}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        }
+        let (interface, functions) = self.required_export();
+        let missing = |what: String| LoadError::MissingExport {
+            component: name.to_string(),
+            world: self.name().to_string(),
+            missing: what,
+        };
+        let export = ty
+            .exports(engine)
+            .find(|(export, _)| same_interface(export, interface))
+            .ok_or_else(|| missing(format!("{interface}@{PACKAGE_VERSION}")))?;
+        let ComponentItem::ComponentInstance(instance) = export.1.ty else {
+            return Err(missing(format!("{interface}@{PACKAGE_VERSION} (exported, but not as an interface)")));
+        };
+        for function in functions {
+            if instance.get_export(engine, function).is_none() {
+                return Err(missing(format!("{interface}@{PACKAGE_VERSION}#{function}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a component's import/export name refers to `interface` at a
+/// version compatible with ours (same `0.minor`, as semver treats 0.x).
+fn same_interface(name: &str, interface: &str) -> bool {
+    let (base, version) = name.split_once('@').unwrap_or((name, ""));
+    base == interface && compatible(version, PACKAGE_VERSION)
+}
+
+fn compatible(theirs: &str, ours: &str) -> bool {
+    let key = |v: &str| -> Option<(u64, u64)> {
+        let mut parts = v.split('.').map(|p| p.parse::<u64>().ok());
+        let (major, minor) = (parts.next()??, parts.next()??);
+        Some(if major == 0 { (0, minor) } else { (major, u64::MAX) })
+    };
+    matches!((key(theirs), key(ours)), (Some(a), Some(b)) if a == b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_match_like_semver_for_zero_x() {
+        assert!(same_interface("wasmlive:engine/log@0.1.0", "wasmlive:engine/log"));
+        assert!(same_interface("wasmlive:engine/log@0.1.7", "wasmlive:engine/log"));
+        assert!(!same_interface("wasmlive:engine/log@0.2.0", "wasmlive:engine/log"));
+        assert!(!same_interface("wasmlive:engine/log", "wasmlive:engine/log"));
+        assert!(!same_interface("wasi:cli/environment@0.2.0", "wasmlive:engine/log"));
+    }
+}

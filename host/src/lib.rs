@@ -1,0 +1,40 @@
+//! wasmlive's host: LiveView state in Tokio actors, template rendering and
+//! HTML diffing in sandboxed WebAssembly components.
+//!
+//! # Layout
+//!
+//! - [`engine`]: the wasmtime engine host. Loads guest components, checks
+//!   them against the worlds in `wit/`, gives each view its own instances
+//!   with memory, time and output limits, and turns every guest failure into
+//!   a typed [`engine::GuestFault`] after which a fresh instance takes over.
+//! - [`guests`]: the default template and VDOM components, embedded.
+//! - [`cli`]: the `wasmlive` command line (argument parsing plus one call
+//!   into the library per subcommand).
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use wasmlive::engine::{EngineConfig, GuestEngine, StandaloneServices};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let engine = GuestEngine::new(EngineConfig::default())?;
+//! let services = Arc::new(StandaloneServices::default());
+//! let limits = engine.config().default_limits;
+//!
+//! let mut templates = engine.default_templates()?.instance(services.clone(), limits);
+//! templates.add_template("hello.html", "<p>Hello {{ name }}!</p>").await?;
+//! let before = templates.render("hello.html", r#"{"name": "world"}"#).await?;
+//! let after = templates.render("hello.html", r#"{"name": "<you>"}"#).await?;
+//! assert_eq!(after, "<p>Hello &lt;you&gt;!</p>");
+//!
+//! let mut vdom = engine.default_vdom()?.instance(services, limits);
+//! vdom.reset(&before).await?;
+//! let patches = vdom.diff(&after).await?;
+//! assert_eq!(patches.len(), 1); // one set-text
+//! # Ok(()) }
+//! ```
+
+pub mod cli;
+pub mod engine;
+pub mod guests;
