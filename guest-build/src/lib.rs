@@ -36,6 +36,13 @@ pub const TARGET: &str = "wasm32-unknown-unknown";
 /// The cargo profile guests are built with (defined in the workspace manifest).
 pub const PROFILE: &str = "guest";
 
+/// Size of a guest's shadow stack in linear memory (wasm-ld's default is
+/// 1 MiB). Recursion should exhaust the host's native Wasm stack limit
+/// (`max_wasm_stack`, 512 KiB by default) first, which traps as a clean
+/// "stack overflow"; running out of the shadow stack instead shows up as an
+/// out-of-bounds memory access. Untouched stack pages cost no memory.
+pub const GUEST_STACK_BYTES: u32 = 8 << 20;
+
 const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
 const DEBIAN_CARGO: &str = "/usr/bin/cargo";
 const DEBIAN_STD_SOURCE: &str = "/usr/lib/rustlib/src/rust/library/Cargo.lock";
@@ -155,10 +162,10 @@ impl GuestBuilder {
             .arg("--profile")
             .arg(PROFILE)
             .current_dir(crate_dir)
-            .env("CARGO_TARGET_DIR", &self.target_dir);
+            .env("CARGO_TARGET_DIR", &self.target_dir)
+            .env("CARGO_ENCODED_RUSTFLAGS", format!("-Clink-arg=-zstack-size={GUEST_STACK_BYTES}"));
         // What cargo set for *this* build must not leak into the guest build.
         for var in [
-            "CARGO_ENCODED_RUSTFLAGS",
             "RUSTFLAGS",
             "RUSTC_WRAPPER",
             "RUSTC_WORKSPACE_WRAPPER",

@@ -143,19 +143,32 @@ impl TemplateInstance {
     }
 
     async fn compile(&mut self, name: &str, source: &str) -> Result<ResourceAny, RenderError> {
-        let (name, source) = (name.to_string(), source.to_string());
-        let result = self
+        let (owned_name, source) = (name.to_string(), source.to_string());
+        let (result, reported) = self
             .sandbox
             .call(move |live| {
                 Box::pin(async move {
                     let api = live.bindings.wasmlive_engine_templates().template();
-                    api.call_compile(&mut live.store, &name, &source).await
+                    let result = api.call_compile(&mut live.store, &owned_name, &source).await?;
+                    let reported = match result {
+                        Ok(handle) => Some(api.call_name(&mut live.store, handle).await?),
+                        Err(_) => None,
+                    };
+                    Ok((result, reported))
                 })
             })
             .await?;
         // A call may have started a fresh instance: earlier handles belong to the old one.
         self.sync_generation();
-        result.map_err(|e| template_error(e).into())
+        let handle = result.map_err(template_error)?;
+        match reported {
+            Some(reported) if reported != name => {
+                self.compiled.clear();
+                let message = format!("compiled template `{name}` but the guest reports its name as `{reported}`");
+                Err(self.sandbox.invalid_output(message).into())
+            }
+            _ => Ok(handle),
+        }
     }
 
     async fn drop_handle(&mut self, handle: ResourceAny) -> Result<(), RenderError> {

@@ -18,20 +18,21 @@ mod component {
     wit_bindgen::generate!({ path: "../../../wit", world: "wasmlive:engine/template-engine@0.1.0" });
 
     struct Engine;
-    struct Source(String);
+    /// The template's name and source.
+    struct Source(String, String);
 
     impl wit::Guest for Engine {
         type Template = Source;
     }
 
     impl GuestTemplate for Source {
-        fn compile(_name: String, source: String) -> Result<wit::Template, wit::TemplateError> {
+        fn compile(name: String, source: String) -> Result<wit::Template, wit::TemplateError> {
             std::panic::set_hook(Box::new(|info| log(Level::Error, &info.to_string())));
-            Ok(wit::Template::new(Source(source)))
+            Ok(wit::Template::new(Source(name, source)))
         }
 
         fn name(&self) -> String {
-            "faulty".into()
+            self.0.clone()
         }
 
         fn render(&self, context: String) -> Result<String, wit::TemplateError> {
@@ -54,7 +55,7 @@ mod component {
             if fault("recurse") {
                 return Ok(recurse(black_box(1)).to_string());
             }
-            Ok(self.0.clone())
+            Ok(self.1.clone())
         }
     }
 
