@@ -269,3 +269,30 @@ async fn pooling_allocator_runs_the_same_guests() {
     t.add_template("t", "{{ a }}").await.unwrap();
     assert_eq!(t.render("t", r#"{"a": 1}"#).await.unwrap(), "1");
 }
+
+/// The equivalent of `wasm-tools component wit` on the embedded components:
+/// each implements exactly its world of `wit/`, exporting every function and
+/// importing nothing the host does not provide.
+#[test]
+fn embedded_components_implement_the_worlds_in_wit() {
+    use wasmlive::engine::World;
+    let engine = engine();
+    for (bytes, world) in [
+        (wasmlive::guests::TEMPLATES, World::TemplateEngine),
+        (wasmlive::guests::VDOM, World::VdomEngine),
+    ] {
+        let info = engine.inspect(world.name(), bytes).unwrap();
+        assert_eq!(info.worlds, vec![world], "{info:?}");
+        let (interface, functions) = world.required_export();
+        let expected_export = format!("{interface}@{}", wasmlive::engine::PACKAGE_VERSION);
+        let exported: Vec<&str> = info.exports.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(exported, [expected_export.as_str()]);
+        for f in functions {
+            assert!(info.exports[0].1.iter().any(|g| g == f), "{world:?} lacks {f}: {info:?}");
+        }
+        for import in &info.imports {
+            let base = import.split('@').next().unwrap();
+            assert!(world.provided_imports().contains(&base), "{world:?} imports {import}");
+        }
+    }
+}

@@ -1,1 +1,93 @@
-//! placeholder
+//! The `wasmlive` command line: argument parsing plus one call into the
+//! library per subcommand.
+
+mod diff;
+mod render;
+
+use crate::engine::{EngineConfig, GuestEngine, TemplateEngine, VdomEngine};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// wasmlive: Django LiveViews with state in Rust actors and rendering in
+/// sandboxed WebAssembly guests.
+#[derive(Debug, Parser)]
+#[command(name = "wasmlive", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Render a Django template with a JSON context and print the HTML.
+    Render(render::RenderArgs),
+    /// Diff two HTML files and print the patches that turn the first into the second.
+    Diff(diff::DiffArgs),
+}
+
+/// A failure to report to the user; the message is printed as is.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::fmt::Display> From<E> for CliError {
+    fn from(e: E) -> CliError {
+        CliError(e.to_string())
+    }
+}
+
+/// Run the CLI with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WASMLIVE_LOG").unwrap_or_else(|_| "error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("start the Tokio runtime");
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Render(args) => render::run(args).await,
+            Command::Diff(args) => diff::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError(message)) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError(format!("error: cannot read {}: {e}", path.display())))
+}
+
+fn read_text(path: &Path) -> Result<String, CliError> {
+    String::from_utf8(read(path)?).map_err(|_| CliError(format!("error: {} is not UTF-8 text", path.display())))
+}
+
+fn engine() -> Result<GuestEngine, CliError> {
+    GuestEngine::new(EngineConfig::default()).map_err(|e| CliError(format!("error: {e}")))
+}
+
+fn template_engine(engine: &GuestEngine, custom: Option<&PathBuf>) -> Result<TemplateEngine, CliError> {
+    let loaded = match custom {
+        Some(path) => engine.load_templates(&path.display().to_string(), &read(path)?),
+        None => engine.default_templates(),
+    };
+    loaded.map_err(|e| CliError(format!("error: {e}")))
+}
+
+fn vdom_engine(engine: &GuestEngine, custom: Option<&PathBuf>) -> Result<VdomEngine, CliError> {
+    let loaded = match custom {
+        Some(path) => engine.load_vdom(&path.display().to_string(), &read(path)?),
+        None => engine.default_vdom(),
+    };
+    loaded.map_err(|e| CliError(format!("error: {e}")))
+}

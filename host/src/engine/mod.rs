@@ -27,7 +27,7 @@ pub use error::{FaultKind, GuestFault, LoadError, RenderError, TemplateError, Te
 pub use services::{DateTime, HostServices, StandaloneServices};
 pub use templates::{TemplateEngine, TemplateInstance};
 pub use vdom::{FlatNode, NodeKind, Patch, VdomEngine, VdomInstance};
-pub use world::World;
+pub use world::{ComponentInfo, PACKAGE_VERSION, World};
 
 use dashmap::DashMap;
 use sha2::{Digest, Sha256};
@@ -136,6 +136,12 @@ impl GuestEngine {
         })?;
         self.inner.components.insert(key, component.clone());
         Ok(component)
+    }
+
+    /// Describe a component: its imports, exports and the worlds it implements.
+    pub fn inspect(&self, name: &str, bytes: &[u8]) -> Result<ComponentInfo, LoadError> {
+        let component = self.compile(name, bytes)?;
+        Ok(ComponentInfo::of(&self.inner.engine, name, &component))
     }
 
     /// How many distinct components have been compiled in this process.

@@ -94,6 +94,52 @@ impl World {
     }
 }
 
+/// What a component imports and exports, and which wasmlive worlds it implements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentInfo {
+    /// Imported interface names, versioned (e.g. `wasmlive:engine/log@0.1.0`).
+    pub imports: Vec<String>,
+    /// Exported interface names with the functions each exports.
+    pub exports: Vec<(String, Vec<String>)>,
+    /// The worlds the component passes the load-time check for.
+    pub worlds: Vec<World>,
+    /// Why it fails the check of each world it does not implement.
+    pub rejections: Vec<(World, LoadError)>,
+}
+
+impl ComponentInfo {
+    pub(crate) fn of(engine: &wasmtime::Engine, name: &str, component: &Component) -> ComponentInfo {
+        let ty = component.component_type();
+        let imports = ty.imports(engine).map(|(n, _)| n.to_string()).collect();
+        let exports = ty
+            .exports(engine)
+            .map(|(n, item)| {
+                let functions = match item.ty {
+                    ComponentItem::ComponentInstance(instance) => {
+                        instance.exports(engine).map(|(f, _)| f.to_string()).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                (n.to_string(), functions)
+            })
+            .collect();
+        let mut worlds = Vec::new();
+        let mut rejections = Vec::new();
+        for world in [World::TemplateEngine, World::VdomEngine] {
+            match world.check(engine, name, component) {
+                Ok(()) => worlds.push(world),
+                Err(e) => rejections.push((world, e)),
+            }
+        }
+        ComponentInfo {
+            imports,
+            exports,
+            worlds,
+            rejections,
+        }
+    }
+}
+
 /// Whether a component's import/export name refers to `interface` at a
 /// version compatible with ours (same `0.minor`, as semver treats 0.x).
 fn same_interface(name: &str, interface: &str) -> bool {

@@ -1,0 +1,130 @@
+//! The `wasmlive` binary, run as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn wasmlive(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmlive"))
+        .args(args)
+        .current_dir(workspace())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run wasmlive")
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wasmlive-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn render_prints_the_example() {
+    let out = wasmlive(&["render", "examples/hello/page.html", "--context", "examples/hello/context.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = stdout(&out);
+    assert!(html.contains("<h1>Hello, Ada &lt;admin&gt;!</h1>"), "{html}");
+    assert!(html.contains("<li class=\"first\">Tea: 3.5</li>"), "{html}");
+    assert!(html.contains("<p>No note.</p>"), "{html}");
+}
+
+#[test]
+fn render_reads_the_context_from_stdin() {
+    let dir = temp_dir("stdin");
+    std::fs::write(dir.join("t.html"), "[{{ x }}]").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmlive"))
+        .args(["render", dir.join("t.html").to_str().unwrap(), "--context", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(br#"{"x": "<y>"}"#).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&out), "[&lt;y&gt;]");
+}
+
+#[test]
+fn render_errors_name_file_line_and_column() {
+    let dir = temp_dir("errors");
+    let template = dir.join("bad.html");
+    std::fs::write(&template, "line one\n  {{ x|nosuchfilter }}").unwrap();
+    let out = wasmlive(&["render", template.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out).trim(), format!("{}:2:3: Invalid filter: 'nosuchfilter'", template.display()));
+}
+
+#[test]
+fn render_rejects_a_context_that_is_not_an_object() {
+    let dir = temp_dir("context");
+    std::fs::write(dir.join("t.html"), "x").unwrap();
+    std::fs::write(dir.join("c.json"), "[1, 2]").unwrap();
+    let out = wasmlive(&["render", dir.join("t.html").to_str().unwrap(), "-c", dir.join("c.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("the context must be a JSON object, not an array"), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_files_are_reported_not_panicked_on() {
+    let out = wasmlive(&["render", "no/such/template.html"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: cannot read no/such/template.html"), "{}", stderr(&out));
+    let out = wasmlive(&["diff", "examples/hello/before.html", "no-such.html"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no-such.html"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_component_that_is_not_a_template_engine_is_refused() {
+    let dir = temp_dir("engine");
+    let vdom = dir.join("vdom.wasm");
+    std::fs::write(&vdom, wasmlive::guests::VDOM).unwrap();
+    std::fs::write(dir.join("t.html"), "x").unwrap();
+    let out = wasmlive(&["render", dir.join("t.html").to_str().unwrap(), "--engine", vdom.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("does not implement the template-engine world"), "{}", stderr(&out));
+}
+
+#[test]
+fn diff_prints_patches_readably_and_as_json() {
+    let out = wasmlive(&["diff", "examples/hello/before.html", "examples/hello/after.html"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<String> = stdout(&out).lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    assert_eq!(
+        lines,
+        [
+            "set-text /0/0/0 \"Count: 2\"",
+            "insert-child /0/1[1] <li>Scones</li>",
+            "set-attribute /0/2 class=\"inc busy\"",
+        ]
+    );
+    let out = wasmlive(&["diff", "examples/hello/before.html", "examples/hello/after.html", "--json"]);
+    let patches: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(patches.as_array().unwrap().len(), 3);
+    assert_eq!(patches[1]["op"], "insert-child");
+    assert_eq!(patches[1]["parent"], serde_json::json!([0, 1]));
+
+    let same = wasmlive(&["diff", "examples/hello/before.html", "examples/hello/before.html"]);
+    assert_eq!(stdout(&same).trim(), "no changes");
+}
+
+#[test]
+fn bad_arguments_are_a_usage_error() {
+    let out = wasmlive(&["render"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("Usage"), "{}", stderr(&out));
+    let out = wasmlive(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
