@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install everything wasmlive needs on a fresh Debian machine. Idempotent:
+# it installs only what is missing, so running it again costs a few checks.
+#
+# - rustup's Rust toolchain (cargo, rustc, rust-lld) must already be there;
+# - Debian's rustc-web, cargo-web and rust-web-src build the Wasm guests
+#   (rustup cannot add the wasm32 target on these machines; see
+#   guest-build/src/lib.rs), unless rustup already has wasm32-unknown-unknown.
+set -euo pipefail
+
+say() { printf '\033[1m[install]\033[0m %s\n' "$*" >&2; }
+
+if ! command -v cargo >/dev/null 2>&1; then
+    if [ -x "$HOME/.cargo/bin/cargo" ]; then
+        export PATH="$HOME/.cargo/bin:$PATH"
+    else
+        say "cargo not found: install Rust with rustup (https://rustup.rs) and run this again"
+        exit 1
+    fi
+fi
+
+sysroot=$(rustc --print sysroot)
+apt_packages=()
+if [ ! -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
+    for pkg in rustc-web cargo-web rust-web-src; do
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+            apt_packages+=("$pkg")
+        fi
+    done
+fi
+
+if [ ${#apt_packages[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    say "installing Debian packages: ${apt_packages[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+fi
+
+host=$(rustc -vV | sed -n 's/^host: //p')
+if [ ! -x "$sysroot/lib/rustlib/$host/bin/rust-lld" ] && [ ! -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
+    say "rustup's toolchain has no rust-lld at $sysroot/lib/rustlib/$host/bin: reinstall the toolchain with rustup"
+    exit 1
+fi
+say "ready: $(cargo --version), guests via $( [ ${#apt_packages[@]} -eq 0 ] && [ -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ] && echo "rustup's wasm32 target" || echo "Debian's rustc-web $(/usr/bin/rustc --version 2>/dev/null | cut -d' ' -f2)")"
