@@ -7,4 +7,12 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
+
+# One closing line for the whole run (cargo prints one per test binary).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "cargo: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"

@@ -1,7 +1,7 @@
 //! Walks a compiled template against a JSON context.
 
 use crate::error::{Error, ErrorKind};
-use crate::parser::{FilterExpr, ForNode, IfNode, Node, Operand, Template};
+use crate::parser::{FilterExpr, ForNode, Node, Operand, Template};
 use crate::value::{Rendered, escape_into, is_true, to_display};
 use serde_json::{Map, Value, json};
 

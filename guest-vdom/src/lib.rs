@@ -16,7 +16,7 @@ mod tree;
 
 pub use diff::{Patch, diff};
 pub use parser::parse;
-pub use tree::{FlatNode, Namespace, Node, NodeKind};
+pub use tree::{FlatNode, Namespace, Node, NodeKind, flatten, to_html};
 
 #[cfg(target_arch = "wasm32")]
 mod component {
@@ -51,11 +51,11 @@ mod component {
         }
 
         fn to_html(&self) -> String {
-            super::tree::to_html(&self.0.borrow())
+            super::to_html(&self.0.borrow())
         }
 
         fn nodes(&self) -> Vec<wit::Node> {
-            super::tree::flatten(&self.0.borrow())
+            super::flatten(&self.0.borrow())
                 .into_iter()
                 .map(|n| wit::Node {
                     parent: n.parent,

@@ -3,6 +3,8 @@
 //!
 //! # Layout
 //!
+//! - [`actors`]: the actor system — supervisor, session, view and component
+//!   actors on Tokio, each view owning its guest instances.
 //! - [`engine`]: the wasmtime engine host. Loads guest components, checks
 //!   them against the worlds in `wit/`, gives each view its own instances
 //!   with memory, time and output limits, and turns every guest failure into
@@ -35,6 +37,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod actors;
 pub mod cli;
 pub mod engine;
 pub mod guests;

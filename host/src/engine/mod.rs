@@ -71,10 +71,13 @@ impl GuestEngine {
             }
             Allocator::Pooling { max_instances } => {
                 let mut pool = PoolingAllocationConfig::default();
+                // A component built by wit-component holds up to three core
+                // instances (the guest, its canonical-ABI shim and fixups)
+                // sharing one memory and two tables.
                 pool.total_component_instances(max_instances)
-                    .total_core_instances(max_instances)
+                    .total_core_instances(max_instances.saturating_mul(4))
                     .total_memories(max_instances)
-                    .total_tables(max_instances)
+                    .total_tables(max_instances.saturating_mul(2))
                     .total_stacks(max_instances)
                     .max_memory_size(config.memory_reservation as usize);
                 wasm.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));

@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn unix_time_to_calendar() {
-        let t = DateTime::utc_from_unix(Duration::from_secs(1_795_518_000) + Duration::from_micros(7));
+        let t = DateTime::utc_from_unix(Duration::from_secs(1_795_510_800) + Duration::from_micros(7));
         assert_eq!((t.year, t.month, t.day, t.hour, t.minute, t.second, t.microsecond), (2026, 11, 24, 9, 0, 0, 7));
         let leap = DateTime::utc_from_unix(Duration::from_secs(951_782_400));
         assert_eq!((leap.year, leap.month, leap.day), (2000, 2, 29));

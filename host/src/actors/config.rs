@@ -1,0 +1,51 @@
+//! The one configuration of the actor system, with the seed's defaults.
+
+use crate::engine::{EngineConfig, GuestLimits};
+use std::time::Duration;
+
+/// Everything the actor system can be tuned by. `Default` gives the seed's
+/// values; every field can be set.
+#[derive(Debug, Clone)]
+pub struct ActorConfig {
+    /// A session with no message for this long is shut down. Default: 3600 s.
+    pub session_ttl: Duration,
+    /// How often idle sessions are looked for. Default: 60 s.
+    pub cleanup_interval: Duration,
+    /// How often every session is pinged. Default: 30 s.
+    pub health_check_interval: Duration,
+    /// A session that does not answer a ping within this is removed. Default: 5 s.
+    pub health_check_timeout: Duration,
+    /// Session mailbox size: events from one connection. Default: 100.
+    pub session_mailbox: usize,
+    /// View mailbox size. Default: 50.
+    pub view_mailbox: usize,
+    /// Component mailbox size. Default: 20.
+    pub component_mailbox: usize,
+    /// Longest a caller waits for an actor's reply (queueing included)
+    /// before getting `ActorError::Timeout`. Default: 30 s.
+    pub message_timeout: Duration,
+    /// Longest `shutdown_all` waits for actors to drain. Default: 10 s.
+    pub shutdown_timeout: Duration,
+    /// Engine-wide guest settings (allocator, stack, epoch tick).
+    pub engine: EngineConfig,
+    /// Limits of each guest instance a view or component owns.
+    pub guest_limits: GuestLimits,
+}
+
+impl Default for ActorConfig {
+    fn default() -> Self {
+        ActorConfig {
+            session_ttl: Duration::from_secs(3600),
+            cleanup_interval: Duration::from_secs(60),
+            health_check_interval: Duration::from_secs(30),
+            health_check_timeout: Duration::from_secs(5),
+            session_mailbox: 100,
+            view_mailbox: 50,
+            component_mailbox: 20,
+            message_timeout: Duration::from_secs(30),
+            shutdown_timeout: Duration::from_secs(10),
+            engine: EngineConfig::default(),
+            guest_limits: GuestLimits::default(),
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! View and component logic: what runs when an event arrives. Rust code
+//! (the CLI, benchmarks, tests) implements these traits directly; the Python
+//! bindings implement them over PyO3.
+
+use super::error::HandlerError;
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::pin::Pin;
+
+/// A view's or component's state: a JSON object, which is also the
+/// template context unless the logic says otherwise.
+pub type State = Map<String, Value>;
+
+/// A boxed `Send` future, the return type of logic methods (the traits are
+/// used as trait objects, chosen at mount time).
+pub type LogicFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The behaviour of a mounted view.
+pub trait ViewLogic: Send + 'static {
+    /// Set up the state at mount. Default: merge the mount params into it.
+    fn mount<'a>(&'a mut self, params: &'a State, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {
+        merge(params, state);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Handle `event` with `params`, changing `state`. An event the view
+    /// does not declare must be refused with [`HandlerError::UnknownEvent`].
+    fn handle_event<'a>(
+        &'a mut self,
+        event: &'a str,
+        params: &'a State,
+        state: &'a mut State,
+    ) -> LogicFuture<'a, Result<(), HandlerError>>;
+
+    /// The template context for `state`. Default: the state itself.
+    fn context(&self, state: &State) -> Result<State, HandlerError> {
+        Ok(state.clone())
+    }
+}
+
+/// The seed's fallback for a view without logic: every event merges its
+/// params into the state.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct MergeParams;
+
+impl ViewLogic for MergeParams {
+    fn handle_event<'a>(
+        &'a mut self,
+        _event: &'a str,
+        params: &'a State,
+        state: &'a mut State,
+    ) -> LogicFuture<'a, Result<(), HandlerError>> {
+        merge(params, state);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Messages a component sends to its parent view's handlers.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ToParent {
+    pub(crate) events: Vec<(String, State)>,
+}
+
+impl ToParent {
+    /// Queue `event` with `data` for the parent view's handler; it runs
+    /// after the component's handler returns.
+    pub fn send(&mut self, event: impl Into<String>, data: State) {
+        self.events.push((event.into(), data));
+    }
+}
+
+/// The behaviour of a live component.
+pub trait ComponentLogic: Send + 'static {
+    /// Apply new props from the parent. Default: merge them into the state.
+    fn update_props(&mut self, props: &State, state: &mut State) -> Result<(), HandlerError> {
+        merge(props, state);
+        Ok(())
+    }
+
+    /// Handle `event`, changing `state` and possibly messaging the parent.
+    fn handle_event<'a>(
+        &'a mut self,
+        event: &'a str,
+        params: &'a State,
+        state: &'a mut State,
+        parent: &'a mut ToParent,
+    ) -> LogicFuture<'a, Result<(), HandlerError>>;
+}
+
+impl ComponentLogic for MergeParams {
+    fn handle_event<'a>(
+        &'a mut self,
+        _event: &'a str,
+        params: &'a State,
+        state: &'a mut State,
+        _parent: &'a mut ToParent,
+    ) -> LogicFuture<'a, Result<(), HandlerError>> {
+        merge(params, state);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Copy every entry of `from` into `into`, replacing existing keys.
+pub fn merge(from: &State, into: &mut State) {
+    for (k, v) in from {
+        into.insert(k.clone(), v.clone());
+    }
+}

@@ -1,0 +1,76 @@
+//! The actor system: LiveView state in Tokio actors.
+//!
+//! - [`ActorSupervisor`]: the registry of sessions (on a `DashMap`); idle
+//!   expiry, health checks, restart counting, orderly shutdown.
+//! - [`SessionHandle`] / `SessionActor`: one per client; mounts views (by
+//!   UUID v4 `view_id`), routes events and component requests to them.
+//! - [`ViewHandle`] / `ViewActor`: one per mounted view; owns its state,
+//!   logic, render version and its own template and VDOM guest instances.
+//! - `ComponentHandle` / `ComponentActor`: one per live component, inside a
+//!   view; its own state, template and tree; messages to its parent.
+//! - [`ViewLogic`] / [`ComponentLogic`]: event handlers, in Rust or (through
+//!   the bindings) in Python; [`MergeParams`] is the fallback.
+//! - [`ActorConfig`], [`ActorError`], [`StatsSnapshot`].
+//!
+//! Every actor is a handle/actor pair: a private message enum with a
+//! [`reply`](self) per request, a cloneable handle holding the mailbox's
+//! sender, and a `run` loop spawned when the handle is made. Mailboxes are
+//! bounded (100 / 50 / 20 by default); requests either wait for space
+//! (backpressure) or fail fast with `MailboxFull`. Requests are
+//! answered in order, failures included: nothing is only logged.
+//!
+//! ```
+//! use wasmlive::actors::{ActorConfig, ActorSupervisor, MountRequest, TemplateSource};
+//! use serde_json::json;
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let supervisor = ActorSupervisor::start(ActorConfig::default())?;
+//! let session = supervisor.get_or_create_session("user-1");
+//! let template = TemplateSource::Inline("<p>Count: {{ count }}</p>".into());
+//! let params = json!({"count": 0}).as_object().unwrap().clone();
+//! let mounted = session.mount(MountRequest::new("counter", template).params(params)).await?;
+//! assert_eq!(mounted.html, "<p>Count: 0</p>");
+//!
+//! // Without logic, an event merges its params into the state.
+//! let update = json!({"count": 1}).as_object().unwrap().clone();
+//! let rendered = session.event("set", update, None).await?;
+//! assert_eq!(rendered.patches.unwrap().len(), 1);
+//! assert_eq!(rendered.version, 2);
+//! supervisor.shutdown_all().await;
+//! # Ok(()) }
+//! ```
+
+mod component;
+mod config;
+mod error;
+mod logic;
+mod reply;
+mod session;
+mod shared;
+mod stats;
+mod supervisor;
+mod view;
+
+pub use config::ActorConfig;
+pub use error::{ActorError, HandlerError};
+pub use logic::{ComponentLogic, LogicFuture, MergeParams, State, ToParent, ViewLogic, merge};
+pub use reply::Delivery;
+pub use session::{ComponentRequest, Engines, MountRequest, Mounted, SessionHandle, TemplateSource};
+pub use stats::{LatencySummary, MailboxHighWater, MessageKind, StatsSnapshot};
+pub use supervisor::{ActorSupervisor, ShutdownReport};
+pub use view::{Rendered, ViewHandle};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_are_send_and_sync() {
+        assert_send_sync::<ActorSupervisor>();
+        assert_send_sync::<SessionHandle>();
+        assert_send_sync::<ViewHandle>();
+        assert_send_sync::<ActorError>();
+    }
+}

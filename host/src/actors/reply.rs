@@ -1,0 +1,135 @@
+//! Request/reply plumbing shared by every actor handle.
+//!
+//! A request carries a [`Reply`]: a oneshot sender that, if dropped without
+//! being used, still answers — with `Panicked` while unwinding, `Shutdown`
+//! otherwise — so no caller ever waits on a reply that cannot come.
+
+use super::error::ActorError;
+use super::stats::Mailbox;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// The reply half of a request.
+pub(crate) struct Reply<T> {
+    tx: Option<oneshot::Sender<Result<T, ActorError>>>,
+    actor: &'static str,
+}
+
+impl<T> Reply<T> {
+    /// Answer the request. A caller that stopped waiting is not an error.
+    pub fn send(mut self, result: Result<T, ActorError>) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(result);
+        }
+    }
+}
+
+impl<T> Drop for Reply<T> {
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            let error = if std::thread::panicking() {
+                ActorError::Panicked {
+                    actor: self.actor,
+                    message: "see the log for the panic message".into(),
+                }
+            } else {
+                ActorError::Shutdown { actor: self.actor }
+            };
+            let _ = tx.send(Err(error));
+        }
+    }
+}
+
+/// Whether a request waits for mailbox space or fails at once when full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Await space (backpressure), within the message timeout.
+    Wait,
+    /// Fail with `ActorError::MailboxFull` if the mailbox is full.
+    FailFast,
+}
+
+/// The sending half of an actor's mailbox, with its name, timeout and stats.
+pub(crate) struct Outbox<M> {
+    tx: mpsc::Sender<M>,
+    actor: &'static str,
+    timeout: Duration,
+    mailbox: Mailbox,
+}
+
+impl<M> Clone for Outbox<M> {
+    fn clone(&self) -> Self {
+        Outbox {
+            tx: self.tx.clone(),
+            actor: self.actor,
+            timeout: self.timeout,
+            mailbox: self.mailbox.clone(),
+        }
+    }
+}
+
+impl<M: Send + 'static> Outbox<M> {
+    pub fn new(tx: mpsc::Sender<M>, actor: &'static str, timeout: Duration, mailbox: Mailbox) -> Outbox<M> {
+        Outbox {
+            tx,
+            actor,
+            timeout,
+            mailbox,
+        }
+    }
+
+    /// Send a request built around a fresh reply, and await its answer.
+    pub async fn request<T>(&self, delivery: Delivery, make: impl FnOnce(Reply<T>) -> M) -> Result<T, ActorError> {
+        let (tx, rx) = oneshot::channel();
+        let message = make(Reply {
+            tx: Some(tx),
+            actor: self.actor,
+        });
+        let exchange = async {
+            self.deliver(delivery, message).await?;
+            rx.await.unwrap_or(Err(ActorError::Shutdown { actor: self.actor }))
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(ActorError::Timeout {
+                actor: self.actor,
+                timeout_ms: self.timeout.as_millis() as u64,
+            }),
+        }
+    }
+
+    async fn deliver(&self, delivery: Delivery, message: M) -> Result<(), ActorError> {
+        self.forward(delivery, message).await.map_err(|(error, _)| error)
+    }
+
+    /// Deliver `message`, or give it back with the reason it could not be
+    /// (so a reply inside it can still be answered).
+    pub async fn forward(&self, delivery: Delivery, message: M) -> Result<(), (ActorError, M)> {
+        let result = match delivery {
+            Delivery::Wait => self
+                .tx
+                .send(message)
+                .await
+                .map_err(|e| (ActorError::Shutdown { actor: self.actor }, e.0)),
+            Delivery::FailFast => self.tx.try_send(message).map_err(|e| match e {
+                mpsc::error::TrySendError::Full(m) => (
+                    ActorError::MailboxFull {
+                        actor: self.actor,
+                        capacity: self.tx.max_capacity(),
+                    },
+                    m,
+                ),
+                mpsc::error::TrySendError::Closed(m) => (ActorError::Shutdown { actor: self.actor }, m),
+            }),
+        };
+        if result.is_ok() {
+            self.mailbox.observe(self.tx.max_capacity() - self.tx.capacity());
+        }
+        result
+    }
+
+    /// Whether the actor has stopped receiving.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}

@@ -1,0 +1,503 @@
+//! The session actor and its handle.
+//!
+//! One `SessionActor` per connected client. It mounts views (each its own
+//! actor, keyed by a UUID v4 `view_id`), routes events and component
+//! requests to them, and unmounts them. It forwards requests without waiting
+//! for the views' answers — each view answers its caller directly — so one
+//! slow view never holds up another view of the same session.
+//!
+//! The actor runs under [`supervise`]: if handling a message panics, the
+//! caller gets `ActorError::Panicked`, the restart is counted, and a fresh
+//! session actor takes over the same mailbox (its views are gone; clients
+//! remount).
+
+use super::component::ComponentSpec;
+use super::error::ActorError;
+use super::logic::{ComponentLogic, MergeParams, State, ViewLogic};
+use super::reply::{Delivery, Outbox, Reply};
+use super::shared::Shared;
+use super::stats::{Alive, MessageKind};
+use super::view::{Rendered, ViewHandle, ViewMsg, ViewSpec};
+use crate::engine::{GuestLimits, HostServices, TemplateEngine, VdomEngine};
+use futures_util::FutureExt;
+use indexmap::IndexMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Instant;
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+/// Where a view's template comes from.
+#[derive(Debug, Clone)]
+pub enum TemplateSource {
+    /// The template's source text.
+    Inline(String),
+    /// A template name, loaded through the view's host services (template
+    /// directories, or Django's loaders).
+    Named(String),
+}
+
+/// A pair of guest engines a view runs instead of the defaults.
+#[derive(Clone)]
+pub struct Engines {
+    pub templates: TemplateEngine,
+    pub vdom: VdomEngine,
+}
+
+/// Everything needed to mount a view.
+pub struct MountRequest {
+    /// The view's name or dotted path (for errors and tracing).
+    pub view_path: String,
+    /// Mount parameters, given to the view logic's `mount`.
+    pub params: State,
+    pub template: TemplateSource,
+    /// The view's handlers; `None` merges event params into the state.
+    pub logic: Option<Box<dyn ViewLogic>>,
+    /// Host services for the view's guests; `None` uses standalone defaults.
+    pub services: Option<Arc<dyn HostServices>>,
+    /// Guest engines for this view alone; `None` uses the defaults.
+    pub engines: Option<Engines>,
+    /// Guest limits for this view; `None` uses the configured ones.
+    pub limits: Option<GuestLimits>,
+}
+
+impl MountRequest {
+    /// A request with no params, no logic and default services, engines and limits.
+    pub fn new(view_path: impl Into<String>, template: TemplateSource) -> MountRequest {
+        MountRequest {
+            view_path: view_path.into(),
+            params: State::new(),
+            template,
+            logic: None,
+            services: None,
+            engines: None,
+            limits: None,
+        }
+    }
+
+    pub fn params(mut self, params: State) -> Self {
+        self.params = params;
+        self
+    }
+
+    pub fn logic(mut self, logic: impl ViewLogic) -> Self {
+        self.logic = Some(Box::new(logic));
+        self
+    }
+
+    pub fn services(mut self, services: Arc<dyn HostServices>) -> Self {
+        self.services = Some(services);
+        self
+    }
+
+    pub fn engines(mut self, engines: Engines) -> Self {
+        self.engines = Some(engines);
+        self
+    }
+
+    pub fn limits(mut self, limits: GuestLimits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+}
+
+/// A mounted view's first render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mounted {
+    pub html: String,
+    pub session_id: String,
+    pub view_id: String,
+    pub version: u64,
+}
+
+/// Everything needed to create a live component in a view.
+pub struct ComponentRequest {
+    pub view_id: String,
+    pub component_id: String,
+    pub template: String,
+    pub props: State,
+    /// The component's handlers; `None` merges event params into its state.
+    pub logic: Option<Box<dyn ComponentLogic>>,
+}
+
+enum SessionMsg {
+    Mount { request: MountRequest, reply: Reply<Mounted> },
+    Event { view_id: Option<String>, event: String, params: State, delivery: Delivery, reply: Reply<Rendered> },
+    Unmount { view_id: String, reply: Reply<()> },
+    Ping { reply: Reply<()> },
+    CreateComponent { request: ComponentRequest, reply: Reply<String> },
+    ComponentEvent { view_id: String, component_id: String, event: String, params: State, reply: Reply<Rendered> },
+    UpdateComponentProps { view_id: String, component_id: String, props: State, reply: Reply<Rendered> },
+    RemoveComponent { view_id: String, component_id: String, reply: Reply<()> },
+    ViewIds { reply: Reply<Vec<String>> },
+    View { view_id: Option<String>, reply: Reply<ViewHandle> },
+    Shutdown { reply: Reply<()> },
+}
+
+/// Cloneable handle to a session actor.
+#[derive(Clone)]
+pub struct SessionHandle {
+    outbox: Outbox<SessionMsg>,
+    session_id: Arc<str>,
+    /// Milliseconds (since the system started) of the last message handled:
+    /// what idle expiry looks at, without messaging the actor.
+    activity: Arc<AtomicU64>,
+}
+
+impl SessionHandle {
+    /// Start a supervised session actor.
+    pub(crate) fn start(shared: Arc<Shared>, session_id: &str) -> SessionHandle {
+        let (tx, rx) = mpsc::channel(shared.config.session_mailbox);
+        let outbox = Outbox::new(tx, "session", shared.config.message_timeout, shared.stats.session_mailbox.clone());
+        let activity = Arc::new(AtomicU64::new(shared.now_ms()));
+        let span = tracing::info_span!("session", id = %session_id);
+        shared.stats.sessions_created.fetch_add(1, Relaxed);
+        shared
+            .tracker
+            .spawn(supervise(shared.clone(), session_id.into(), rx, activity.clone()).instrument(span));
+        SessionHandle {
+            outbox,
+            session_id: session_id.into(),
+            activity,
+        }
+    }
+
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+
+    /// Milliseconds since the system started at which the session last handled a message.
+    pub fn last_activity_ms(&self) -> u64 {
+        self.activity.load(Relaxed)
+    }
+
+    /// Whether the actor has stopped.
+    pub fn is_closed(&self) -> bool {
+        self.outbox.is_closed()
+    }
+
+    /// Mount a view; returns its first HTML and its `view_id`.
+    pub async fn mount(&self, request: MountRequest) -> Result<Mounted, ActorError> {
+        self.outbox.request(Delivery::Wait, |reply| SessionMsg::Mount { request, reply }).await
+    }
+
+    /// Send an event to a view (the first mounted one when `view_id` is
+    /// `None`), waiting for mailbox space; returns its patches.
+    pub async fn event(&self, event: &str, params: State, view_id: Option<&str>) -> Result<Rendered, ActorError> {
+        self.event_with(event, params, view_id, Delivery::Wait).await
+    }
+
+    /// Like [`SessionHandle::event`], but fails at once with
+    /// `MailboxFull` instead of waiting when the session is saturated.
+    pub async fn try_event(&self, event: &str, params: State, view_id: Option<&str>) -> Result<Rendered, ActorError> {
+        self.event_with(event, params, view_id, Delivery::FailFast).await
+    }
+
+    async fn event_with(
+        &self,
+        event: &str,
+        params: State,
+        view_id: Option<&str>,
+        delivery: Delivery,
+    ) -> Result<Rendered, ActorError> {
+        let (event, view_id) = (event.to_string(), view_id.map(str::to_string));
+        self.outbox
+            .request(delivery, |reply| SessionMsg::Event { view_id, event, params, delivery, reply })
+            .await
+    }
+
+    /// Unmount a view, after the requests already queued for it.
+    pub async fn unmount(&self, view_id: &str) -> Result<(), ActorError> {
+        let view_id = view_id.to_string();
+        self.outbox.request(Delivery::Wait, |reply| SessionMsg::Unmount { view_id, reply }).await
+    }
+
+    /// Check the actor answers; fails fast when its mailbox is full.
+    pub async fn ping(&self) -> Result<(), ActorError> {
+        self.outbox.request(Delivery::FailFast, |reply| SessionMsg::Ping { reply }).await
+    }
+
+    /// The ids of the mounted views, in mount order.
+    pub async fn view_ids(&self) -> Result<Vec<String>, ActorError> {
+        self.outbox.request(Delivery::Wait, |reply| SessionMsg::ViewIds { reply }).await
+    }
+
+    /// A handle to a mounted view (the first one when `view_id` is `None`),
+    /// for requests that go to the view directly (`render`, `update_state`…).
+    pub async fn view(&self, view_id: Option<&str>) -> Result<ViewHandle, ActorError> {
+        let view_id = view_id.map(str::to_string);
+        self.outbox.request(Delivery::Wait, |reply| SessionMsg::View { view_id, reply }).await
+    }
+
+    /// Create a live component in a view; returns its HTML.
+    pub async fn create_component(&self, request: ComponentRequest) -> Result<String, ActorError> {
+        self.outbox
+            .request(Delivery::Wait, |reply| SessionMsg::CreateComponent { request, reply })
+            .await
+    }
+
+    /// Send an event to a component; returns its patches, or the parent's
+    /// if the component messaged its parent.
+    pub async fn component_event(
+        &self,
+        view_id: &str,
+        component_id: &str,
+        event: &str,
+        params: State,
+    ) -> Result<Rendered, ActorError> {
+        let (view_id, component_id, event) = (view_id.to_string(), component_id.to_string(), event.to_string());
+        self.outbox
+            .request(Delivery::Wait, |reply| SessionMsg::ComponentEvent {
+                view_id,
+                component_id,
+                event,
+                params,
+                reply,
+            })
+            .await
+    }
+
+    /// Give a component new props; returns its patches.
+    pub async fn update_component_props(
+        &self,
+        view_id: &str,
+        component_id: &str,
+        props: State,
+    ) -> Result<Rendered, ActorError> {
+        let (view_id, component_id) = (view_id.to_string(), component_id.to_string());
+        self.outbox
+            .request(Delivery::Wait, |reply| SessionMsg::UpdateComponentProps {
+                view_id,
+                component_id,
+                props,
+                reply,
+            })
+            .await
+    }
+
+    /// Remove a component from its view.
+    pub async fn remove_component(&self, view_id: &str, component_id: &str) -> Result<(), ActorError> {
+        let (view_id, component_id) = (view_id.to_string(), component_id.to_string());
+        self.outbox
+            .request(Delivery::Wait, |reply| SessionMsg::RemoveComponent {
+                view_id,
+                component_id,
+                reply,
+            })
+            .await
+    }
+
+    /// Stop the session and its views, after the requests already queued.
+    pub async fn shutdown(&self) -> Result<(), ActorError> {
+        self.outbox.request(Delivery::Wait, |reply| SessionMsg::Shutdown { reply }).await
+    }
+
+    /// Whether two handles reach the same actor.
+    pub(crate) fn same(&self, other: &SessionHandle) -> bool {
+        Arc::ptr_eq(&self.activity, &other.activity)
+    }
+}
+
+/// Run session actors on one mailbox until one stops cleanly, restarting
+/// after each panic.
+async fn supervise(shared: Arc<Shared>, session_id: Arc<str>, mut rx: mpsc::Receiver<SessionMsg>, activity: Arc<AtomicU64>) {
+    let _alive = Alive::new(shared.stats.clone(), |s| &s.sessions);
+    loop {
+        let actor = SessionActor {
+            session_id: session_id.clone(),
+            views: IndexMap::new(),
+            activity: activity.clone(),
+            shared: shared.clone(),
+        };
+        match AssertUnwindSafe(actor.run(&mut rx)).catch_unwind().await {
+            Ok(()) => break,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                shared.stats.session_restarts.fetch_add(1, Relaxed);
+                tracing::error!(%message, "session actor panicked; restarting it");
+            }
+        }
+    }
+}
+
+/// A mounted view as the session keeps it.
+struct ViewEntry {
+    handle: ViewHandle,
+    /// Inherited by the view's components.
+    services: Arc<dyn HostServices>,
+    engines: Engines,
+    limits: GuestLimits,
+}
+
+struct SessionActor {
+    session_id: Arc<str>,
+    /// Mounted views by `view_id`, in mount order (the first gets events without an id).
+    views: IndexMap<String, ViewEntry>,
+    activity: Arc<AtomicU64>,
+    shared: Arc<Shared>,
+}
+
+impl SessionActor {
+    async fn run(mut self, rx: &mut mpsc::Receiver<SessionMsg>) {
+        while let Some(msg) = rx.recv().await {
+            self.activity.store(self.shared.now_ms(), Relaxed);
+            match msg {
+                SessionMsg::Mount { request, reply } => {
+                    let started = Instant::now();
+                    let result = self.mount(request).await;
+                    self.shared.stats.record(MessageKind::Mount, started.elapsed(), result.is_ok());
+                    reply.send(result);
+                }
+                SessionMsg::Event { view_id, event, params, delivery, reply } => {
+                    match self.view(view_id.as_deref()) {
+                        Ok(view) => view.handle.forward(ViewMsg::event(event, params, reply), delivery).await,
+                        Err(e) => self.reject(MessageKind::Event, reply, e),
+                    }
+                }
+                SessionMsg::Unmount { view_id, reply } => {
+                    let started = Instant::now();
+                    let result = match self.views.shift_remove(&view_id) {
+                        Some(view) => view.handle.shutdown().await,
+                        None => Err(ActorError::ViewNotFound(view_id)),
+                    };
+                    self.shared.stats.record(MessageKind::Unmount, started.elapsed(), result.is_ok());
+                    reply.send(result);
+                }
+                SessionMsg::Ping { reply } => {
+                    self.shared.stats.record(MessageKind::Ping, std::time::Duration::ZERO, true);
+                    reply.send(Ok(()));
+                }
+                SessionMsg::ViewIds { reply } => reply.send(Ok(self.views.keys().cloned().collect())),
+                SessionMsg::View { view_id, reply } => {
+                    reply.send(self.view(view_id.as_deref()).map(|v| v.handle.clone()))
+                }
+                SessionMsg::CreateComponent { request, reply } => match self.component_spec(request) {
+                    Ok((view, spec)) => view.forward(ViewMsg::create_component(spec, reply), Delivery::Wait).await,
+                    Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
+                },
+                SessionMsg::ComponentEvent { view_id, component_id, event, params, reply } => {
+                    match self.view(Some(&view_id)) {
+                        Ok(view) => {
+                            let msg = ViewMsg::component_event(component_id, event, params, reply);
+                            view.handle.forward(msg, Delivery::Wait).await
+                        }
+                        Err(e) => self.reject(MessageKind::ComponentEvent, reply, e),
+                    }
+                }
+                SessionMsg::UpdateComponentProps { view_id, component_id, props, reply } => {
+                    match self.view(Some(&view_id)) {
+                        Ok(view) => {
+                            let msg = ViewMsg::update_component_props(component_id, props, reply);
+                            view.handle.forward(msg, Delivery::Wait).await
+                        }
+                        Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
+                    }
+                }
+                SessionMsg::RemoveComponent { view_id, component_id, reply } => match self.view(Some(&view_id)) {
+                    Ok(view) => {
+                        let msg = ViewMsg::remove_component(component_id, reply);
+                        view.handle.forward(msg, Delivery::Wait).await
+                    }
+                    Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
+                },
+                SessionMsg::Shutdown { reply } => {
+                    self.shutdown_views().await;
+                    reply.send(Ok(()));
+                    return;
+                }
+            }
+        }
+        // Every handle is gone: stop the views too.
+        self.shutdown_views().await;
+    }
+
+    fn reject<T>(&self, kind: MessageKind, reply: Reply<T>, error: ActorError) {
+        self.shared.stats.record(kind, std::time::Duration::ZERO, false);
+        reply.send(Err(error));
+    }
+
+    fn view(&self, view_id: Option<&str>) -> Result<&ViewEntry, ActorError> {
+        match view_id {
+            Some(id) => self.views.get(id).ok_or_else(|| ActorError::ViewNotFound(id.to_string())),
+            None => self
+                .views
+                .first()
+                .map(|(_, v)| v)
+                .ok_or_else(|| ActorError::ViewNotFound("no view is mounted in this session".into())),
+        }
+    }
+
+    async fn mount(&mut self, request: MountRequest) -> Result<Mounted, ActorError> {
+        let services = request.services.unwrap_or_else(|| self.shared.services.clone());
+        let engines = request.engines.unwrap_or_else(|| Engines {
+            templates: self.shared.templates.clone(),
+            vdom: self.shared.vdom.clone(),
+        });
+        let limits = request.limits.unwrap_or(self.shared.config.guest_limits);
+        let (template_name, template_source) = match request.template {
+            TemplateSource::Inline(source) => (request.view_path.clone(), source),
+            TemplateSource::Named(name) => {
+                let source = services.load_template(&name).map_err(|message| {
+                    ActorError::Template(crate::engine::TemplateError {
+                        kind: crate::engine::TemplateErrorKind::TemplateNotFound,
+                        message,
+                        template: name.clone(),
+                        line: 0,
+                        column: 0,
+                    })
+                })?;
+                (name, source)
+            }
+        };
+        let view_id = uuid::Uuid::new_v4().to_string();
+        let spec = ViewSpec {
+            view_id: view_id.clone(),
+            view_path: request.view_path,
+            template_name,
+            template_source,
+            logic: request.logic.unwrap_or_else(|| Box::new(MergeParams)),
+            templates: engines.templates.instance(services.clone(), limits),
+            vdom: engines.vdom.instance(services.clone(), limits),
+        };
+        let (handle, html) = ViewHandle::start(self.shared.clone(), spec, request.params).await?;
+        self.views.insert(
+            view_id.clone(),
+            ViewEntry {
+                handle,
+                services,
+                engines,
+                limits,
+            },
+        );
+        Ok(Mounted {
+            html,
+            session_id: self.session_id.to_string(),
+            view_id,
+            version: 1,
+        })
+    }
+
+    fn component_spec(&self, request: ComponentRequest) -> Result<(ViewHandle, ComponentSpec), ActorError> {
+        let view = self.view(Some(&request.view_id))?;
+        let spec = ComponentSpec {
+            component_id: request.component_id,
+            template_source: request.template,
+            props: request.props,
+            logic: request.logic.unwrap_or_else(|| Box::new(MergeParams)),
+            templates: view.engines.templates.instance(view.services.clone(), view.limits),
+            vdom: view.engines.vdom.instance(view.services.clone(), view.limits),
+        };
+        Ok((view.handle.clone(), spec))
+    }
+
+    async fn shutdown_views(&mut self) {
+        for (_, view) in self.views.drain(..) {
+            let _ = view.handle.shutdown().await;
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! Counters, gauges, latency histograms and mailbox high-water marks of the
+//! actor system: lock-free, updated on the hot path, read by `snapshot`.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
+
+/// The kinds of request whose latency is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Mount,
+    Event,
+    Unmount,
+    Ping,
+    Render,
+    UpdateState,
+    ComponentEvent,
+    ComponentUpdate,
+}
+
+impl MessageKind {
+    const ALL: [MessageKind; 8] = [
+        MessageKind::Mount,
+        MessageKind::Event,
+        MessageKind::Unmount,
+        MessageKind::Ping,
+        MessageKind::Render,
+        MessageKind::UpdateState,
+        MessageKind::ComponentEvent,
+        MessageKind::ComponentUpdate,
+    ];
+}
+
+/// Live statistics, shared by every actor of one system.
+#[derive(Default)]
+pub struct Stats {
+    pub(crate) sessions: Gauge,
+    pub(crate) views: Gauge,
+    pub(crate) components: Gauge,
+    pub(crate) sessions_created: AtomicU64,
+    pub(crate) sessions_expired: AtomicU64,
+    pub(crate) sessions_unhealthy: AtomicU64,
+    pub(crate) session_restarts: AtomicU64,
+    pub(crate) messages: AtomicU64,
+    pub(crate) errors: AtomicU64,
+    pub(crate) guest_restarts: AtomicU64,
+    latencies: [Histogram; MessageKind::ALL.len()],
+    pub(crate) session_mailbox: Mailbox,
+    pub(crate) view_mailbox: Mailbox,
+    pub(crate) component_mailbox: Mailbox,
+}
+
+impl Stats {
+    /// Record one handled request of `kind` that took `elapsed`.
+    pub(crate) fn record(&self, kind: MessageKind, elapsed: Duration, ok: bool) {
+        self.messages.fetch_add(1, Relaxed);
+        if !ok {
+            self.errors.fetch_add(1, Relaxed);
+        }
+        self.latencies[kind as usize].record(elapsed);
+    }
+
+    /// A consistent-enough copy of every figure.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let latency = MessageKind::ALL
+            .iter()
+            .filter_map(|&kind| {
+                let h = &self.latencies[kind as usize];
+                (h.count() > 0).then(|| (kind, h.summary()))
+            })
+            .collect();
+        StatsSnapshot {
+            active_sessions: self.sessions.get(),
+            active_views: self.views.get(),
+            active_components: self.components.get(),
+            sessions_created: self.sessions_created.load(Relaxed),
+            sessions_expired: self.sessions_expired.load(Relaxed),
+            sessions_unhealthy: self.sessions_unhealthy.load(Relaxed),
+            session_restarts: self.session_restarts.load(Relaxed),
+            messages_processed: self.messages.load(Relaxed),
+            errors: self.errors.load(Relaxed),
+            guest_restarts: self.guest_restarts.load(Relaxed),
+            latency,
+            mailbox_high_water: MailboxHighWater {
+                session: self.session_mailbox.high_water(),
+                view: self.view_mailbox.high_water(),
+                component: self.component_mailbox.high_water(),
+            },
+        }
+    }
+}
+
+/// A count of live things that goes up and down.
+#[derive(Default)]
+pub(crate) struct Gauge(AtomicI64);
+
+impl Gauge {
+    pub fn inc(&self) {
+        self.0.fetch_add(1, Relaxed);
+    }
+    pub fn dec(&self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
+    pub fn get(&self) -> u64 {
+        self.0.load(Relaxed).max(0) as u64
+    }
+}
+
+/// Decrements a gauge when dropped: an actor holds one for as long as it
+/// lives, so the gauge is right however the actor ends (even by panic).
+pub(crate) struct Alive {
+    stats: Arc<Stats>,
+    pick: fn(&Stats) -> &Gauge,
+}
+
+impl Alive {
+    pub fn new(stats: Arc<Stats>, pick: fn(&Stats) -> &Gauge) -> Alive {
+        pick(&stats).inc();
+        Alive { stats, pick }
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        (self.pick)(&self.stats).dec();
+    }
+}
+
+/// The high-water mark of one kind of mailbox (messages waiting at once).
+#[derive(Clone, Default)]
+pub(crate) struct Mailbox(Arc<AtomicUsize>);
+
+impl Mailbox {
+    pub fn observe(&self, queued: usize) {
+        self.0.fetch_max(queued, Relaxed);
+    }
+    pub fn high_water(&self) -> usize {
+        self.0.load(Relaxed)
+    }
+}
+
+/// Log-linear latency histogram: 8 sub-buckets per power of two of
+/// nanoseconds, so quantiles are within 12.5 % of the truth.
+struct Histogram {
+    buckets: Vec<AtomicU64>,
+    total: AtomicU64,
+}
+
+const SUB_BITS: u32 = 3;
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            buckets: (0..(64 << SUB_BITS)).map(|_| AtomicU64::new(0)).collect(),
+            total: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Histogram {
+    fn index(ns: u64) -> usize {
+        if ns < (1 << SUB_BITS) {
+            return ns as usize;
+        }
+        let exp = 63 - ns.leading_zeros();
+        let sub = (ns >> (exp - SUB_BITS)) & ((1 << SUB_BITS) - 1);
+        (((exp - SUB_BITS + 1) << SUB_BITS) as u64 + sub) as usize
+    }
+
+    /// The upper bound (ns) of bucket `i`.
+    fn upper(i: usize) -> u64 {
+        if i < (1 << SUB_BITS) {
+            return i as u64;
+        }
+        let exp = (i >> SUB_BITS) as u32 + SUB_BITS - 1;
+        let sub = (i & ((1 << SUB_BITS) - 1)) as u64;
+        ((1u64 << SUB_BITS) + sub + 1) << (exp - SUB_BITS)
+    }
+
+    fn record(&self, elapsed: Duration) {
+        let ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.buckets[Self::index(ns)].fetch_add(1, Relaxed);
+        self.total.fetch_add(1, Relaxed);
+    }
+
+    fn count(&self) -> u64 {
+        self.total.load(Relaxed)
+    }
+
+    fn summary(&self) -> LatencySummary {
+        let counts: Vec<u64> = self.buckets.iter().map(|b| b.load(Relaxed)).collect();
+        let total: u64 = counts.iter().sum();
+        let quantile = |q: f64| -> f64 {
+            let rank = ((total as f64) * q).ceil().max(1.0) as u64;
+            let mut seen = 0;
+            for (i, c) in counts.iter().enumerate() {
+                seen += c;
+                if seen >= rank {
+                    return Self::upper(i) as f64 / 1_000.0;
+                }
+            }
+            0.0
+        };
+        LatencySummary {
+            count: total,
+            p50_us: quantile(0.50),
+            p95_us: quantile(0.95),
+            p99_us: quantile(0.99),
+        }
+    }
+}
+
+/// Latency quantiles of one message kind, in microseconds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub p50_us: f64,
+    pub p95_us: f64,
+    pub p99_us: f64,
+}
+
+/// The most messages ever waiting at once in a mailbox of each kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailboxHighWater {
+    pub session: usize,
+    pub view: usize,
+    pub component: usize,
+}
+
+/// A copy of the statistics, as `get_actor_stats()` reports them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatsSnapshot {
+    pub active_sessions: u64,
+    pub active_views: u64,
+    pub active_components: u64,
+    pub sessions_created: u64,
+    pub sessions_expired: u64,
+    /// Sessions removed because they did not answer a health-check ping.
+    pub sessions_unhealthy: u64,
+    /// Session actors restarted after a panic.
+    pub session_restarts: u64,
+    pub messages_processed: u64,
+    pub errors: u64,
+    /// Guest instances replaced after a fault.
+    pub guest_restarts: u64,
+    pub latency: BTreeMap<MessageKind, LatencySummary>,
+    pub mailbox_high_water: MailboxHighWater,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_bound_their_values() {
+        for ns in [0u64, 1, 7, 8, 9, 15, 16, 100, 1_000, 12_345, 1 << 40] {
+            let i = Histogram::index(ns);
+            assert!(Histogram::upper(i) > ns || (ns < 8 && Histogram::upper(i) == ns), "{ns} in bucket {i}");
+            if ns >= 8 {
+                assert!(Histogram::upper(i) as f64 <= ns as f64 * 1.126 + 1.0, "{ns}: {}", Histogram::upper(i));
+            }
+        }
+    }
+
+    #[test]
+    fn quantiles_come_from_the_recorded_distribution() {
+        let h = Histogram::default();
+        for us in 1..=100 {
+            h.record(Duration::from_micros(us));
+        }
+        let s = h.summary();
+        assert_eq!(s.count, 100);
+        assert!((45.0..=57.0).contains(&s.p50_us), "{s:?}");
+        assert!((94.0..=108.0).contains(&s.p99_us), "{s:?}");
+    }
+}

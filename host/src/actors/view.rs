@@ -1,0 +1,445 @@
+//! The view actor and its handle.
+//!
+//! A `ViewActor` owns everything about one mounted view: its state, its
+//! logic, its template instance and VDOM instance (guests of its own), its
+//! render version and its live components. Requests arrive through its
+//! mailbox (capacity 50 by default) and are handled one at a time, so the
+//! state needs no lock. A request that fails — a handler error, a template
+//! error, a guest fault — leaves the state and the HTML as they were before
+//! it, and the caller gets the error.
+
+use super::component::{ComponentHandle, ComponentSpec};
+use super::error::{ActorError, HandlerError};
+use super::logic::{State, ViewLogic};
+use super::reply::{Delivery, Outbox, Reply};
+use super::shared::Shared;
+use super::stats::{Alive, MessageKind};
+use crate::engine::{Patch, TemplateInstance, VdomInstance};
+use indexmap::IndexMap;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+/// What a render sends to the client: patches when the view was shown
+/// before, full HTML on first render (or when asked for HTML).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// Full HTML, when there is no earlier tree to diff against.
+    pub html: Option<String>,
+    /// Patches from the HTML the client has to the new HTML.
+    pub patches: Option<Vec<Patch>>,
+    /// The view's render version after this render (one more per render).
+    pub version: u64,
+    /// Set when the patches apply inside this component's root only.
+    pub component_id: Option<String>,
+}
+
+pub(crate) enum ViewMsg {
+    UpdateState { updates: State, reply: Reply<()> },
+    Render { reply: Reply<Rendered> },
+    RenderWithDiff { reply: Reply<Rendered> },
+    Event { event: String, params: State, reply: Reply<Rendered> },
+    Reset { reply: Reply<Rendered> },
+    CreateComponent { spec: ComponentSpec, reply: Reply<String> },
+    ComponentEvent { id: String, event: String, params: State, reply: Reply<Rendered> },
+    UpdateComponentProps { id: String, props: State, reply: Reply<Rendered> },
+    RemoveComponent { id: String, reply: Reply<()> },
+    Shutdown { reply: Reply<()> },
+}
+
+impl ViewMsg {
+    /// Answer this message's caller with `error` (it could not be delivered).
+    pub(crate) fn fail(self, error: ActorError) {
+        match self {
+            ViewMsg::UpdateState { reply, .. } | ViewMsg::RemoveComponent { reply, .. } | ViewMsg::Shutdown { reply } => {
+                reply.send(Err(error))
+            }
+            ViewMsg::Render { reply }
+            | ViewMsg::RenderWithDiff { reply }
+            | ViewMsg::Event { reply, .. }
+            | ViewMsg::Reset { reply }
+            | ViewMsg::ComponentEvent { reply, .. }
+            | ViewMsg::UpdateComponentProps { reply, .. } => reply.send(Err(error)),
+            ViewMsg::CreateComponent { reply, .. } => reply.send(Err(error)),
+        }
+    }
+
+    pub(crate) fn event(event: String, params: State, reply: Reply<Rendered>) -> ViewMsg {
+        ViewMsg::Event { event, params, reply }
+    }
+
+    pub(crate) fn create_component(spec: ComponentSpec, reply: Reply<String>) -> ViewMsg {
+        ViewMsg::CreateComponent { spec, reply }
+    }
+
+    pub(crate) fn component_event(id: String, event: String, params: State, reply: Reply<Rendered>) -> ViewMsg {
+        ViewMsg::ComponentEvent { id, event, params, reply }
+    }
+
+    pub(crate) fn update_component_props(id: String, props: State, reply: Reply<Rendered>) -> ViewMsg {
+        ViewMsg::UpdateComponentProps { id, props, reply }
+    }
+
+    pub(crate) fn remove_component(id: String, reply: Reply<()>) -> ViewMsg {
+        ViewMsg::RemoveComponent { id, reply }
+    }
+}
+
+/// Cloneable handle to a view actor.
+#[derive(Clone)]
+pub struct ViewHandle {
+    outbox: Outbox<ViewMsg>,
+    view_id: Arc<str>,
+}
+
+/// Everything needed to start a view: its template, logic and guests.
+pub(crate) struct ViewSpec {
+    pub view_id: String,
+    pub view_path: String,
+    pub template_name: String,
+    pub template_source: String,
+    pub logic: Box<dyn ViewLogic>,
+    pub templates: TemplateInstance,
+    pub vdom: VdomInstance,
+}
+
+impl ViewHandle {
+    /// Start a view actor: mount its logic with `params`, compile its
+    /// template and render it. Returns the handle and the first HTML.
+    pub(crate) async fn start(
+        shared: Arc<Shared>,
+        spec: ViewSpec,
+        params: State,
+    ) -> Result<(ViewHandle, String), ActorError> {
+        let (tx, rx) = mpsc::channel(shared.config.view_mailbox);
+        let outbox = Outbox::new(tx, "view", shared.config.message_timeout, shared.stats.view_mailbox.clone());
+        let span = tracing::debug_span!("view", id = %spec.view_id, path = %spec.view_path);
+        let handle = ViewHandle {
+            outbox,
+            view_id: spec.view_id.as_str().into(),
+        };
+        let mut actor = ViewActor {
+            alive: Alive::new(shared.stats.clone(), |s| &s.views),
+            view_path: spec.view_path,
+            template_name: spec.template_name,
+            logic: spec.logic,
+            templates: spec.templates,
+            vdom: spec.vdom,
+            state: State::new(),
+            initial_state: State::new(),
+            version: 0,
+            components: IndexMap::new(),
+            shared: shared.clone(),
+        };
+        let html = actor
+            .mount(&spec.template_source, params)
+            .instrument(span.clone())
+            .await?;
+        shared.tracker.spawn(actor.run(rx).instrument(span));
+        Ok((handle, html))
+    }
+
+    /// The view's id (a UUID v4).
+    pub fn view_id(&self) -> &str {
+        &self.view_id
+    }
+
+    /// Merge `updates` into the state (no render).
+    pub async fn update_state(&self, updates: State) -> Result<(), ActorError> {
+        self.outbox.request(Delivery::Wait, |reply| ViewMsg::UpdateState { updates, reply }).await
+    }
+
+    /// Render to full HTML (the client replaces its content with it).
+    pub async fn render(&self) -> Result<Rendered, ActorError> {
+        self.outbox.request(Delivery::Wait, |reply| ViewMsg::Render { reply }).await
+    }
+
+    /// Render and diff against what the client shows.
+    pub async fn render_with_diff(&self) -> Result<Rendered, ActorError> {
+        self.outbox.request(Delivery::Wait, |reply| ViewMsg::RenderWithDiff { reply }).await
+    }
+
+    /// Handle an event, then render and diff.
+    pub async fn event(&self, event: String, params: State, delivery: Delivery) -> Result<Rendered, ActorError> {
+        self.outbox.request(delivery, |reply| ViewMsg::Event { event, params, reply }).await
+    }
+
+    /// Put the state back to what mount produced and render it in full.
+    pub async fn reset(&self) -> Result<Rendered, ActorError> {
+        self.outbox.request(Delivery::Wait, |reply| ViewMsg::Reset { reply }).await
+    }
+
+    /// Deliver a request built by the session (which keeps the caller's
+    /// reply); if it cannot be delivered, the caller gets the error.
+    pub(crate) async fn forward(&self, message: ViewMsg, delivery: Delivery) {
+        if let Err((error, message)) = self.outbox.forward(delivery, message).await {
+            message.fail(error);
+        }
+    }
+
+    /// Stop the view (and its components) after the requests already queued.
+    pub async fn shutdown(&self) -> Result<(), ActorError> {
+        self.outbox.request(Delivery::Wait, |reply| ViewMsg::Shutdown { reply }).await
+    }
+}
+
+struct ViewActor {
+    /// Keeps the active-views gauge right however the actor ends.
+    alive: Alive,
+    view_path: String,
+    template_name: String,
+    logic: Box<dyn ViewLogic>,
+    /// This view's own template guest instance.
+    templates: TemplateInstance,
+    /// This view's own VDOM guest instance, holding the tree the client shows.
+    vdom: VdomInstance,
+    state: State,
+    /// The state right after mount, for `reset`.
+    initial_state: State,
+    /// Renders so far.
+    version: u64,
+    /// Live components by id, in creation order.
+    components: IndexMap<String, ComponentHandle>,
+    shared: Arc<Shared>,
+}
+
+impl ViewActor {
+    async fn mount(&mut self, source: &str, params: State) -> Result<String, ActorError> {
+        self.templates.add_template(&self.template_name, source).await?;
+        self.logic.mount(&params, &mut self.state).await?;
+        self.initial_state = self.state.clone();
+        let html = self.render_html().await?;
+        self.vdom.reset(&html).await.map_err(|e| self.fault(e))?;
+        self.version = 1;
+        Ok(html)
+    }
+
+    async fn run(mut self, mut rx: mpsc::Receiver<ViewMsg>) {
+        while let Some(msg) = rx.recv().await {
+            let started = Instant::now();
+            let (kind, ok) = match msg {
+                ViewMsg::UpdateState { updates, reply } => {
+                    super::logic::merge(&updates, &mut self.state);
+                    reply.send(Ok(()));
+                    (MessageKind::UpdateState, true)
+                }
+                ViewMsg::Render { reply } => {
+                    let result = self.render_full().await;
+                    (MessageKind::Render, answer(reply, result))
+                }
+                ViewMsg::RenderWithDiff { reply } => {
+                    let result = self.render_diff().await;
+                    (MessageKind::Render, answer(reply, result))
+                }
+                ViewMsg::Event { event, params, reply } => {
+                    let result = self.event(&event, &params).await;
+                    (MessageKind::Event, answer(reply, result))
+                }
+                ViewMsg::Reset { reply } => {
+                    let saved = std::mem::replace(&mut self.state, self.initial_state.clone());
+                    let result = self.render_full().await;
+                    if result.is_err() {
+                        self.state = saved;
+                    }
+                    (MessageKind::Render, answer(reply, result))
+                }
+                ViewMsg::CreateComponent { spec, reply } => {
+                    let result = self.create_component(spec).await;
+                    (MessageKind::ComponentUpdate, answer(reply, result))
+                }
+                ViewMsg::ComponentEvent { id, event, params, reply } => {
+                    let result = self.component_event(&id, event, params).await;
+                    (MessageKind::ComponentEvent, answer(reply, result))
+                }
+                ViewMsg::UpdateComponentProps { id, props, reply } => {
+                    let result = self.update_component_props(&id, props).await;
+                    (MessageKind::ComponentUpdate, answer(reply, result))
+                }
+                ViewMsg::RemoveComponent { id, reply } => {
+                    let result = self.remove_component(&id).await;
+                    (MessageKind::ComponentUpdate, answer(reply, result))
+                }
+                ViewMsg::Shutdown { reply } => {
+                    self.stop_components().await;
+                    reply.send(Ok(()));
+                    break;
+                }
+            };
+            self.shared.stats.record(kind, started.elapsed(), ok);
+        }
+        self.stop_components().await;
+        tracing::debug!(path = %self.view_path, renders = self.version, "view stopped");
+        let _ = &self.alive;
+    }
+
+    /// Run the handler on a copy of the state, render and diff; only when
+    /// all of it succeeds does the copy become the state.
+    async fn event(&mut self, event: &str, params: &State) -> Result<Rendered, ActorError> {
+        let saved = self.state.clone();
+        let result = async {
+            self.logic.handle_event(event, params, &mut self.state).await?;
+            self.render_diff().await
+        }
+        .await;
+        if result.is_err() {
+            self.state = saved;
+        }
+        result
+    }
+
+    /// Render and diff against the client's tree; the version goes up only on success.
+    async fn render_diff(&mut self) -> Result<Rendered, ActorError> {
+        let html = self.render_html().await?;
+        let patches = self.vdom.diff(&html).await.map_err(|e| self.fault(e))?;
+        self.version += 1;
+        Ok(Rendered {
+            html: None,
+            patches: Some(patches),
+            version: self.version,
+            component_id: None,
+        })
+    }
+
+    /// Render full HTML, which becomes the client's tree.
+    async fn render_full(&mut self) -> Result<Rendered, ActorError> {
+        let html = self.render_html().await?;
+        self.vdom.reset(&html).await.map_err(|e| self.fault(e))?;
+        self.version += 1;
+        Ok(Rendered {
+            html: Some(html),
+            patches: None,
+            version: self.version,
+            component_id: None,
+        })
+    }
+
+    async fn render_html(&mut self) -> Result<String, ActorError> {
+        let mut context = self.logic.context(&self.state)?;
+        if !self.components.is_empty() {
+            let mut htmls = State::new();
+            for (id, component) in &self.components {
+                htmls.insert(id.clone(), component.html().into());
+            }
+            context.insert("components".into(), htmls.into());
+        }
+        let json = serde_json::to_string(&context).map_err(|e| HandlerError::Raised {
+            kind: "TypeError".into(),
+            message: format!("the context cannot be serialized: {e}"),
+        })?;
+        self.templates.render(&self.template_name, &json).await.map_err(|e| {
+            let e = ActorError::from(e);
+            self.count_fault(&e);
+            e
+        })
+    }
+
+    fn fault(&self, fault: crate::engine::GuestFault) -> ActorError {
+        let e = ActorError::GuestFault(fault);
+        self.count_fault(&e);
+        e
+    }
+
+    fn count_fault(&self, e: &ActorError) {
+        if e.fault_kind().is_some() {
+            self.shared.stats.guest_restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    async fn create_component(&mut self, spec: ComponentSpec) -> Result<String, ActorError> {
+        let id = spec.component_id.clone();
+        if let Some(old) = self.components.shift_remove(&id) {
+            let _ = old.remove().await;
+        }
+        let component = ComponentHandle::start(self.shared.clone(), spec).await?;
+        let html = component.html().to_string();
+        self.components.insert(id, component);
+        // The parent's tree must contain the component's HTML if its template places it.
+        if let Err(e) = self.resync_tree().await {
+            if let Some(c) = self.components.pop() {
+                let _ = c.1.remove().await;
+            }
+            return Err(e);
+        }
+        Ok(html)
+    }
+
+    async fn component_event(&mut self, id: &str, event: String, params: State) -> Result<Rendered, ActorError> {
+        let component = self.component(id)?.clone();
+        let outcome = component.event(event, params).await?;
+        self.components.insert(id.to_string(), outcome.handle);
+        if outcome.to_parent.events.is_empty() {
+            // Only the component changed: its own patches go out, and the
+            // parent's tree takes in its new HTML without sending anything.
+            self.resync_tree().await?;
+            self.version += 1;
+            return Ok(Rendered {
+                html: None,
+                patches: Some(outcome.patches),
+                version: self.version,
+                component_id: Some(id.to_string()),
+            });
+        }
+        // The parent's handlers run; its diff then covers the component too.
+        let saved = self.state.clone();
+        let result = async {
+            for (event, data) in &outcome.to_parent.events {
+                self.logic.handle_event(event, data, &mut self.state).await?;
+            }
+            self.render_diff().await
+        }
+        .await;
+        if result.is_err() {
+            self.state = saved;
+        }
+        result
+    }
+
+    async fn update_component_props(&mut self, id: &str, props: State) -> Result<Rendered, ActorError> {
+        let component = self.component(id)?.clone();
+        let (handle, patches) = component.update_props(props).await?;
+        self.components.insert(id.to_string(), handle);
+        self.resync_tree().await?;
+        self.version += 1;
+        Ok(Rendered {
+            html: None,
+            patches: Some(patches),
+            version: self.version,
+            component_id: Some(id.to_string()),
+        })
+    }
+
+    async fn remove_component(&mut self, id: &str) -> Result<(), ActorError> {
+        let component = self
+            .components
+            .shift_remove(id)
+            .ok_or_else(|| ActorError::ComponentNotFound(id.to_string()))?;
+        component.remove().await?;
+        Ok(())
+    }
+
+    fn component(&self, id: &str) -> Result<&ComponentHandle, ActorError> {
+        self.components
+            .get(id)
+            .ok_or_else(|| ActorError::ComponentNotFound(id.to_string()))
+    }
+
+    /// Re-render the parent and make that its tree, without patches.
+    async fn resync_tree(&mut self) -> Result<(), ActorError> {
+        let html = self.render_html().await?;
+        self.vdom.reset(&html).await.map_err(|e| self.fault(e))
+    }
+
+    async fn stop_components(&mut self) {
+        for (_, component) in self.components.drain(..) {
+            let _ = component.remove().await;
+        }
+    }
+}
+
+/// Send `result` to `reply`; whether it was a success, for the stats.
+fn answer<T>(reply: Reply<T>, result: Result<T, ActorError>) -> bool {
+    let ok = result.is_ok();
+    reply.send(result);
+    ok
+}
