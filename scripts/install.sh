@@ -37,6 +37,18 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
 fi
 
+# Each guest instance takes a few memory maps; thousands of live views need
+# more than the kernel's default 65530 (see docs/engine.md).
+want_maps=1048576
+have_maps=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo "$want_maps")
+if [ "$have_maps" -lt "$want_maps" ]; then
+    if [ "$(id -u)" -eq 0 ] && sysctl -qw vm.max_map_count="$want_maps" 2>/dev/null; then
+        say "raised vm.max_map_count from $have_maps to $want_maps (until reboot)"
+    else
+        say "note: vm.max_map_count is $have_maps; raise it to $want_maps to run many thousands of views"
+    fi
+fi
+
 host=$(rustc -vV | sed -n 's/^host: //p')
 if [ ! -x "$sysroot/lib/rustlib/$host/bin/rust-lld" ] && [ ! -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
     say "rustup's toolchain has no rust-lld at $sysroot/lib/rustlib/$host/bin: reinstall the toolchain with rustup"

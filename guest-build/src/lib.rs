@@ -153,6 +153,11 @@ impl GuestBuilder {
     /// Build `package` (a crate at `crate_dir`) and componentize it.
     pub fn build(&mut self, package: &str, crate_dir: &Path) -> BuiltGuest {
         self.announce(crate_dir);
+        // The workspace manifest holds the guest profile; the lock file, the versions.
+        if let Some(root) = workspace_root(crate_dir) {
+            self.announce(&root.join("Cargo.toml"));
+            self.announce(&root.join("Cargo.lock"));
+        }
         let mut cmd = self.toolchain.cargo_command();
         cmd.arg("build")
             .arg("--package")
@@ -227,6 +232,15 @@ impl GuestBuilder {
             }
         }
     }
+}
+
+/// The nearest directory above `dir` whose `Cargo.toml` declares a workspace.
+fn workspace_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| {
+            fs::read_to_string(d.join("Cargo.toml")).is_ok_and(|manifest| manifest.contains("[workspace]"))
+        })
+        .map(Path::to_path_buf)
 }
 
 /// Wrap a core module carrying wit-bindgen's component-type section into a

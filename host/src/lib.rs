@@ -10,6 +10,7 @@
 //!   with memory, time and output limits, and turns every guest failure into
 //!   a typed [`engine::GuestFault`] after which a fresh instance takes over.
 //! - [`guests`]: the default template and VDOM components, embedded.
+//! - [`bench`]: the actor benchmark suite `wasmlive bench` runs.
 //! - [`cli`]: the `wasmlive` command line (argument parsing plus one call
 //!   into the library per subcommand).
 //!
@@ -38,6 +39,7 @@
 //! ```
 
 pub mod actors;
+pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod guests;

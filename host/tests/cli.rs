@@ -128,3 +128,34 @@ fn bad_arguments_are_a_usage_error() {
     let out = wasmlive(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn bench_prints_every_figure_as_json() {
+    let out = wasmlive(&["bench", "--sessions", "20", "--events", "50", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let figures: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "round_trip_us",
+        "single_actor_events_per_s",
+        "concurrent_events_per_s",
+        "mount_p50_us",
+        "mount_p99_us",
+        "rss_per_session_bytes",
+        "pss_per_session_bytes",
+    ] {
+        let value = figures[key].as_f64().unwrap_or_else(|| panic!("{key} missing in {figures}"));
+        assert!(value > 0.0, "{key} = {value}");
+    }
+    assert_eq!(figures["sessions"], 20);
+    assert!(figures["mount_p99_us"].as_f64() >= figures["mount_p50_us"].as_f64());
+    assert!(stderr(&out).contains("running: memory per session"), "{}", stderr(&out));
+}
+
+#[test]
+fn bench_rejects_zero_work() {
+    let out = wasmlive(&["bench", "--sessions", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--sessions and --events must be at least 1"), "{}", stderr(&out));
+    let out = wasmlive(&["bench", "--events", "many"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -296,3 +296,24 @@ fn embedded_components_implement_the_worlds_in_wit() {
         }
     }
 }
+
+/// When the host cannot create another instance (here: a pool of one), the
+/// caller gets an `instantiation` fault and the instance that exists works on.
+#[tokio::test]
+async fn running_out_of_instance_slots_is_an_instantiation_fault() {
+    let config = EngineConfig {
+        allocator: wasmlive::engine::Allocator::Pooling { max_instances: 1 },
+        ..EngineConfig::default()
+    };
+    let engine = GuestEngine::new(config).unwrap();
+    let templates = engine.default_templates().unwrap();
+    let mut first = templates.instance(services(), limits());
+    first.add_template("t", "{{ a }}").await.unwrap();
+    let mut second = templates.instance(services(), limits());
+    let err = second.add_template("t", "{{ a }}").await.unwrap_err();
+    assert!(matches!(err, RenderError::Fault(ref f) if f.kind == FaultKind::Instantiation), "{err:?}");
+    assert_eq!(first.render("t", r#"{"a": 2}"#).await.unwrap(), "2");
+    drop(first);
+    second.add_template("t", "{{ a }}").await.unwrap();
+    assert_eq!(second.render("t", r#"{"a": 3}"#).await.unwrap(), "3");
+}

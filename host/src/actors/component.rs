@@ -59,7 +59,7 @@ impl ComponentHandle {
         let outbox = Outbox::new(tx, "component", shared.config.message_timeout, shared.stats.component_mailbox.clone());
         let span = tracing::debug_span!("component", id = %spec.component_id);
         let mut actor = ComponentActor {
-            alive: Alive::new(shared.stats.clone(), |s| &s.components),
+            _alive: Alive::new(shared.stats.clone(), |s| &s.components),
             template_name: format!("component:{}", spec.component_id),
             logic: spec.logic,
             templates: spec.templates,
@@ -115,7 +115,7 @@ impl ComponentHandle {
 
 struct ComponentActor {
     /// Keeps the active-components gauge right however the actor ends.
-    alive: Alive,
+    _alive: Alive,
     template_name: String,
     logic: Box<dyn ComponentLogic>,
     templates: TemplateInstance,
@@ -166,7 +166,6 @@ impl ComponentActor {
                 }
             }
         }
-        let _ = &self.alive;
     }
 
     async fn render(&mut self) -> Result<String, ActorError> {

@@ -74,3 +74,4 @@ mod tests {
         assert_send_sync::<ActorError>();
     }
 }
+

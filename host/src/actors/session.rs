@@ -121,12 +121,14 @@ pub struct ComponentRequest {
     pub logic: Option<Box<dyn ComponentLogic>>,
 }
 
+// Large payloads are boxed: a mailbox block holds 32 messages of the
+// largest variant's size, and every session keeps one.
 enum SessionMsg {
-    Mount { request: MountRequest, reply: Reply<Mounted> },
+    Mount { request: Box<MountRequest>, reply: Reply<Mounted> },
     Event { view_id: Option<String>, event: String, params: State, delivery: Delivery, reply: Reply<Rendered> },
     Unmount { view_id: String, reply: Reply<()> },
     Ping { reply: Reply<()> },
-    CreateComponent { request: ComponentRequest, reply: Reply<String> },
+    CreateComponent { request: Box<ComponentRequest>, reply: Reply<String> },
     ComponentEvent { view_id: String, component_id: String, event: String, params: State, reply: Reply<Rendered> },
     UpdateComponentProps { view_id: String, component_id: String, props: State, reply: Reply<Rendered> },
     RemoveComponent { view_id: String, component_id: String, reply: Reply<()> },
@@ -179,7 +181,9 @@ impl SessionHandle {
 
     /// Mount a view; returns its first HTML and its `view_id`.
     pub async fn mount(&self, request: MountRequest) -> Result<Mounted, ActorError> {
-        self.outbox.request(Delivery::Wait, |reply| SessionMsg::Mount { request, reply }).await
+        self.outbox
+            .request(Delivery::Wait, |reply| SessionMsg::Mount { request: Box::new(request), reply })
+            .await
     }
 
     /// Send an event to a view (the first mounted one when `view_id` is
@@ -233,7 +237,10 @@ impl SessionHandle {
     /// Create a live component in a view; returns its HTML.
     pub async fn create_component(&self, request: ComponentRequest) -> Result<String, ActorError> {
         self.outbox
-            .request(Delivery::Wait, |reply| SessionMsg::CreateComponent { request, reply })
+            .request(Delivery::Wait, |reply| SessionMsg::CreateComponent {
+                request: Box::new(request),
+                reply,
+            })
             .await
     }
 
@@ -349,7 +356,7 @@ impl SessionActor {
             match msg {
                 SessionMsg::Mount { request, reply } => {
                     let started = Instant::now();
-                    let result = self.mount(request).await;
+                    let result = self.mount(*request).await;
                     self.shared.stats.record(MessageKind::Mount, started.elapsed(), result.is_ok());
                     reply.send(result);
                 }
@@ -376,7 +383,7 @@ impl SessionActor {
                 SessionMsg::View { view_id, reply } => {
                     reply.send(self.view(view_id.as_deref()).map(|v| v.handle.clone()))
                 }
-                SessionMsg::CreateComponent { request, reply } => match self.component_spec(request) {
+                SessionMsg::CreateComponent { request, reply } => match self.component_spec(*request) {
                     Ok((view, spec)) => view.forward(ViewMsg::create_component(spec, reply), Delivery::Wait).await,
                     Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
                 },

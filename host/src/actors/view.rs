@@ -41,7 +41,8 @@ pub(crate) enum ViewMsg {
     RenderWithDiff { reply: Reply<Rendered> },
     Event { event: String, params: State, reply: Reply<Rendered> },
     Reset { reply: Reply<Rendered> },
-    CreateComponent { spec: ComponentSpec, reply: Reply<String> },
+    // Boxed: a mailbox block holds 32 messages of the largest variant's size.
+    CreateComponent { spec: Box<ComponentSpec>, reply: Reply<String> },
     ComponentEvent { id: String, event: String, params: State, reply: Reply<Rendered> },
     UpdateComponentProps { id: String, props: State, reply: Reply<Rendered> },
     RemoveComponent { id: String, reply: Reply<()> },
@@ -70,7 +71,10 @@ impl ViewMsg {
     }
 
     pub(crate) fn create_component(spec: ComponentSpec, reply: Reply<String>) -> ViewMsg {
-        ViewMsg::CreateComponent { spec, reply }
+        ViewMsg::CreateComponent {
+            spec: Box::new(spec),
+            reply,
+        }
     }
 
     pub(crate) fn component_event(id: String, event: String, params: State, reply: Reply<Rendered>) -> ViewMsg {
@@ -120,7 +124,7 @@ impl ViewHandle {
             view_id: spec.view_id.as_str().into(),
         };
         let mut actor = ViewActor {
-            alive: Alive::new(shared.stats.clone(), |s| &s.views),
+            _alive: Alive::new(shared.stats.clone(), |s| &s.views),
             view_path: spec.view_path,
             template_name: spec.template_name,
             logic: spec.logic,
@@ -186,7 +190,7 @@ impl ViewHandle {
 
 struct ViewActor {
     /// Keeps the active-views gauge right however the actor ends.
-    alive: Alive,
+    _alive: Alive,
     view_path: String,
     template_name: String,
     logic: Box<dyn ViewLogic>,
@@ -245,7 +249,7 @@ impl ViewActor {
                     (MessageKind::Render, answer(reply, result))
                 }
                 ViewMsg::CreateComponent { spec, reply } => {
-                    let result = self.create_component(spec).await;
+                    let result = self.create_component(*spec).await;
                     (MessageKind::ComponentUpdate, answer(reply, result))
                 }
                 ViewMsg::ComponentEvent { id, event, params, reply } => {
@@ -270,7 +274,6 @@ impl ViewActor {
         }
         self.stop_components().await;
         tracing::debug!(path = %self.view_path, renders = self.version, "view stopped");
-        let _ = &self.alive;
     }
 
     /// Run the handler on a copy of the state, render and diff; only when

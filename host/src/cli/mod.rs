@@ -1,6 +1,7 @@
 //! The `wasmlive` command line: argument parsing plus one call into the
 //! library per subcommand.
 
+mod bench;
 mod diff;
 mod render;
 
@@ -24,6 +25,8 @@ enum Command {
     Render(render::RenderArgs),
     /// Diff two HTML files and print the patches that turn the first into the second.
     Diff(diff::DiffArgs),
+    /// Run the actor benchmark suite against the embedded guests.
+    Bench(bench::BenchArgs),
 }
 
 /// A failure to report to the user; the message is printed as is.
@@ -41,20 +44,29 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WASMLIVE_LOG").unwrap_or_else(|_| "error".into()),
+            tracing_subscriber::EnvFilter::try_from_env("WASMLIVE_LOG")
+                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+                .unwrap_or_else(|_| "error".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("start the Tokio runtime");
-    let result = runtime.block_on(async {
+    // Run the command as a task on a worker thread rather than on the main
+    // thread: the actors it talks to then wake on the same worker instead of
+    // across threads.
+    let command = runtime.spawn(async {
         match cli.command {
             Command::Render(args) => render::run(args).await,
             Command::Diff(args) => diff::run(args).await,
+            Command::Bench(args) => bench::run(args).await,
         }
     });
+    let result = runtime
+        .block_on(command)
+        .unwrap_or_else(|e| Err(CliError(format!("error: the command failed: {e}"))));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError(message)) => {

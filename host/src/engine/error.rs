@@ -18,6 +18,9 @@ pub enum FaultKind {
     /// The guest returned something the host cannot accept: too large,
     /// malformed by the canonical ABI, or inconsistent.
     InvalidOutput,
+    /// A fresh instance could not be created: the host ran out of memory
+    /// maps or address space (see `vm.max_map_count` in docs/engine.md).
+    Instantiation,
 }
 
 impl fmt::Display for FaultKind {
@@ -28,6 +31,7 @@ impl fmt::Display for FaultKind {
             FaultKind::MemoryLimit => "memory limit exceeded",
             FaultKind::StackOverflow => "stack overflow",
             FaultKind::InvalidOutput => "invalid output",
+            FaultKind::Instantiation => "instantiation failed",
         })
     }
 }

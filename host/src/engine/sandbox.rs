@@ -112,7 +112,10 @@ impl<B: Bindings> Sandbox<B> {
         f: impl for<'a> FnOnce(&'a mut Live<B>) -> BoxFuture<'a, wasmtime::Result<R>>,
     ) -> Result<R, GuestFault> {
         if self.live.is_none() {
-            let live = self.instantiate().await.map_err(|e| self.discard(e))?;
+            let live = match self.instantiate().await {
+                Ok(live) => live,
+                Err(e) => return Err(self.instantiation_failed(e)),
+            };
             self.live = Some(live);
             self.generation += 1;
         }
@@ -151,6 +154,28 @@ impl<B: Bindings> Sandbox<B> {
         store.set_epoch_deadline(1);
         let bindings = B::instantiate(&self.loaded.pre, &mut store).await?;
         Ok(Live { store, bindings })
+    }
+
+    /// A failure to create an instance: a trap in the guest's start-up code,
+    /// or the host out of memory maps or address space.
+    fn instantiation_failed(&mut self, error: wasmtime::Error) -> GuestFault {
+        let is_guest_fault = error.is::<MemoryLimitExceeded>() || error.is::<DeadlineExceeded>() || error.is::<Trap>();
+        if is_guest_fault {
+            return self.discard(error);
+        }
+        self.faults += 1;
+        let mut message = format!("cannot create a guest instance: {error:#}");
+        if message.contains("os error 12") {
+            message.push_str(
+                " (too many memory maps: raise the kernel's vm.max_map_count, e.g. `sysctl -w vm.max_map_count=1048576`)",
+            );
+        }
+        tracing::error!(component = &*self.loaded.name, "{message}");
+        GuestFault {
+            kind: FaultKind::Instantiation,
+            component: self.loaded.name.to_string(),
+            message,
+        }
     }
 
     /// Drop the (possibly poisoned) instance and turn `error` into a fault.

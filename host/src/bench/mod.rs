@@ -1,0 +1,223 @@
+//! The actor benchmark suite: the seed's benchmarks (single actor, concurrent
+//! sessions, mount latency) plus message round trip and memory per session,
+//! run against the real actor system and guests. `wasmlive bench` runs it.
+
+pub mod counter;
+
+use crate::actors::{ActorConfig, ActorError, ActorSupervisor, MountRequest, SessionHandle, State, TemplateSource};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How much work each benchmark does.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Sessions mounted for the memory measurement.
+    pub sessions: usize,
+    /// Events sent by the single-actor benchmark.
+    pub events: usize,
+    /// Sessions in the concurrent benchmark (the seed uses 50).
+    pub concurrent_sessions: usize,
+    /// Events per session in the concurrent benchmark (the seed uses 100).
+    pub events_per_session: usize,
+    /// Pings in the round-trip benchmark.
+    pub pings: usize,
+    /// Mounts timed for the latency quantiles.
+    pub mounts: usize,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions {
+            sessions: 10_000,
+            events: 20_000,
+            concurrent_sessions: 50,
+            events_per_session: 100,
+            pings: 20_000,
+            mounts: 1_000,
+        }
+    }
+}
+
+/// The figures, with the keys `wasmlive bench --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchResults {
+    pub round_trip_us: f64,
+    pub single_actor_events_per_s: f64,
+    pub concurrent_events_per_s: f64,
+    pub mount_p50_us: f64,
+    pub mount_p99_us: f64,
+    /// Resident set size added per session. Overstates the real cost: every
+    /// instance maps its guest's copy-on-write memory image, and RSS counts
+    /// each shared page once per mapping.
+    pub rss_per_session_bytes: u64,
+    /// Proportional set size added per session: shared pages divided among
+    /// their users, i.e. the memory a session really adds.
+    pub pss_per_session_bytes: u64,
+    pub sessions: usize,
+}
+
+/// Which benchmark is running, for progress reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    RoundTrip,
+    SingleActor,
+    Concurrent,
+    Mount,
+    Memory,
+}
+
+impl Stage {
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::RoundTrip => "message round trip",
+            Stage::SingleActor => "single actor",
+            Stage::Concurrent => "concurrent sessions",
+            Stage::Mount => "mount latency",
+            Stage::Memory => "memory per session",
+        }
+    }
+}
+
+fn counter_request() -> MountRequest {
+    MountRequest::new("counter", TemplateSource::Inline(counter::TEMPLATE.into())).logic(counter::Counter)
+}
+
+/// Run every benchmark in order, calling `progress` as each starts.
+pub async fn run(options: &BenchOptions, mut progress: impl FnMut(Stage)) -> Result<BenchResults, ActorError> {
+    let supervisor = start()?;
+    progress(Stage::RoundTrip);
+    let round_trip_us = round_trip(&supervisor, options.pings).await?;
+    progress(Stage::SingleActor);
+    let single_actor_events_per_s = single_actor(&supervisor, options.events).await?;
+    progress(Stage::Concurrent);
+    let concurrent_events_per_s =
+        concurrent(&supervisor, options.concurrent_sessions, options.events_per_session).await?;
+    progress(Stage::Mount);
+    let (mount_p50_us, mount_p99_us) = mount_latency(&supervisor, options.mounts).await?;
+    supervisor.shutdown_all().await;
+
+    progress(Stage::Memory);
+    let supervisor = start()?;
+    let (rss_per_session_bytes, pss_per_session_bytes) = memory_per_session(&supervisor, options.sessions).await?;
+    supervisor.shutdown_all().await;
+    Ok(BenchResults {
+        round_trip_us,
+        single_actor_events_per_s,
+        concurrent_events_per_s,
+        mount_p50_us,
+        mount_p99_us,
+        rss_per_session_bytes,
+        pss_per_session_bytes,
+        sessions: options.sessions,
+    })
+}
+
+fn start() -> Result<Arc<ActorSupervisor>, ActorError> {
+    ActorSupervisor::start(ActorConfig::default()).map_err(|e| ActorError::Vdom(e.to_string()))
+}
+
+async fn mounted_session(supervisor: &ActorSupervisor, id: &str) -> Result<SessionHandle, ActorError> {
+    let session = supervisor.get_or_create_session(id);
+    session.mount(counter_request()).await?;
+    Ok(session)
+}
+
+/// Mean time of a ping through a session's mailbox and back, in µs.
+pub async fn round_trip(supervisor: &ActorSupervisor, pings: usize) -> Result<f64, ActorError> {
+    let session = supervisor.get_or_create_session("bench-ping");
+    session.ping().await?;
+    let started = Instant::now();
+    for _ in 0..pings {
+        session.ping().await?;
+    }
+    Ok(per_op_us(started.elapsed(), pings))
+}
+
+/// Events per second through one session and view, each awaited before the next.
+pub async fn single_actor(supervisor: &ActorSupervisor, events: usize) -> Result<f64, ActorError> {
+    let session = mounted_session(supervisor, "bench-single").await?;
+    for _ in 0..100 {
+        session.event("increment", State::new(), None).await?;
+    }
+    let started = Instant::now();
+    for _ in 0..events {
+        session.event("increment", State::new(), None).await?;
+    }
+    Ok(events as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Events per second over many sessions sending concurrently.
+pub async fn concurrent(supervisor: &ActorSupervisor, sessions: usize, per_session: usize) -> Result<f64, ActorError> {
+    let mut handles = Vec::with_capacity(sessions);
+    for i in 0..sessions {
+        handles.push(mounted_session(supervisor, &format!("bench-concurrent-{i}")).await?);
+    }
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for session in handles {
+        tasks.spawn(async move {
+            for _ in 0..per_session {
+                session.event("increment", State::new(), None).await?;
+            }
+            Ok::<_, ActorError>(())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.map_err(|e| ActorError::Panicked { actor: "bench", message: e.to_string() })??;
+    }
+    Ok((sessions * per_session) as f64 / started.elapsed().as_secs_f64())
+}
+
+/// p50 and p99 of mounting the counter view in a new session, in µs.
+pub async fn mount_latency(supervisor: &ActorSupervisor, mounts: usize) -> Result<(f64, f64), ActorError> {
+    let mut latencies = Vec::with_capacity(mounts);
+    for i in 0..mounts {
+        let session = supervisor.get_or_create_session(&format!("bench-mount-{i}"));
+        let started = Instant::now();
+        session.mount(counter_request()).await?;
+        latencies.push(started.elapsed());
+        supervisor.remove_session(&format!("bench-mount-{i}")).await?;
+    }
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1];
+    Ok((at(0.50).as_secs_f64() * 1e6, at(0.99).as_secs_f64() * 1e6))
+}
+
+/// Memory added per session with a mounted counter view that handled one
+/// event (both guest instances included), measured over `sessions`
+/// sessions: (RSS, PSS) in bytes.
+pub async fn memory_per_session(supervisor: &ActorSupervisor, sessions: usize) -> Result<(u64, u64), ActorError> {
+    // One session first, so the components are compiled before measuring.
+    let _warm = mounted_session(supervisor, "bench-memory-warm").await?;
+    let (before, pss_before) = (rss_bytes(), pss_bytes());
+    let mut handles = Vec::with_capacity(sessions);
+    for i in 0..sessions {
+        let session = mounted_session(supervisor, &format!("bench-memory-{i}")).await?;
+        session.event("increment", State::new(), None).await?;
+        handles.push(session);
+    }
+    let per = |after: u64, before: u64| after.saturating_sub(before) / sessions.max(1) as u64;
+    Ok((per(rss_bytes(), before), per(pss_bytes(), pss_before)))
+}
+
+fn per_op_us(elapsed: Duration, ops: usize) -> f64 {
+    elapsed.as_secs_f64() * 1e6 / ops.max(1) as f64
+}
+
+/// This process's proportional set size, from `/proc/self/smaps_rollup` (0 elsewhere).
+pub fn pss_bytes() -> u64 {
+    let rollup = std::fs::read_to_string("/proc/self/smaps_rollup").unwrap_or_default();
+    rollup
+        .lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// This process's resident set size, from `/proc/self/statm` (0 elsewhere).
+pub fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4096
+}

@@ -1,0 +1,49 @@
+//! `wasmlive bench`
+
+use super::CliError;
+use crate::bench::{self, BenchOptions};
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub(super) struct BenchArgs {
+    /// Sessions mounted for the memory-per-session measurement.
+    #[arg(long, default_value_t = 10_000)]
+    sessions: usize,
+    /// Events sent by the single-actor benchmark.
+    #[arg(long, default_value_t = 20_000)]
+    events: usize,
+    /// Print one JSON object with the results instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) async fn run(args: BenchArgs) -> Result<(), CliError> {
+    if args.sessions == 0 || args.events == 0 {
+        return Err(CliError("error: --sessions and --events must be at least 1".into()));
+    }
+    let options = BenchOptions {
+        sessions: args.sessions,
+        events: args.events,
+        ..BenchOptions::default()
+    };
+    let results = bench::run(&options, |stage| eprintln!("running: {}", stage.label()))
+        .await
+        .map_err(|e| CliError(format!("error: {e}")))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&results)?);
+        return Ok(());
+    }
+    println!("| benchmark | result |");
+    println!("|---|---|");
+    println!("| message round trip | {:.2} µs |", results.round_trip_us);
+    println!("| single actor | {:.0} events/s |", results.single_actor_events_per_s);
+    println!("| {} concurrent sessions | {:.0} events/s |", options.concurrent_sessions, results.concurrent_events_per_s);
+    println!("| mount latency p50 / p99 | {:.0} / {:.0} µs |", results.mount_p50_us, results.mount_p99_us);
+    println!(
+        "| memory per session ({} sessions), PSS / RSS | {:.1} / {:.1} KiB |",
+        results.sessions,
+        results.pss_per_session_bytes as f64 / 1024.0,
+        results.rss_per_session_bytes as f64 / 1024.0
+    );
+    Ok(())
+}
