@@ -28,7 +28,8 @@ pub enum ActorError {
     /// The template failed to compile or render.
     #[error("template error: {0}")]
     Template(TemplateError),
-    /// The VDOM guest could not diff (see `GuestFault` for guest faults).
+    /// The host refused the VDOM guest's patches as inconsistent with the
+    /// tree the client has (guest crashes are `GuestFault`s).
     #[error("vdom error: {0}")]
     Vdom(String),
     /// A guest failed; the view kept its last good state and HTML, and the

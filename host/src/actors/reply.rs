@@ -133,3 +133,63 @@ impl<M: Send + 'static> Outbox<M> {
         self.tx.is_closed()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outbox(capacity: usize, timeout_ms: u64) -> (Outbox<Reply<u32>>, mpsc::Receiver<Reply<u32>>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (Outbox::new(tx, "test", Duration::from_millis(timeout_ms), Mailbox::default()), rx)
+    }
+
+    #[tokio::test]
+    async fn a_reply_dropped_unanswered_reports_shutdown() {
+        let (outbox, mut rx) = outbox(4, 1_000);
+        let request = tokio::spawn(async move { outbox.request(Delivery::Wait, |reply| reply).await });
+        drop(rx.recv().await.unwrap());
+        assert_eq!(request.await.unwrap(), Err(ActorError::Shutdown { actor: "test" }));
+    }
+
+    #[tokio::test]
+    async fn a_reply_dropped_while_panicking_reports_the_panic() {
+        let (outbox, mut rx) = outbox(4, 1_000);
+        let request = tokio::spawn(async move { outbox.request(Delivery::Wait, |reply| reply).await });
+        let reply = rx.recv().await.unwrap();
+        let _ = std::thread::spawn(move || {
+            let _reply = reply;
+            panic!("handler blew up");
+        })
+        .join();
+        assert!(matches!(request.await.unwrap(), Err(ActorError::Panicked { actor: "test", .. })));
+    }
+
+    #[tokio::test]
+    async fn an_actor_that_never_runs_makes_requests_time_out() {
+        // The mailbox is open but nothing reads it: no actor is running.
+        let (outbox, _rx) = outbox(4, 50);
+        let result = outbox.request(Delivery::Wait, |reply| reply).await;
+        assert_eq!(result, Err(ActorError::Timeout { actor: "test", timeout_ms: 50 }));
+    }
+
+    #[tokio::test]
+    async fn fail_fast_reports_a_full_mailbox_and_wait_times_out() {
+        let (outbox, _rx) = outbox(1, 50);
+        let (filler, _answer) = oneshot::channel();
+        outbox.forward(Delivery::FailFast, Reply { tx: Some(filler), actor: "test" }).await.ok().unwrap();
+        assert_eq!(
+            outbox.request(Delivery::FailFast, |reply| reply).await,
+            Err(ActorError::MailboxFull { actor: "test", capacity: 1 })
+        );
+        assert!(matches!(outbox.request(Delivery::Wait, |reply| reply).await, Err(ActorError::Timeout { .. })));
+        assert_eq!(outbox.mailbox.high_water(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_closed_mailbox_is_shutdown() {
+        let (outbox, rx) = outbox(1, 1_000);
+        drop(rx);
+        assert!(outbox.is_closed());
+        assert_eq!(outbox.request(Delivery::Wait, |reply| reply).await, Err(ActorError::Shutdown { actor: "test" }));
+    }
+}

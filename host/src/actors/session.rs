@@ -350,26 +350,28 @@ struct SessionActor {
 }
 
 impl SessionActor {
+    /// The actor loop. Operations are boxed so that the loop's future, which
+    /// every idle session keeps allocated, stays small.
     async fn run(mut self, rx: &mut mpsc::Receiver<SessionMsg>) {
         while let Some(msg) = rx.recv().await {
             self.activity.store(self.shared.now_ms(), Relaxed);
             match msg {
                 SessionMsg::Mount { request, reply } => {
                     let started = Instant::now();
-                    let result = self.mount(*request).await;
+                    let result = Box::pin(self.mount(*request)).await;
                     self.shared.stats.record(MessageKind::Mount, started.elapsed(), result.is_ok());
                     reply.send(result);
                 }
                 SessionMsg::Event { view_id, event, params, delivery, reply } => {
                     match self.view(view_id.as_deref()) {
-                        Ok(view) => view.handle.forward(ViewMsg::event(event, params, reply), delivery).await,
+                        Ok(view) => Box::pin(view.handle.forward(ViewMsg::event(event, params, reply), delivery)).await,
                         Err(e) => self.reject(MessageKind::Event, reply, e),
                     }
                 }
                 SessionMsg::Unmount { view_id, reply } => {
                     let started = Instant::now();
                     let result = match self.views.shift_remove(&view_id) {
-                        Some(view) => view.handle.shutdown().await,
+                        Some(view) => Box::pin(view.handle.shutdown()).await,
                         None => Err(ActorError::ViewNotFound(view_id)),
                     };
                     self.shared.stats.record(MessageKind::Unmount, started.elapsed(), result.is_ok());
@@ -384,14 +386,14 @@ impl SessionActor {
                     reply.send(self.view(view_id.as_deref()).map(|v| v.handle.clone()))
                 }
                 SessionMsg::CreateComponent { request, reply } => match self.component_spec(*request) {
-                    Ok((view, spec)) => view.forward(ViewMsg::create_component(spec, reply), Delivery::Wait).await,
+                    Ok((view, spec)) => Box::pin(view.forward(ViewMsg::create_component(spec, reply), Delivery::Wait)).await,
                     Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
                 },
                 SessionMsg::ComponentEvent { view_id, component_id, event, params, reply } => {
                     match self.view(Some(&view_id)) {
                         Ok(view) => {
                             let msg = ViewMsg::component_event(component_id, event, params, reply);
-                            view.handle.forward(msg, Delivery::Wait).await
+                            Box::pin(view.handle.forward(msg, Delivery::Wait)).await
                         }
                         Err(e) => self.reject(MessageKind::ComponentEvent, reply, e),
                     }
@@ -400,7 +402,7 @@ impl SessionActor {
                     match self.view(Some(&view_id)) {
                         Ok(view) => {
                             let msg = ViewMsg::update_component_props(component_id, props, reply);
-                            view.handle.forward(msg, Delivery::Wait).await
+                            Box::pin(view.handle.forward(msg, Delivery::Wait)).await
                         }
                         Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
                     }
@@ -408,19 +410,19 @@ impl SessionActor {
                 SessionMsg::RemoveComponent { view_id, component_id, reply } => match self.view(Some(&view_id)) {
                     Ok(view) => {
                         let msg = ViewMsg::remove_component(component_id, reply);
-                        view.handle.forward(msg, Delivery::Wait).await
+                        Box::pin(view.handle.forward(msg, Delivery::Wait)).await
                     }
                     Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
                 },
                 SessionMsg::Shutdown { reply } => {
-                    self.shutdown_views().await;
+                    Box::pin(self.shutdown_views()).await;
                     reply.send(Ok(()));
                     return;
                 }
             }
         }
         // Every handle is gone: stop the views too.
-        self.shutdown_views().await;
+        Box::pin(self.shutdown_views()).await;
     }
 
     fn reject<T>(&self, kind: MessageKind, reply: Reply<T>, error: ActorError) {

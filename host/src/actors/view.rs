@@ -219,6 +219,8 @@ impl ViewActor {
         Ok(html)
     }
 
+    /// The actor loop. Each operation's future is boxed: the loop's own
+    /// future is what every idle view keeps allocated, so it stays small.
     async fn run(mut self, mut rx: mpsc::Receiver<ViewMsg>) {
         while let Some(msg) = rx.recv().await {
             let started = Instant::now();
@@ -229,50 +231,50 @@ impl ViewActor {
                     (MessageKind::UpdateState, true)
                 }
                 ViewMsg::Render { reply } => {
-                    let result = self.render_full().await;
+                    let result = Box::pin(self.render_full()).await;
                     (MessageKind::Render, answer(reply, result))
                 }
                 ViewMsg::RenderWithDiff { reply } => {
-                    let result = self.render_diff().await;
+                    let result = Box::pin(self.render_diff()).await;
                     (MessageKind::Render, answer(reply, result))
                 }
                 ViewMsg::Event { event, params, reply } => {
-                    let result = self.event(&event, &params).await;
+                    let result = Box::pin(self.event(&event, &params)).await;
                     (MessageKind::Event, answer(reply, result))
                 }
                 ViewMsg::Reset { reply } => {
                     let saved = std::mem::replace(&mut self.state, self.initial_state.clone());
-                    let result = self.render_full().await;
+                    let result = Box::pin(self.render_full()).await;
                     if result.is_err() {
                         self.state = saved;
                     }
                     (MessageKind::Render, answer(reply, result))
                 }
                 ViewMsg::CreateComponent { spec, reply } => {
-                    let result = self.create_component(*spec).await;
+                    let result = Box::pin(self.create_component(*spec)).await;
                     (MessageKind::ComponentUpdate, answer(reply, result))
                 }
                 ViewMsg::ComponentEvent { id, event, params, reply } => {
-                    let result = self.component_event(&id, event, params).await;
+                    let result = Box::pin(self.component_event(&id, event, params)).await;
                     (MessageKind::ComponentEvent, answer(reply, result))
                 }
                 ViewMsg::UpdateComponentProps { id, props, reply } => {
-                    let result = self.update_component_props(&id, props).await;
+                    let result = Box::pin(self.update_component_props(&id, props)).await;
                     (MessageKind::ComponentUpdate, answer(reply, result))
                 }
                 ViewMsg::RemoveComponent { id, reply } => {
-                    let result = self.remove_component(&id).await;
+                    let result = Box::pin(self.remove_component(&id)).await;
                     (MessageKind::ComponentUpdate, answer(reply, result))
                 }
                 ViewMsg::Shutdown { reply } => {
-                    self.stop_components().await;
+                    Box::pin(self.stop_components()).await;
                     reply.send(Ok(()));
                     break;
                 }
             };
             self.shared.stats.record(kind, started.elapsed(), ok);
         }
-        self.stop_components().await;
+        Box::pin(self.stop_components()).await;
         tracing::debug!(path = %self.view_path, renders = self.version, "view stopped");
     }
 

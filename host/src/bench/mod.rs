@@ -5,6 +5,7 @@
 pub mod counter;
 
 use crate::actors::{ActorConfig, ActorError, ActorSupervisor, MountRequest, SessionHandle, State, TemplateSource};
+use crate::engine::LoadError;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -57,6 +58,17 @@ pub struct BenchResults {
     pub sessions: usize,
 }
 
+/// Why a benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The default guests could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A request failed during a benchmark.
+    #[error(transparent)]
+    Actor(#[from] ActorError),
+}
+
 /// Which benchmark is running, for progress reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -84,7 +96,7 @@ fn counter_request() -> MountRequest {
 }
 
 /// Run every benchmark in order, calling `progress` as each starts.
-pub async fn run(options: &BenchOptions, mut progress: impl FnMut(Stage)) -> Result<BenchResults, ActorError> {
+pub async fn run(options: &BenchOptions, mut progress: impl FnMut(Stage)) -> Result<BenchResults, BenchError> {
     let supervisor = start()?;
     progress(Stage::RoundTrip);
     let round_trip_us = round_trip(&supervisor, options.pings).await?;
@@ -113,8 +125,8 @@ pub async fn run(options: &BenchOptions, mut progress: impl FnMut(Stage)) -> Res
     })
 }
 
-fn start() -> Result<Arc<ActorSupervisor>, ActorError> {
-    ActorSupervisor::start(ActorConfig::default()).map_err(|e| ActorError::Vdom(e.to_string()))
+fn start() -> Result<Arc<ActorSupervisor>, LoadError> {
+    ActorSupervisor::start(ActorConfig::default())
 }
 
 async fn mounted_session(supervisor: &ActorSupervisor, id: &str) -> Result<SessionHandle, ActorError> {
