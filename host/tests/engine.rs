@@ -317,3 +317,24 @@ async fn running_out_of_instance_slots_is_an_instantiation_fault() {
     second.add_template("t", "{{ a }}").await.unwrap();
     assert_eq!(second.render("t", r#"{"a": 3}"#).await.unwrap(), "3");
 }
+
+/// A view's template and VDOM instances share one store. A fault in one
+/// drops the store; the other is rebuilt from what the host kept and goes on
+/// as if nothing happened.
+#[tokio::test]
+async fn instances_sharing_a_store_recover_together_from_a_neighbours_fault() {
+    use wasmlive::engine::GuestStore;
+    let engine = engine();
+    let store = GuestStore::new(&engine, services(), limits());
+    let mut t = engine.load_templates("faulty", wasmlive_fixtures::FAULTY).unwrap().instance_in(&store);
+    let mut v = engine.default_vdom().unwrap().instance_in(&store);
+    t.add_template("t", "<p>a</p>").await.unwrap();
+    v.reset(&t.render("t", "{}").await.unwrap()).await.unwrap();
+
+    let err = t.render("t", r#"{"fault":"panic"}"#).await.unwrap_err();
+    assert!(matches!(err, RenderError::Fault(ref f) if f.kind == FaultKind::Trap), "{err:?}");
+    // The VDOM instance died with the store; it rebuilds its tree from the last good HTML.
+    assert_eq!(v.diff("<p>b</p>").await.unwrap(), vec![Patch::SetText { path: vec![0, 0], text: "b".into() }]);
+    assert_eq!(t.render("t", "{}").await.unwrap(), "<p>a</p>");
+    assert_eq!((t.faults(), v.faults()), (1, 0), "only the guest that failed counts a fault");
+}

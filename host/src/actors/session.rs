@@ -17,8 +17,8 @@ use super::logic::{ComponentLogic, MergeParams, State, ViewLogic};
 use super::reply::{Delivery, Outbox, Reply};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
-use super::view::{Rendered, ViewHandle, ViewMsg, ViewSpec};
-use crate::engine::{GuestLimits, HostServices, TemplateEngine, VdomEngine};
+use super::view::{Call, Rendered, ViewHandle, ViewMsg, ViewSpec};
+use crate::engine::{GuestLimits, GuestStore, HostServices, TemplateEngine, VdomEngine};
 use futures_util::FutureExt;
 use indexmap::IndexMap;
 use std::panic::AssertUnwindSafe;
@@ -121,20 +121,29 @@ pub struct ComponentRequest {
     pub logic: Option<Box<dyn ComponentLogic>>,
 }
 
-// Large payloads are boxed: a mailbox block holds 32 messages of the
-// largest variant's size, and every session keeps one.
+// Payloads larger than a string are boxed: a mailbox keeps a block of 32
+// slots of the largest variant's size for as long as the session lives.
 enum SessionMsg {
     Mount { request: Box<MountRequest>, reply: Reply<Mounted> },
-    Event { view_id: Option<String>, event: String, params: State, delivery: Delivery, reply: Reply<Rendered> },
+    Event { call: Box<Call>, delivery: Delivery, reply: Reply<Rendered> },
     Unmount { view_id: String, reply: Reply<()> },
     Ping { reply: Reply<()> },
     CreateComponent { request: Box<ComponentRequest>, reply: Reply<String> },
-    ComponentEvent { view_id: String, component_id: String, event: String, params: State, reply: Reply<Rendered> },
-    UpdateComponentProps { view_id: String, component_id: String, props: State, reply: Reply<Rendered> },
-    RemoveComponent { view_id: String, component_id: String, reply: Reply<()> },
+    ComponentEvent { call: Box<Call>, reply: Reply<Rendered> },
+    UpdateComponentProps { call: Box<Call>, reply: Reply<Rendered> },
+    RemoveComponent { call: Box<Call>, reply: Reply<()> },
     ViewIds { reply: Reply<Vec<String>> },
     View { view_id: Option<String>, reply: Reply<ViewHandle> },
     Shutdown { reply: Reply<()> },
+}
+
+fn call(view_id: Option<&str>, component_id: &str, event: &str, params: State) -> Box<Call> {
+    Box::new(Call {
+        view_id: view_id.map(str::to_string),
+        component_id: component_id.to_string(),
+        event: event.to_string(),
+        params,
+    })
 }
 
 /// Cloneable handle to a session actor.
@@ -205,9 +214,9 @@ impl SessionHandle {
         view_id: Option<&str>,
         delivery: Delivery,
     ) -> Result<Rendered, ActorError> {
-        let (event, view_id) = (event.to_string(), view_id.map(str::to_string));
+        let call = call(view_id, "", event, params);
         self.outbox
-            .request(delivery, |reply| SessionMsg::Event { view_id, event, params, delivery, reply })
+            .request(delivery, |reply| SessionMsg::Event { call, delivery, reply })
             .await
     }
 
@@ -253,15 +262,9 @@ impl SessionHandle {
         event: &str,
         params: State,
     ) -> Result<Rendered, ActorError> {
-        let (view_id, component_id, event) = (view_id.to_string(), component_id.to_string(), event.to_string());
+        let call = call(Some(view_id), component_id, event, params);
         self.outbox
-            .request(Delivery::Wait, |reply| SessionMsg::ComponentEvent {
-                view_id,
-                component_id,
-                event,
-                params,
-                reply,
-            })
+            .request(Delivery::Wait, |reply| SessionMsg::ComponentEvent { call, reply })
             .await
     }
 
@@ -272,26 +275,17 @@ impl SessionHandle {
         component_id: &str,
         props: State,
     ) -> Result<Rendered, ActorError> {
-        let (view_id, component_id) = (view_id.to_string(), component_id.to_string());
+        let call = call(Some(view_id), component_id, "", props);
         self.outbox
-            .request(Delivery::Wait, |reply| SessionMsg::UpdateComponentProps {
-                view_id,
-                component_id,
-                props,
-                reply,
-            })
+            .request(Delivery::Wait, |reply| SessionMsg::UpdateComponentProps { call, reply })
             .await
     }
 
     /// Remove a component from its view.
     pub async fn remove_component(&self, view_id: &str, component_id: &str) -> Result<(), ActorError> {
-        let (view_id, component_id) = (view_id.to_string(), component_id.to_string());
+        let call = call(Some(view_id), component_id, "", State::new());
         self.outbox
-            .request(Delivery::Wait, |reply| SessionMsg::RemoveComponent {
-                view_id,
-                component_id,
-                reply,
-            })
+            .request(Delivery::Wait, |reply| SessionMsg::RemoveComponent { call, reply })
             .await
     }
 
@@ -362,12 +356,10 @@ impl SessionActor {
                     self.shared.stats.record(MessageKind::Mount, started.elapsed(), result.is_ok());
                     reply.send(result);
                 }
-                SessionMsg::Event { view_id, event, params, delivery, reply } => {
-                    match self.view(view_id.as_deref()) {
-                        Ok(view) => Box::pin(view.handle.forward(ViewMsg::event(event, params, reply), delivery)).await,
-                        Err(e) => self.reject(MessageKind::Event, reply, e),
-                    }
-                }
+                SessionMsg::Event { call, delivery, reply } => match self.view(call.view_id.as_deref()) {
+                    Ok(view) => Box::pin(view.handle.forward(ViewMsg::Event { call, reply }, delivery)).await,
+                    Err(e) => self.reject(MessageKind::Event, reply, e),
+                },
                 SessionMsg::Unmount { view_id, reply } => {
                     let started = Instant::now();
                     let result = match self.views.shift_remove(&view_id) {
@@ -389,27 +381,20 @@ impl SessionActor {
                     Ok((view, spec)) => Box::pin(view.forward(ViewMsg::create_component(spec, reply), Delivery::Wait)).await,
                     Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
                 },
-                SessionMsg::ComponentEvent { view_id, component_id, event, params, reply } => {
-                    match self.view(Some(&view_id)) {
-                        Ok(view) => {
-                            let msg = ViewMsg::component_event(component_id, event, params, reply);
-                            Box::pin(view.handle.forward(msg, Delivery::Wait)).await
-                        }
-                        Err(e) => self.reject(MessageKind::ComponentEvent, reply, e),
-                    }
-                }
-                SessionMsg::UpdateComponentProps { view_id, component_id, props, reply } => {
-                    match self.view(Some(&view_id)) {
-                        Ok(view) => {
-                            let msg = ViewMsg::update_component_props(component_id, props, reply);
-                            Box::pin(view.handle.forward(msg, Delivery::Wait)).await
-                        }
-                        Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
-                    }
-                }
-                SessionMsg::RemoveComponent { view_id, component_id, reply } => match self.view(Some(&view_id)) {
+                SessionMsg::ComponentEvent { call, reply } => match self.view(call.view_id.as_deref()) {
+                    Ok(view) => Box::pin(view.handle.forward(ViewMsg::ComponentEvent { call, reply }, Delivery::Wait)).await,
+                    Err(e) => self.reject(MessageKind::ComponentEvent, reply, e),
+                },
+                SessionMsg::UpdateComponentProps { call, reply } => match self.view(call.view_id.as_deref()) {
                     Ok(view) => {
-                        let msg = ViewMsg::remove_component(component_id, reply);
+                        let msg = ViewMsg::UpdateComponentProps { call, reply };
+                        Box::pin(view.handle.forward(msg, Delivery::Wait)).await
+                    }
+                    Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
+                },
+                SessionMsg::RemoveComponent { call, reply } => match self.view(call.view_id.as_deref()) {
+                    Ok(view) => {
+                        let msg = ViewMsg::RemoveComponent { id: call.component_id, reply };
                         Box::pin(view.handle.forward(msg, Delivery::Wait)).await
                     }
                     Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
@@ -464,14 +449,17 @@ impl SessionActor {
             }
         };
         let view_id = uuid::Uuid::new_v4().to_string();
+        // The view's two guests share one store (one fiber stack, one set of
+        // store bookkeeping), each with its own memory.
+        let store = GuestStore::new(&self.shared.engine, services.clone(), limits);
         let spec = ViewSpec {
             view_id: view_id.clone(),
             view_path: request.view_path,
             template_name,
             template_source,
             logic: request.logic.unwrap_or_else(|| Box::new(MergeParams)),
-            templates: engines.templates.instance(services.clone(), limits),
-            vdom: engines.vdom.instance(services.clone(), limits),
+            templates: engines.templates.instance_in(&store),
+            vdom: engines.vdom.instance_in(&store),
         };
         let (handle, html) = ViewHandle::start(self.shared.clone(), spec, request.params).await?;
         self.views.insert(
@@ -493,13 +481,14 @@ impl SessionActor {
 
     fn component_spec(&self, request: ComponentRequest) -> Result<(ViewHandle, ComponentSpec), ActorError> {
         let view = self.view(Some(&request.view_id))?;
+        let store = GuestStore::new(&self.shared.engine, view.services.clone(), view.limits);
         let spec = ComponentSpec {
             component_id: request.component_id,
             template_source: request.template,
             props: request.props,
             logic: request.logic.unwrap_or_else(|| Box::new(MergeParams)),
-            templates: view.engines.templates.instance(view.services.clone(), view.limits),
-            vdom: view.engines.vdom.instance(view.services.clone(), view.limits),
+            templates: view.engines.templates.instance_in(&store),
+            vdom: view.engines.vdom.instance_in(&store),
         };
         Ok((view.handle.clone(), spec))
     }

@@ -35,18 +35,31 @@ pub struct Rendered {
     pub component_id: Option<String>,
 }
 
+// Payloads larger than a string are boxed: a mailbox keeps a block of 32
+// slots of the largest variant's size for as long as the view lives.
 pub(crate) enum ViewMsg {
-    UpdateState { updates: State, reply: Reply<()> },
+    UpdateState { updates: Box<State>, reply: Reply<()> },
     Render { reply: Reply<Rendered> },
     RenderWithDiff { reply: Reply<Rendered> },
-    Event { event: String, params: State, reply: Reply<Rendered> },
+    Event { call: Box<Call>, reply: Reply<Rendered> },
     Reset { reply: Reply<Rendered> },
-    // Boxed: a mailbox block holds 32 messages of the largest variant's size.
     CreateComponent { spec: Box<ComponentSpec>, reply: Reply<String> },
-    ComponentEvent { id: String, event: String, params: State, reply: Reply<Rendered> },
-    UpdateComponentProps { id: String, props: State, reply: Reply<Rendered> },
+    ComponentEvent { call: Box<Call>, reply: Reply<Rendered> },
+    UpdateComponentProps { call: Box<Call>, reply: Reply<Rendered> },
     RemoveComponent { id: String, reply: Reply<()> },
     Shutdown { reply: Reply<()> },
+}
+
+/// An event (or a props update) on its way to a view or component.
+pub(crate) struct Call {
+    /// The view it is for; `None` for the session's first view.
+    pub view_id: Option<String>,
+    /// The component it is for, empty for the view itself.
+    pub component_id: String,
+    /// The event's name (unused for props updates).
+    pub event: String,
+    /// Event params, or the new props.
+    pub params: State,
 }
 
 impl ViewMsg {
@@ -66,27 +79,11 @@ impl ViewMsg {
         }
     }
 
-    pub(crate) fn event(event: String, params: State, reply: Reply<Rendered>) -> ViewMsg {
-        ViewMsg::Event { event, params, reply }
-    }
-
     pub(crate) fn create_component(spec: ComponentSpec, reply: Reply<String>) -> ViewMsg {
         ViewMsg::CreateComponent {
             spec: Box::new(spec),
             reply,
         }
-    }
-
-    pub(crate) fn component_event(id: String, event: String, params: State, reply: Reply<Rendered>) -> ViewMsg {
-        ViewMsg::ComponentEvent { id, event, params, reply }
-    }
-
-    pub(crate) fn update_component_props(id: String, props: State, reply: Reply<Rendered>) -> ViewMsg {
-        ViewMsg::UpdateComponentProps { id, props, reply }
-    }
-
-    pub(crate) fn remove_component(id: String, reply: Reply<()>) -> ViewMsg {
-        ViewMsg::RemoveComponent { id, reply }
     }
 }
 
@@ -151,7 +148,12 @@ impl ViewHandle {
 
     /// Merge `updates` into the state (no render).
     pub async fn update_state(&self, updates: State) -> Result<(), ActorError> {
-        self.outbox.request(Delivery::Wait, |reply| ViewMsg::UpdateState { updates, reply }).await
+        self.outbox
+            .request(Delivery::Wait, |reply| ViewMsg::UpdateState {
+                updates: Box::new(updates),
+                reply,
+            })
+            .await
     }
 
     /// Render to full HTML (the client replaces its content with it).
@@ -166,7 +168,13 @@ impl ViewHandle {
 
     /// Handle an event, then render and diff.
     pub async fn event(&self, event: String, params: State, delivery: Delivery) -> Result<Rendered, ActorError> {
-        self.outbox.request(delivery, |reply| ViewMsg::Event { event, params, reply }).await
+        let call = Box::new(Call {
+            view_id: None,
+            component_id: String::new(),
+            event,
+            params,
+        });
+        self.outbox.request(delivery, |reply| ViewMsg::Event { call, reply }).await
     }
 
     /// Put the state back to what mount produced and render it in full.
@@ -238,8 +246,8 @@ impl ViewActor {
                     let result = Box::pin(self.render_diff()).await;
                     (MessageKind::Render, answer(reply, result))
                 }
-                ViewMsg::Event { event, params, reply } => {
-                    let result = Box::pin(self.event(&event, &params)).await;
+                ViewMsg::Event { call, reply } => {
+                    let result = Box::pin(self.event(&call.event, &call.params)).await;
                     (MessageKind::Event, answer(reply, result))
                 }
                 ViewMsg::Reset { reply } => {
@@ -254,12 +262,14 @@ impl ViewActor {
                     let result = Box::pin(self.create_component(*spec)).await;
                     (MessageKind::ComponentUpdate, answer(reply, result))
                 }
-                ViewMsg::ComponentEvent { id, event, params, reply } => {
-                    let result = Box::pin(self.component_event(&id, event, params)).await;
+                ViewMsg::ComponentEvent { call, reply } => {
+                    let Call { component_id, event, params, .. } = *call;
+                    let result = Box::pin(self.component_event(&component_id, event, params)).await;
                     (MessageKind::ComponentEvent, answer(reply, result))
                 }
-                ViewMsg::UpdateComponentProps { id, props, reply } => {
-                    let result = Box::pin(self.update_component_props(&id, props)).await;
+                ViewMsg::UpdateComponentProps { call, reply } => {
+                    let Call { component_id, params, .. } = *call;
+                    let result = Box::pin(self.update_component_props(&component_id, params)).await;
                     (MessageKind::ComponentUpdate, answer(reply, result))
                 }
                 ViewMsg::RemoveComponent { id, reply } => {

@@ -23,6 +23,7 @@ mod vdom;
 mod world;
 
 pub use config::{Allocator, EngineConfig, GuestLimits};
+pub use sandbox::GuestStore;
 pub use error::{FaultKind, GuestFault, LoadError, RenderError, TemplateError, TemplateErrorKind};
 pub use services::{DateTime, HostServices, StandaloneServices};
 pub use templates::{TemplateEngine, TemplateInstance};

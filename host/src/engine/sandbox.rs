@@ -1,11 +1,17 @@
-//! One guest instance under its limits, replaced after any fault.
+//! Guest instances under their limits, replaced after any fault.
 //!
-//! A `Sandbox` owns at most one live `Store` with its instance. Every call
-//! into the guest goes through [`Sandbox::call`], which arms the deadline,
-//! runs the call (yielding to Tokio at each epoch tick, so a long guest call
-//! never pins a worker), and on failure classifies the error into a
-//! [`GuestFault`] and drops the store: wasmtime leaves a trapped store
-//! poisoned, and a fresh instance costs tens of microseconds.
+//! A [`GuestStore`] is one wasmtime `Store` (created on first use) that the
+//! guest instances of one view share: the view's template instance and its
+//! VDOM instance live side by side in it, each with its own linear memory,
+//! so they stay isolated from each other while the view pays for one store
+//! and one fiber stack instead of two. A `Sandbox` is one instance in such a
+//! store. Every call into a guest goes through [`Sandbox::call`], which arms
+//! the deadline, runs the call (yielding to Tokio at each epoch tick, so a
+//! long guest call never pins a worker), and on failure classifies the error
+//! into a [`GuestFault`] and drops the store: wasmtime leaves a trapped store
+//! poisoned. Every instance of that store is then rebuilt on its next call,
+//! and its owner restores its guest-side state (compiled templates, the
+//! current tree) from what the host keeps.
 
 use super::GuestEngine;
 use super::config::GuestLimits;
@@ -16,6 +22,7 @@ use super::world::World;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 use wasmtime::component::{Component, InstancePre};
 use wasmtime::{Store, Trap, UpdateDeadline};
@@ -57,31 +64,95 @@ impl<B: Bindings> Loaded<B> {
     }
 }
 
-/// A live instance: its store and the typed handle to its exports.
-pub(crate) struct Live<B> {
-    pub store: Store<GuestState>,
-    pub bindings: B,
+/// The store the guest instances of one view share (see the module docs).
+/// Cheap to clone; make one per view and pass it to
+/// [`TemplateEngine::instance_in`](super::TemplateEngine::instance_in) and
+/// [`VdomEngine::instance_in`](super::VdomEngine::instance_in).
+#[derive(Clone)]
+pub struct GuestStore {
+    inner: Arc<SharedStore>,
+}
+
+struct SharedStore {
+    engine: GuestEngine,
+    services: Arc<dyn HostServices>,
+    limits: GuestLimits,
+    /// The store, created on first use and dropped after a fault. The lock
+    /// is only ever taken by the one actor owning the view, one call at a
+    /// time, so it is never contended.
+    store: tokio::sync::Mutex<Option<Store<GuestState>>>,
+    /// Bumped whenever the store is dropped: instances made in an earlier
+    /// incarnation are gone.
+    incarnation: AtomicU64,
+}
+
+impl GuestStore {
+    /// A store for guests answering imports with `services`, under `limits`.
+    pub fn new(engine: &GuestEngine, services: Arc<dyn HostServices>, limits: GuestLimits) -> GuestStore {
+        GuestStore {
+            inner: Arc::new(SharedStore {
+                engine: engine.clone(),
+                services,
+                limits,
+                store: tokio::sync::Mutex::new(None),
+                incarnation: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The limits every instance in this store runs under.
+    pub fn limits(&self) -> GuestLimits {
+        self.inner.limits
+    }
+
+    pub(crate) fn engine(&self) -> &GuestEngine {
+        &self.inner.engine
+    }
+
+    fn new_store(&self) -> Store<GuestState> {
+        let shared = &self.inner;
+        let state = GuestState::new(shared.services.clone(), shared.limits.memory_bytes);
+        let mut store = Store::new(shared.engine.wasmtime(), state);
+        store.limiter(|state| &mut state.memory);
+        store.epoch_deadline_callback(|ctx| {
+            if Instant::now() >= ctx.data().deadline {
+                Err(wasmtime::Error::new(DeadlineExceeded))
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        store
+    }
+}
+
+/// `store` if it belongs to `engine`, else a new store like it that does:
+/// instances of one wasmtime engine cannot live in another's store.
+pub(crate) fn same_engine_store(engine: &GuestEngine, store: &GuestStore) -> GuestStore {
+    if wasmtime::Engine::same(engine.wasmtime(), store.engine().wasmtime()) {
+        store.clone()
+    } else {
+        GuestStore::new(engine, store.inner.services.clone(), store.inner.limits)
+    }
 }
 
 pub(crate) struct Sandbox<B: Bindings> {
     loaded: Arc<Loaded<B>>,
-    services: Arc<dyn HostServices>,
-    limits: GuestLimits,
-    live: Option<Live<B>>,
+    store: GuestStore,
+    /// This instance's exports and the store incarnation they live in.
+    bindings: Option<(u64, B)>,
     /// Bumped for every new instance, so owners know when guest-side state
     /// (compiled templates, the current tree) must be rebuilt.
     generation: u64,
-    /// Faults so far; each one discarded an instance.
+    /// Faults so far in this instance's calls; each one dropped the store.
     faults: u64,
 }
 
 impl<B: Bindings> Sandbox<B> {
-    pub fn new(loaded: Arc<Loaded<B>>, services: Arc<dyn HostServices>, limits: GuestLimits) -> Sandbox<B> {
+    pub fn new(loaded: Arc<Loaded<B>>, store: GuestStore) -> Sandbox<B> {
         Sandbox {
             loaded,
-            services,
-            limits,
-            live: None,
+            store,
+            bindings: None,
             generation: 0,
             faults: 0,
         }
@@ -92,7 +163,7 @@ impl<B: Bindings> Sandbox<B> {
     }
 
     pub fn limits(&self) -> GuestLimits {
-        self.limits
+        self.store.limits()
     }
 
     pub fn faults(&self) -> u64 {
@@ -100,37 +171,61 @@ impl<B: Bindings> Sandbox<B> {
     }
 
     /// The generation of the instance the next call runs on (a fresh one
-    /// after a fault).
+    /// after a fault, this instance's or a neighbour's in the same store).
     pub fn generation(&self) -> u64 {
-        if self.live.is_some() { self.generation } else { self.generation + 1 }
+        let incarnation = self.store.inner.incarnation.load(Relaxed);
+        match &self.bindings {
+            Some((made_in, _)) if *made_in == incarnation => self.generation,
+            _ => self.generation + 1,
+        }
     }
 
-    /// Run `f` against the live instance (created first if needed) under the
-    /// deadline; a failure discards the instance and comes back as a fault.
+    /// Run `f` against this instance (created first if needed) under the
+    /// deadline; a failure drops the store and comes back as a fault.
     pub async fn call<R>(
         &mut self,
-        f: impl for<'a> FnOnce(&'a mut Live<B>) -> BoxFuture<'a, wasmtime::Result<R>>,
+        f: impl for<'a> FnOnce(&'a mut Store<GuestState>, &'a B) -> BoxFuture<'a, wasmtime::Result<R>>,
     ) -> Result<R, GuestFault> {
-        if self.live.is_none() {
-            let live = match self.instantiate().await {
-                Ok(live) => live,
-                Err(e) => return Err(self.instantiation_failed(e)),
-            };
-            self.live = Some(live);
-            self.generation += 1;
+        let shared = self.store.inner.clone();
+        let mut slot = shared.store.lock().await;
+        let store = slot.get_or_insert_with(|| self.store.new_store());
+        let incarnation = shared.incarnation.load(Relaxed);
+        if !matches!(self.bindings, Some((made_in, _)) if made_in == incarnation) {
+            store.data_mut().begin_call(Instant::now() + self.limits().deadline, self.loaded.name.clone());
+            store.set_epoch_deadline(1);
+            match B::instantiate(&self.loaded.pre, store).await {
+                Ok(bindings) => {
+                    self.bindings = Some((incarnation, bindings));
+                    self.generation += 1;
+                }
+                Err(e) => {
+                    let panic_message = store.data_mut().last_error.take();
+                    *slot = None;
+                    shared.incarnation.fetch_add(1, Relaxed);
+                    return Err(self.instantiation_failed(e, panic_message));
+                }
+            }
         }
-        let live = self.live.as_mut().expect("instantiated above");
-        live.store.data_mut().begin_call(Instant::now() + self.limits.deadline);
-        live.store.set_epoch_deadline(1);
-        match f(live).await {
+        let (_, bindings) = self.bindings.as_ref().expect("instantiated above");
+        store.data_mut().begin_call(Instant::now() + self.limits().deadline, self.loaded.name.clone());
+        store.set_epoch_deadline(1);
+        match f(store, bindings).await {
             Ok(value) => Ok(value),
-            Err(e) => Err(self.discard(e)),
+            Err(e) => {
+                let panic_message = store.data_mut().last_error.take();
+                *slot = None;
+                shared.incarnation.fetch_add(1, Relaxed);
+                Err(self.fault(&e, panic_message))
+            }
         }
     }
 
-    /// Report output the host refuses, discarding the instance that made it.
-    pub fn invalid_output(&mut self, message: String) -> GuestFault {
-        self.live = None;
+    /// Report output the host refuses, dropping the store whose instance made it.
+    pub async fn invalid_output(&mut self, message: String) -> GuestFault {
+        let shared = self.store.inner.clone();
+        *shared.store.lock().await = None;
+        shared.incarnation.fetch_add(1, Relaxed);
+        self.bindings = None;
         self.faults += 1;
         GuestFault {
             kind: FaultKind::InvalidOutput,
@@ -139,30 +234,14 @@ impl<B: Bindings> Sandbox<B> {
         }
     }
 
-    async fn instantiate(&mut self) -> wasmtime::Result<Live<B>> {
-        let state = GuestState::new(self.services.clone(), self.loaded.name.clone(), self.limits.memory_bytes);
-        let mut store = Store::new(self.loaded.engine.wasmtime(), state);
-        store.limiter(|state| &mut state.memory);
-        store.epoch_deadline_callback(|ctx| {
-            if Instant::now() >= ctx.data().deadline {
-                Err(wasmtime::Error::new(DeadlineExceeded))
-            } else {
-                Ok(UpdateDeadline::Yield(1))
-            }
-        });
-        store.data_mut().begin_call(Instant::now() + self.limits.deadline);
-        store.set_epoch_deadline(1);
-        let bindings = B::instantiate(&self.loaded.pre, &mut store).await?;
-        Ok(Live { store, bindings })
-    }
-
     /// A failure to create an instance: a trap in the guest's start-up code,
     /// or the host out of memory maps or address space.
-    fn instantiation_failed(&mut self, error: wasmtime::Error) -> GuestFault {
+    fn instantiation_failed(&mut self, error: wasmtime::Error, panic_message: Option<String>) -> GuestFault {
         let is_guest_fault = error.is::<MemoryLimitExceeded>() || error.is::<DeadlineExceeded>() || error.is::<Trap>();
         if is_guest_fault {
-            return self.discard(error);
+            return self.fault(&error, panic_message);
         }
+        self.bindings = None;
         self.faults += 1;
         let mut message = format!("cannot create a guest instance: {error:#}");
         if message.contains("os error 12") {
@@ -178,11 +257,11 @@ impl<B: Bindings> Sandbox<B> {
         }
     }
 
-    /// Drop the (possibly poisoned) instance and turn `error` into a fault.
-    fn discard(&mut self, error: wasmtime::Error) -> GuestFault {
-        let panic_message = self.live.take().and_then(|mut live| live.store.data_mut().last_error.take());
+    /// Turn `error` into a fault of this instance (whose store is already gone).
+    fn fault(&mut self, error: &wasmtime::Error, panic_message: Option<String>) -> GuestFault {
+        self.bindings = None;
         self.faults += 1;
-        let (kind, message) = classify(&error, panic_message, &self.limits);
+        let (kind, message) = classify(error, panic_message, &self.limits());
         tracing::warn!(component = &*self.loaded.name, %kind, "{message}");
         GuestFault {
             kind,

@@ -16,7 +16,8 @@ const LOG_BUDGET_PER_CALL: usize = 64 << 10;
 pub(crate) struct GuestState {
     /// Answers `loader` and `django` imports.
     services: Arc<dyn HostServices>,
-    /// Component name, for log lines.
+    /// Name of the component being called, for log lines (a store holds
+    /// the instances of several components).
     component: Arc<str>,
     /// Caps linear memory growth.
     pub(crate) memory: MemoryCap,
@@ -30,10 +31,10 @@ pub(crate) struct GuestState {
 }
 
 impl GuestState {
-    pub(crate) fn new(services: Arc<dyn HostServices>, component: Arc<str>, memory_bytes: usize) -> GuestState {
+    pub(crate) fn new(services: Arc<dyn HostServices>, memory_bytes: usize) -> GuestState {
         GuestState {
             services,
-            component,
+            component: "".into(),
             memory: MemoryCap { limit: memory_bytes },
             deadline: Instant::now(),
             last_error: None,
@@ -41,9 +42,10 @@ impl GuestState {
         }
     }
 
-    /// Reset per-call bookkeeping before a call into the guest.
-    pub(crate) fn begin_call(&mut self, deadline: Instant) {
+    /// Reset per-call bookkeeping before a call into `component`.
+    pub(crate) fn begin_call(&mut self, deadline: Instant, component: Arc<str>) {
         self.deadline = deadline;
+        self.component = component;
         self.last_error = None;
         self.log_budget = LOG_BUDGET_PER_CALL;
     }

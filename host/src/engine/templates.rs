@@ -5,7 +5,7 @@ use super::bindings::template_world::{
 };
 use super::config::GuestLimits;
 use super::error::{LoadError, RenderError, TemplateError, TemplateErrorKind};
-use super::sandbox::{Bindings, BoxFuture, Loaded, Sandbox};
+use super::sandbox::{Bindings, BoxFuture, GuestStore, Loaded, Sandbox, same_engine_store};
 use super::services::HostServices;
 use super::state::GuestState;
 use super::world::World;
@@ -49,8 +49,15 @@ impl TemplateEngine {
 
     /// A new instance for one view. The guest is instantiated on first use.
     pub fn instance(&self, services: Arc<dyn HostServices>, limits: GuestLimits) -> TemplateInstance {
+        self.instance_in(&GuestStore::new(&self.loaded.engine, services, limits))
+    }
+
+    /// A new instance living in `store` beside the view's other guests.
+    /// `store` must come from the engine this component was loaded by;
+    /// otherwise the instance gets a store of its own.
+    pub fn instance_in(&self, store: &GuestStore) -> TemplateInstance {
         TemplateInstance {
-            sandbox: Sandbox::new(self.loaded.clone(), services, limits),
+            sandbox: Sandbox::new(self.loaded.clone(), same_engine_store(&self.loaded.engine, store)),
             sources: HashMap::new(),
             compiled: HashMap::new(),
             compiled_generation: 0,
@@ -92,10 +99,10 @@ impl TemplateInstance {
         let context = context.to_string();
         let html = self
             .sandbox
-            .call(move |live| {
+            .call(move |store, bindings| {
                 Box::pin(async move {
-                    let api = live.bindings.wasmlive_engine_templates().template();
-                    api.call_render(&mut live.store, handle, &context).await
+                    let api = bindings.wasmlive_engine_templates().template();
+                    api.call_render(&mut *store, handle, &context).await
                 })
             })
             .await?
@@ -104,7 +111,7 @@ impl TemplateInstance {
         if html.len() > limit {
             self.compiled.clear();
             let message = format!("rendered {} bytes, over the {limit}-byte output limit", html.len());
-            return Err(self.sandbox.invalid_output(message).into());
+            return Err(self.sandbox.invalid_output(message).await.into());
         }
         Ok(html)
     }
@@ -146,12 +153,12 @@ impl TemplateInstance {
         let (owned_name, source) = (name.to_string(), source.to_string());
         let (result, reported) = self
             .sandbox
-            .call(move |live| {
+            .call(move |store, bindings| {
                 Box::pin(async move {
-                    let api = live.bindings.wasmlive_engine_templates().template();
-                    let result = api.call_compile(&mut live.store, &owned_name, &source).await?;
+                    let api = bindings.wasmlive_engine_templates().template();
+                    let result = api.call_compile(&mut *store, &owned_name, &source).await?;
                     let reported = match result {
-                        Ok(handle) => Some(api.call_name(&mut live.store, handle).await?),
+                        Ok(handle) => Some(api.call_name(&mut *store, handle).await?),
                         Err(_) => None,
                     };
                     Ok((result, reported))
@@ -165,7 +172,7 @@ impl TemplateInstance {
             Some(reported) if reported != name => {
                 self.compiled.clear();
                 let message = format!("compiled template `{name}` but the guest reports its name as `{reported}`");
-                Err(self.sandbox.invalid_output(message).into())
+                Err(self.sandbox.invalid_output(message).await.into())
             }
             _ => Ok(handle),
         }
@@ -173,7 +180,7 @@ impl TemplateInstance {
 
     async fn drop_handle(&mut self, handle: ResourceAny) -> Result<(), RenderError> {
         self.sandbox
-            .call(move |live| Box::pin(async move { handle.resource_drop_async(&mut live.store).await }))
+            .call(move |store, _| Box::pin(async move { handle.resource_drop_async(store).await }))
             .await?;
         Ok(())
     }

@@ -3,7 +3,7 @@
 use super::bindings::vdom_world::{VdomEngine as VdomBindings, VdomEnginePre, exports::wasmlive::engine::vdom as wit};
 use super::config::GuestLimits;
 use super::error::{GuestFault, LoadError};
-use super::sandbox::{Bindings, BoxFuture, Loaded, Sandbox};
+use super::sandbox::{Bindings, BoxFuture, GuestStore, Loaded, Sandbox, same_engine_store};
 use super::services::HostServices;
 use super::state::GuestState;
 use super::world::World;
@@ -149,8 +149,15 @@ impl VdomEngine {
     /// A new instance for one view, holding an empty document until
     /// [`VdomInstance::reset`] or the first [`VdomInstance::diff`].
     pub fn instance(&self, services: Arc<dyn HostServices>, limits: GuestLimits) -> VdomInstance {
+        self.instance_in(&GuestStore::new(&self.loaded.engine, services, limits))
+    }
+
+    /// A new instance living in `store` beside the view's other guests.
+    /// `store` must come from the engine this component was loaded by;
+    /// otherwise the instance gets a store of its own.
+    pub fn instance_in(&self, store: &GuestStore) -> VdomInstance {
         VdomInstance {
-            sandbox: Sandbox::new(self.loaded.clone(), services, limits),
+            sandbox: Sandbox::new(self.loaded.clone(), same_engine_store(&self.loaded.engine, store)),
             html: String::new(),
             document: None,
         }
@@ -173,7 +180,7 @@ impl VdomInstance {
         if let Some((generation, handle)) = self.document.take() {
             if generation == self.sandbox.generation() {
                 self.sandbox
-                    .call(move |live| Box::pin(async move { handle.resource_drop_async(&mut live.store).await }))
+                    .call(move |store, _| Box::pin(async move { handle.resource_drop_async(store).await }))
                     .await?;
             }
         }
@@ -189,10 +196,10 @@ impl VdomInstance {
         let html = new_html.to_string();
         let patches = self
             .sandbox
-            .call(move |live| {
+            .call(move |store, bindings| {
                 Box::pin(async move {
-                    let api = live.bindings.wasmlive_engine_vdom().document();
-                    api.call_diff(&mut live.store, document, &html).await
+                    let api = bindings.wasmlive_engine_vdom().document();
+                    api.call_diff(&mut *store, document, &html).await
                 })
             })
             .await?;
@@ -201,10 +208,11 @@ impl VdomInstance {
         let limit = self.sandbox.limits().output_bytes;
         if size > limit {
             self.document = None;
-            return Err(self.sandbox.invalid_output(format!(
+            let message = format!(
                 "diff produced {} patches carrying {size} bytes, over the {limit}-byte output limit",
                 patches.len()
-            )));
+            );
+            return Err(self.sandbox.invalid_output(message).await);
         }
         self.html = new_html.to_string();
         Ok(patches)
@@ -214,10 +222,10 @@ impl VdomInstance {
     pub async fn to_html(&mut self) -> Result<String, GuestFault> {
         let document = self.document().await?;
         self.sandbox
-            .call(move |live| {
+            .call(move |store, bindings| {
                 Box::pin(async move {
-                    let api = live.bindings.wasmlive_engine_vdom().document();
-                    api.call_to_html(&mut live.store, document).await
+                    let api = bindings.wasmlive_engine_vdom().document();
+                    api.call_to_html(&mut *store, document).await
                 })
             })
             .await
@@ -228,10 +236,10 @@ impl VdomInstance {
         let document = self.document().await?;
         let nodes = self
             .sandbox
-            .call(move |live| {
+            .call(move |store, bindings| {
                 Box::pin(async move {
-                    let api = live.bindings.wasmlive_engine_vdom().document();
-                    api.call_nodes(&mut live.store, document).await
+                    let api = bindings.wasmlive_engine_vdom().document();
+                    api.call_nodes(&mut *store, document).await
                 })
             })
             .await?;
@@ -264,10 +272,10 @@ impl VdomInstance {
         let html = self.html.clone();
         let handle = self
             .sandbox
-            .call(move |live| {
+            .call(move |store, bindings| {
                 Box::pin(async move {
-                    let api = live.bindings.wasmlive_engine_vdom().document();
-                    api.call_constructor(&mut live.store, &html).await
+                    let api = bindings.wasmlive_engine_vdom().document();
+                    api.call_constructor(&mut *store, &html).await
                 })
             })
             .await?;
