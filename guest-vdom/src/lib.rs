@@ -5,17 +5,21 @@
 //! - `tree`: the node tree the guest keeps between diffs, its HTML
 //!   serialization and its flattened form;
 //! - `parser`: HTML fragment text to a tree;
-//! - `diff`: old tree and new tree to the patches of `wit/vdom.wit`.
+//! - `diff`: old tree and new tree to the patches of `wit/vdom.wit`;
+//! - `apply`: patches applied to a tree by the client's rules, for tests
+//!   (and for the host to check a guest's patches).
 //!
 //! The engine is plain Rust and is unit-tested natively; only the
 //! `component` module knows about the component model.
 
+mod apply;
 mod diff;
 mod parser;
 mod tree;
 
-pub use diff::{Patch, diff};
-pub use parser::parse;
+pub use apply::{ApplyError, apply};
+pub use diff::{KEY_ATTRIBUTE, Patch, diff};
+pub use parser::{parse, parse_in};
 pub use tree::{FlatNode, Namespace, Node, NodeKind, flatten, to_html};
 
 #[cfg(target_arch = "wasm32")]

@@ -1,270 +1,288 @@
-//! HTML fragment text to a tree. It never fails and never panics: like a
-//! browser's parser it recovers from any input (stray end tags are ignored,
-//! unclosed elements close at the end, a `<` that starts no tag is text).
+//! HTML fragment text to a tree, with html5ever: the WHATWG parsing
+//! algorithm browsers implement (implied end tags, foster parenting of table
+//! content, raw-text elements, character references, adoption agency…), so
+//! the tree is the one a browser builds for `element.innerHTML = html`.
+//! It never fails: like a browser, it recovers from any input.
 
-use crate::tree::{Namespace, Node, RAW_TEXT_ELEMENTS, VOID_ELEMENTS};
+use crate::tree::{Namespace, Node};
+use html5ever::interface::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
+use html5ever::tendril::{StrTendril, TendrilSink};
+use html5ever::{Attribute, LocalName, ParseOpts, QualName, local_name, ns};
+use std::borrow::Cow;
+use std::cell::{Ref, RefCell};
 
-/// Parse an HTML fragment into its top-level nodes.
+/// Parse an HTML fragment as the children of a `<body>` element.
 pub fn parse(html: &str) -> Vec<Node> {
-    let mut builder = Builder::default();
-    let mut rest = html;
-    while !rest.is_empty() {
-        rest = if let Some(after) = rest.strip_prefix("<!--") {
-            let (data, tail) = after.split_once("-->").unwrap_or((after, ""));
-            builder.append(Node::Comment(data.to_string()));
-            tail
-        } else if let Some(after) = strip_prefix_ci(rest, "<!doctype") {
-            let (decl, tail) = after.split_once('>').unwrap_or((after, ""));
-            builder.append(Node::Doctype(decl.trim().to_ascii_lowercase()));
-            tail
-        } else if let Some(after) = rest.strip_prefix("</").filter(|a| starts_with_letter(a)) {
-            let (name, tail) = tag_name(after);
-            builder.close(&name);
-            tail.split_once('>').map_or("", |(_, t)| t)
-        } else if let Some(after) = rest.strip_prefix('<').filter(|a| starts_with_letter(a)) {
-            let (tail, name) = builder.start_tag(after);
-            if RAW_TEXT_ELEMENTS.contains(&name.as_str()) || name == "textarea" || name == "title" {
-                let (text, tail) = until_end_tag(tail, &name);
-                if !text.is_empty() {
-                    let text = if name == "textarea" || name == "title" { decode(text) } else { text.to_string() };
-                    builder.append_text(&text);
-                }
-                builder.close(&name);
-                tail
-            } else {
-                tail
-            }
-        } else {
-            // Text up to the next `<` that could start markup (at least one character).
-            let first = first_char_len(rest);
-            let end = rest[first..].find('<').map_or(rest.len(), |i| i + first);
-            builder.append_text(&decode(&rest[..end]));
-            &rest[end..]
-        };
-    }
-    builder.finish()
+    parse_in(html, "body", Namespace::Html)
 }
 
+/// Parse an HTML fragment as the children of a `context` element (a tag name
+/// in `namespace`): `<tr>` only survives inside a table section, for
+/// example. This is how patches carrying HTML are applied.
+pub fn parse_in(html: &str, context: &str, namespace: Namespace) -> Vec<Node> {
+    let context = QualName::new(None, namespace_of(namespace), LocalName::from(context));
+    let sink = Arena::default();
+    let opts = ParseOpts::default();
+    let document = html5ever::driver::parse_fragment(sink, opts, context, Vec::new(), true).one(html);
+    document.into_fragment()
+}
+
+fn namespace_of(namespace: Namespace) -> html5ever::Namespace {
+    match namespace {
+        Namespace::Html => ns!(html),
+        Namespace::Svg => ns!(svg),
+        Namespace::MathMl => ns!(mathml),
+    }
+}
+
+type Handle = usize;
+
+/// The tree under construction: nodes in an arena, linked by index.
 #[derive(Default)]
-struct Builder {
-    /// Open elements, innermost last; each holds its children so far.
-    open: Vec<Node>,
-    top: Vec<Node>,
+struct Arena {
+    nodes: RefCell<Vec<ArenaNode>>,
 }
 
-impl Builder {
-    fn children(&mut self) -> &mut Vec<Node> {
-        match self.open.last_mut() {
-            Some(Node::Element { children, .. }) => children,
-            _ => &mut self.top,
-        }
-    }
+struct ArenaNode {
+    parent: Option<Handle>,
+    children: Vec<Handle>,
+    data: Data,
+}
 
-    fn append(&mut self, node: Node) {
-        self.children().push(node);
-    }
+enum Data {
+    Document,
+    Element {
+        name: QualName,
+        attributes: Vec<(String, String)>,
+        /// A `<template>`'s contents (a separate fragment in the DOM).
+        contents: Option<Handle>,
+    },
+    Text(String),
+    Comment(String),
+    /// Processing instructions do not occur in HTML; kept so every handle is valid.
+    Ignored,
+}
 
-    /// Text merges with a preceding text sibling, as in the DOM.
-    fn append_text(&mut self, text: &str) {
-        let children = self.children();
-        match children.last_mut() {
-            Some(Node::Text(prev)) => prev.push_str(text),
-            _ => children.push(Node::Text(text.to_string())),
-        }
-    }
+/// What `elem_name` answers for a handle that is not an element (never
+/// asked by the tree builder, but a sink must not panic).
+static NO_NAME: std::sync::LazyLock<QualName> =
+    std::sync::LazyLock::new(|| QualName::new(None, ns!(html), local_name!("")));
 
-    /// Parse a start tag after its `<`; returns the input after the tag and the tag name.
-    fn start_tag<'a>(&mut self, input: &'a str) -> (&'a str, String) {
-        let (name, mut rest) = tag_name(input);
-        let mut attributes: Vec<(String, String)> = Vec::new();
-        loop {
-            rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
-            if rest.is_empty() {
-                break;
-            }
-            if let Some(after) = rest.strip_prefix('>') {
-                rest = after;
-                break;
-            }
-            let first = first_char_len(rest);
-            let name_end = rest[first..]
-                .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>' || c == '=')
-                .map_or(rest.len(), |i| i + first);
-            let attr = rest[..name_end].to_ascii_lowercase();
-            rest = rest[name_end..].trim_start_matches(|c: char| c.is_ascii_whitespace());
-            let mut value = String::new();
-            if let Some(after) = rest.strip_prefix('=') {
-                let after = after.trim_start_matches(|c: char| c.is_ascii_whitespace());
-                let (raw, tail) = match after.chars().next() {
-                    Some(q @ ('"' | '\'')) => after[1..].split_once(q).unwrap_or((&after[1..], "")),
-                    _ => {
-                        let end = after
-                            .find(|c: char| c.is_ascii_whitespace() || c == '>')
-                            .unwrap_or(after.len());
-                        after.split_at(end)
-                    }
-                };
-                value = decode(raw);
-                rest = tail;
-            }
-            if !attributes.iter().any(|(n, _)| *n == attr) {
-                attributes.push((attr, value));
-            }
-        }
-        self.implied_end(&name);
-        let namespace = match (name.as_str(), self.namespace()) {
-            ("svg", _) => Namespace::Svg,
-            ("math", _) => Namespace::MathMl,
-            (_, ns) => ns,
-        };
-        let element = Node::Element {
-            name: name.clone(),
-            namespace,
-            attributes,
+impl Arena {
+    fn push(&self, data: Data) -> Handle {
+        let mut nodes = self.nodes.borrow_mut();
+        nodes.push(ArenaNode {
+            parent: None,
             children: Vec::new(),
-        };
-        if VOID_ELEMENTS.contains(&name.as_str()) && namespace == Namespace::Html {
-            self.append(element);
-        } else {
-            self.open.push(element);
-        }
-        (rest, name)
+            data,
+        });
+        nodes.len() - 1
     }
 
-    fn namespace(&self) -> Namespace {
-        match self.open.last() {
-            Some(Node::Element { namespace, .. }) => *namespace,
-            _ => Namespace::Html,
+    fn detach(nodes: &mut [ArenaNode], child: Handle) {
+        if let Some(parent) = nodes[child].parent.take() {
+            nodes[parent].children.retain(|&c| c != child);
         }
     }
 
-    /// The few implied end tags this parser knows: a new `li` closes an open
-    /// `li`, a new block closes an open `p`.
-    fn implied_end(&mut self, name: &str) {
-        let closes_p = matches!(
-            name,
-            "p" | "div" | "ul" | "ol" | "table" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "section" | "form"
-        );
-        if let Some(Node::Element { name: open, .. }) = self.open.last() {
-            if (name == "li" && open == "li") || (closes_p && open == "p") {
-                self.pop();
+    /// Insert `child` into `parent` at `index`, merging text into an
+    /// adjacent text node as the DOM does.
+    fn insert(&self, parent: Handle, index: usize, child: NodeOrText<Handle>) {
+        let mut nodes = self.nodes.borrow_mut();
+        match child {
+            NodeOrText::AppendText(text) => {
+                if index > 0 {
+                    let prev = nodes[parent].children[index - 1];
+                    if let Data::Text(existing) = &mut nodes[prev].data {
+                        existing.push_str(&text);
+                        return;
+                    }
+                }
+                drop(nodes);
+                let node = self.push(Data::Text(text.to_string()));
+                let mut nodes = self.nodes.borrow_mut();
+                nodes[node].parent = Some(parent);
+                nodes[parent].children.insert(index, node);
+            }
+            NodeOrText::AppendNode(node) => {
+                Self::detach(&mut nodes, node);
+                let index = index.min(nodes[parent].children.len());
+                nodes[node].parent = Some(parent);
+                nodes[parent].children.insert(index, node);
             }
         }
     }
 
-    fn close(&mut self, name: &str) {
-        let is_open = self
-            .open
+    /// The children of the fragment's root `<html>` element, as a tree.
+    fn into_fragment(self) -> Vec<Node> {
+        let nodes = self.nodes.into_inner();
+        let root = nodes[0]
+            .children
             .iter()
-            .any(|n| matches!(n, Node::Element { name: open, .. } if open == name));
-        if is_open {
-            while let Some(Node::Element { name: open, .. }) = self.pop() {
-                if open == name {
-                    break;
+            .copied()
+            .find(|&c| matches!(nodes[c].data, Data::Element { .. }));
+        match root {
+            Some(root) => nodes[root].children.iter().filter_map(|&c| build(&nodes, c)).collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+fn build(nodes: &[ArenaNode], handle: Handle) -> Option<Node> {
+    let node = &nodes[handle];
+    Some(match &node.data {
+        Data::Element {
+            name,
+            attributes,
+            contents,
+        } => {
+            let namespace = if name.ns == ns!(svg) {
+                Namespace::Svg
+            } else if name.ns == ns!(mathml) {
+                Namespace::MathMl
+            } else {
+                Namespace::Html
+            };
+            // A template's contents serialize as its children; keep them there.
+            let kids = contents.map_or(&node.children, |c| &nodes[c].children);
+            Node::Element {
+                name: name.local.to_string(),
+                namespace,
+                attributes: attributes.clone(),
+                children: kids.iter().filter_map(|&c| build(nodes, c)).collect(),
+            }
+        }
+        Data::Text(text) => Node::Text(text.clone()),
+        Data::Comment(text) => Node::Comment(text.clone()),
+        Data::Document | Data::Ignored => return None,
+    })
+}
+
+fn attribute_name(attr: &Attribute) -> String {
+    match &attr.name.prefix {
+        Some(prefix) => format!("{prefix}:{}", attr.name.local),
+        None => attr.name.local.to_string(),
+    }
+}
+
+impl TreeSink for Arena {
+    type Handle = Handle;
+    type Output = Arena;
+    type ElemName<'a> = Ref<'a, QualName>;
+
+    fn finish(self) -> Arena {
+        self
+    }
+
+    fn parse_error(&self, _msg: Cow<'static, str>) {}
+
+    fn get_document(&self) -> Handle {
+        if self.nodes.borrow().is_empty() {
+            self.push(Data::Document);
+        }
+        0
+    }
+
+    fn elem_name<'a>(&'a self, target: &'a Handle) -> Ref<'a, QualName> {
+        Ref::map(self.nodes.borrow(), |nodes| match nodes.get(*target).map(|n| &n.data) {
+            Some(Data::Element { name, .. }) => name,
+            _ => &NO_NAME,
+        })
+    }
+
+    fn create_element(&self, name: QualName, attrs: Vec<Attribute>, flags: ElementFlags) -> Handle {
+        self.get_document();
+        let mut attributes: Vec<(String, String)> = Vec::with_capacity(attrs.len());
+        for attr in &attrs {
+            let key = attribute_name(attr);
+            // The tokenizer already drops duplicates; keep the first regardless.
+            if !attributes.iter().any(|(k, _)| *k == key) {
+                attributes.push((key, attr.value.to_string()));
+            }
+        }
+        let contents = flags.template.then(|| self.push(Data::Document));
+        self.push(Data::Element {
+            name,
+            attributes,
+            contents,
+        })
+    }
+
+    fn create_comment(&self, text: StrTendril) -> Handle {
+        self.push(Data::Comment(text.to_string()))
+    }
+
+    fn create_pi(&self, _target: StrTendril, _data: StrTendril) -> Handle {
+        self.push(Data::Ignored)
+    }
+
+    fn append(&self, parent: &Handle, child: NodeOrText<Handle>) {
+        let index = self.nodes.borrow()[*parent].children.len();
+        self.insert(*parent, index, child);
+    }
+
+    fn append_based_on_parent_node(&self, element: &Handle, prev_element: &Handle, child: NodeOrText<Handle>) {
+        if self.nodes.borrow()[*element].parent.is_some() {
+            self.append_before_sibling(element, child);
+        } else {
+            self.append(prev_element, child);
+        }
+    }
+
+    fn append_doctype_to_document(&self, _name: StrTendril, _public_id: StrTendril, _system_id: StrTendril) {
+        // A doctype in a fragment is a parse error and is ignored.
+    }
+
+    fn get_template_contents(&self, target: &Handle) -> Handle {
+        match self.nodes.borrow()[*target].data {
+            Data::Element {
+                contents: Some(contents),
+                ..
+            } => contents,
+            _ => *target,
+        }
+    }
+
+    fn same_node(&self, x: &Handle, y: &Handle) -> bool {
+        x == y
+    }
+
+    fn set_quirks_mode(&self, _mode: QuirksMode) {}
+
+    fn append_before_sibling(&self, sibling: &Handle, new_node: NodeOrText<Handle>) {
+        let (parent, index) = {
+            let nodes = self.nodes.borrow();
+            let Some(parent) = nodes[*sibling].parent else { return };
+            let index = nodes[parent].children.iter().position(|c| c == sibling).unwrap_or(0);
+            (parent, index)
+        };
+        self.insert(parent, index, new_node);
+    }
+
+    fn add_attrs_if_missing(&self, target: &Handle, attrs: Vec<Attribute>) {
+        let mut nodes = self.nodes.borrow_mut();
+        if let Data::Element { attributes, .. } = &mut nodes[*target].data {
+            for attr in &attrs {
+                let key = attribute_name(attr);
+                if !attributes.iter().any(|(k, _)| *k == key) {
+                    attributes.push((key, attr.value.to_string()));
                 }
             }
         }
     }
 
-    /// Close the innermost open element, attaching it to its parent; returns a copy of its name.
-    fn pop(&mut self) -> Option<Node> {
-        let node = self.open.pop()?;
-        let header = match &node {
-            Node::Element { name, .. } => Node::Element {
-                name: name.clone(),
-                namespace: Namespace::Html,
-                attributes: Vec::new(),
-                children: Vec::new(),
-            },
-            other => other.clone(),
-        };
-        self.append(node);
-        Some(header)
+    fn remove_from_parent(&self, target: &Handle) {
+        Self::detach(&mut self.nodes.borrow_mut(), *target);
     }
 
-    fn finish(mut self) -> Vec<Node> {
-        while self.pop().is_some() {}
-        self.top
-    }
-}
-
-fn first_char_len(s: &str) -> usize {
-    s.chars().next().map_or(0, char::len_utf8)
-}
-
-fn starts_with_letter(s: &str) -> bool {
-    s.starts_with(|c: char| c.is_ascii_alphabetic())
-}
-
-fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
-}
-
-fn tag_name(input: &str) -> (String, &str) {
-    let end = input
-        .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
-        .unwrap_or(input.len());
-    (input[..end].to_ascii_lowercase(), &input[end..])
-}
-
-/// Split raw text at the matching `</name` (case-insensitive).
-fn until_end_tag<'a>(input: &'a str, name: &str) -> (&'a str, &'a str) {
-    let lower = input.to_ascii_lowercase();
-    let needle = format!("</{name}");
-    match lower.find(&needle) {
-        Some(i) => {
-            let tail = &input[i + needle.len()..];
-            (&input[..i], tail.split_once('>').map_or("", |(_, t)| t))
+    fn reparent_children(&self, node: &Handle, new_parent: &Handle) {
+        let mut nodes = self.nodes.borrow_mut();
+        let children = std::mem::take(&mut nodes[*node].children);
+        for &child in &children {
+            nodes[child].parent = Some(*new_parent);
         }
-        None => (input, ""),
+        nodes[*new_parent].children.extend(children);
     }
-}
-
-/// Decode the character references this parser knows; others stay as written.
-fn decode(text: &str) -> String {
-    if !text.contains('&') {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let window = &rest.as_bytes()[..rest.len().min(12)];
-        let Some(semi) = window.iter().position(|&b| b == b';') else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let entity = &rest[1..semi];
-        let decoded = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "nbsp" => Some('\u{a0}'),
-            _ => entity
-                .strip_prefix("#x")
-                .or_else(|| entity.strip_prefix("#X"))
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .map(|n| char::from_u32(n).filter(|&c| c != '\0').unwrap_or('\u{fffd}')),
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[semi + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -277,11 +295,12 @@ mod tests {
     }
 
     #[test]
-    fn parses_elements_attributes_and_text() {
+    fn parses_elements_attributes_and_character_references() {
         assert_eq!(
-            roundtrip("<DIV Class=a id='b' hidden>x &amp; y<br></div>"),
-            "<div class=\"a\" id=\"b\" hidden=\"\">x &amp; y<br></div>"
+            roundtrip("<DIV Class=a id='b' hidden>x &amp; y&nbsp;&lt;<br></div>"),
+            "<div class=\"a\" id=\"b\" hidden=\"\">x &amp; y&nbsp;&lt;<br></div>"
         );
+        assert_eq!(roundtrip("&notit; &copy &#x41;&#65"), "¬it; © AA");
     }
 
     #[test]
@@ -290,20 +309,62 @@ mod tests {
     }
 
     #[test]
-    fn implied_and_stray_end_tags() {
+    fn implied_end_tags() {
         assert_eq!(roundtrip("<ul><li>a<li>b</ul></span>"), "<ul><li>a</li><li>b</li></ul>");
         assert_eq!(roundtrip("<p>a<div>b</div>"), "<p>a</p><div>b</div>");
+        assert_eq!(roundtrip("<dl><dt>a<dd>b<dt>c</dl>"), "<dl><dt>a</dt><dd>b</dd><dt>c</dt></dl>");
+        assert_eq!(
+            roundtrip("<select><option>a<option>b</select>"),
+            "<select><option>a</option><option>b</option></select>"
+        );
     }
 
     #[test]
-    fn raw_text_and_comments() {
+    fn tables_get_their_implied_sections_and_foster_parent_stray_content() {
+        assert_eq!(
+            roundtrip("<table><tr><td>a<td>b</table>"),
+            "<table><tbody><tr><td>a</td><td>b</td></tr></tbody></table>"
+        );
+        assert_eq!(roundtrip("<table>x<tr><td>a</td></tr></table>"), "x<table><tbody><tr><td>a</td></tr></tbody></table>");
+    }
+
+    #[test]
+    fn raw_text_and_escapable_raw_text() {
         assert_eq!(roundtrip("<script>a<b && c</script><!-- x -->"), "<script>a<b && c</script><!-- x -->");
-        assert_eq!(roundtrip("<textarea>&lt;x</textarea>"), "<textarea>&lt;x</textarea>");
+        assert_eq!(roundtrip("<textarea>&lt;x</textarea><title>&amp;</title>"), "<textarea>&lt;x</textarea><title>&amp;</title>");
+        assert_eq!(roundtrip("<style>p > a {}</style>"), "<style>p > a {}</style>");
+    }
+
+    #[test]
+    fn whitespace_text_nodes_are_kept() {
+        let nodes = parse("<ul>\n  <li>a</li>\n</ul>");
+        let Node::Element { children, .. } = &nodes[0] else { panic!() };
+        assert_eq!(children.len(), 3);
+        assert_eq!(children[0], Node::Text("\n  ".into()));
+    }
+
+    #[test]
+    fn svg_gets_its_namespace_and_case() {
+        let nodes = parse("<svg viewbox='0 0 1 1'><foreignobject></foreignobject><path/></svg>");
+        let Node::Element { namespace, attributes, children, .. } = &nodes[0] else { panic!() };
+        assert_eq!(*namespace, Namespace::Svg);
+        assert_eq!(attributes[0].0, "viewBox");
+        assert!(matches!(&children[0], Node::Element { name, .. } if name == "foreignObject"));
+    }
+
+    #[test]
+    fn context_decides_what_survives() {
+        assert_eq!(to_html(&parse("<tr><td>a</td></tr>")), "a");
+        assert_eq!(to_html(&parse_in("<tr><td>a</td></tr>", "tbody", Namespace::Html)), "<tr><td>a</td></tr>");
     }
 
     #[test]
     fn never_panics_on_garbage() {
-        for input in ["<", "</", "<a", "<a b='", "&#xFFFFFFFF;", "<!--", "<<>>", "&", "<a/b>", "é<é", "<svg><path/></svg>", "<a é=1 ü>", "&ééééééééé;", "<p\u{0}>"] {
+        for input in [
+            "<", "</", "<a", "<a b='", "&#xFFFFFFFF;", "<!--", "<<>>", "&", "<a/b>", "é<é", "<a é=1 ü>",
+            "<table><td><table><td>", "<template><td></template>", "<svg><desc><p></svg>", "\0<p\0>",
+            "<frameset>", "<html><body><head>", "</p></br>", "<math><mi><svg>",
+        ] {
             let _ = roundtrip(input);
         }
         assert_eq!(roundtrip("a < b"), "a &lt; b");

@@ -43,13 +43,17 @@ pub struct FlatNode {
     pub attributes: Vec<(String, String)>,
 }
 
-/// Elements with no content and no end tag.
-pub(crate) const VOID_ELEMENTS: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+/// HTML elements serialized without an end tag (the serialization algorithm's list).
+const VOID_ELEMENTS: &[&str] = &[
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img", "input", "keygen", "link",
+    "meta", "param", "source", "track", "wbr",
 ];
 
-/// Elements whose content is raw text, serialized without escaping.
-pub(crate) const RAW_TEXT_ELEMENTS: &[&str] = &["script", "style", "xmp", "iframe", "noembed", "noframes"];
+/// HTML elements whose text children are serialized unescaped (`noscript`
+/// because browsers parse with scripting enabled).
+const RAW_TEXT_ELEMENTS: &[&str] = &[
+    "style", "script", "xmp", "iframe", "noembed", "noframes", "plaintext", "noscript",
+];
 
 /// Serialize nodes as `innerHTML` does.
 pub fn to_html(nodes: &[Node]) -> String {
@@ -70,10 +74,11 @@ fn write_node(node: &Node, raw_parent: bool, out: &mut String) {
     match node {
         Node::Element {
             name,
+            namespace,
             attributes,
             children,
-            ..
         } => {
+            let html = *namespace == Namespace::Html;
             out.push('<');
             out.push_str(name);
             for (k, v) in attributes {
@@ -84,10 +89,10 @@ fn write_node(node: &Node, raw_parent: bool, out: &mut String) {
                 out.push('"');
             }
             out.push('>');
-            if VOID_ELEMENTS.contains(&name.as_str()) {
+            if html && VOID_ELEMENTS.contains(&name.as_str()) {
                 return;
             }
-            let raw = RAW_TEXT_ELEMENTS.contains(&name.as_str());
+            let raw = html && RAW_TEXT_ELEMENTS.contains(&name.as_str());
             for child in children {
                 write_node(child, raw, out);
             }
@@ -110,16 +115,17 @@ fn write_node(node: &Node, raw_parent: bool, out: &mut String) {
     }
 }
 
-/// The HTML serialization algorithm's escaping: `&`, no-break space, and
-/// `"` in attributes or `<` `>` in text.
+/// The HTML serialization algorithm's escaping: `&`, no-break space, `<`
+/// and `>`, and `"` in attributes (escaping `<` `>` in attribute values is
+/// the 2025 change Chromium ships).
 fn escape(text: &str, attribute: bool, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '\u{a0}' => out.push_str("&nbsp;"),
             '"' if attribute => out.push_str("&quot;"),
-            '<' if !attribute => out.push_str("&lt;"),
-            '>' if !attribute => out.push_str("&gt;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
             c => out.push(c),
         }
     }
