@@ -11,6 +11,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
+# The VDOM guest once more, built with its html5ever parser.
+cargo test -p guest-vdom --features html5ever --locked --no-fail-fast 2>&1 | tee -a "$log" || status=$?
 
 # One closing line for the whole run (cargo prints one per test binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

@@ -152,6 +152,19 @@ impl GuestBuilder {
 
     /// Build `package` (a crate at `crate_dir`) and componentize it.
     pub fn build(&mut self, package: &str, crate_dir: &Path) -> BuiltGuest {
+        self.build_variant(package, crate_dir, &[], None)
+    }
+
+    /// Build `package` with extra cargo `features`; the component is named
+    /// after `variant` (e.g. `guest_vdom-html5ever.component.wasm`) so that
+    /// several variants of one package can coexist.
+    pub fn build_variant(
+        &mut self,
+        package: &str,
+        crate_dir: &Path,
+        features: &[&str],
+        variant: Option<&str>,
+    ) -> BuiltGuest {
         self.announce(crate_dir);
         // The workspace manifest holds the guest profile; the lock file, the versions.
         if let Some(root) = workspace_root(crate_dir) {
@@ -168,6 +181,7 @@ impl GuestBuilder {
             .arg(PROFILE)
             .current_dir(crate_dir)
             .env("CARGO_TARGET_DIR", &self.target_dir)
+            .args(if features.is_empty() { vec![] } else { vec!["--features".to_string(), features.join(",")] })
             .env("CARGO_ENCODED_RUSTFLAGS", format!("-Clink-arg=-zstack-size={GUEST_STACK_BYTES}"));
         // What cargo set for *this* build must not leak into the guest build.
         for var in [
@@ -181,6 +195,12 @@ impl GuestBuilder {
         ] {
             cmd.env_remove(var);
         }
+        // Build scripts run in parallel and may build variants of the same
+        // package into this target dir: hold a lock from the build until
+        // the module is componentized, so no other build overwrites it.
+        fs::create_dir_all(&self.target_dir).expect("create the guest target dir");
+        let lock = fs::File::create(self.target_dir.join(".wasmlive-guest-build.lock")).expect("create the lock file");
+        lock.lock().expect("lock the guest target dir");
         eprintln!("building guest: {cmd:?}");
         let status = cmd
             .status()
@@ -191,9 +211,13 @@ impl GuestBuilder {
         let dir = self.target_dir.join(TARGET).join(PROFILE);
         let module = dir.join(format!("{stem}.wasm"));
         self.announce_dep_info(&module.with_extension("d"));
-        let component = dir.join(format!("{stem}.component.wasm"));
+        let component = match variant {
+            Some(variant) => dir.join(format!("{stem}-{variant}.component.wasm")),
+            None => dir.join(format!("{stem}.component.wasm")),
+        };
         componentize(&module, &component)
             .unwrap_or_else(|e| panic!("cannot make a component of {}: {e}", module.display()));
+        drop(lock);
         BuiltGuest {
             package: package.to_string(),
             module,

@@ -66,30 +66,38 @@ fn apply_one(tree: &mut Vec<Node>, patch: &Patch) -> Result<(), String> {
             *slot = new;
             Ok(())
         }
-        Patch::InsertChild { parent, index, html } => {
-            let (children, context) = children(tree, parent)?;
+        Patch::InsertChild { parent, index, html, count } => {
+            let (children, (name, namespace)) = children(tree, parent)?;
             if *index as usize > children.len() {
                 return Err(format!("insert-child at {parent:?}[{index}]: only {} children", children.len()));
             }
-            let new = one_node(html, &context)?;
-            children.insert(*index as usize, new);
+            let nodes = parse_in(html, &name, namespace);
+            if nodes.len() != *count as usize || nodes.is_empty() {
+                return Err(format!("{html:?} parses to {} nodes inside <{name}>, not {count}", nodes.len()));
+            }
+            children.splice(*index as usize..*index as usize, nodes);
             Ok(())
         }
-        Patch::RemoveChild { parent, index } => {
+        Patch::RemoveChild { parent, index, count } => {
             let (children, _) = children(tree, parent)?;
-            if *index as usize >= children.len() {
-                return Err(format!("remove-child at {parent:?}[{index}]: only {} children", children.len()));
+            let end = *index as usize + *count as usize;
+            if *count == 0 || end > children.len() {
+                return Err(format!("remove-child at {parent:?}[{index}]+{count}: only {} children", children.len()));
             }
-            children.remove(*index as usize);
+            children.drain(*index as usize..end);
             Ok(())
         }
-        Patch::MoveChild { parent, from, to } => {
+        Patch::MoveChild { parent, from, to, count } => {
             let (children, _) = children(tree, parent)?;
-            if *from as usize >= children.len() || *to as usize >= children.len() {
-                return Err(format!("move-child at {parent:?} {from} -> {to}: only {} children", children.len()));
+            let (from, to, count) = (*from as usize, *to as usize, *count as usize);
+            if count == 0 || from + count > children.len() || to + count > children.len() {
+                return Err(format!(
+                    "move-child at {parent:?} {from}+{count} -> {to}: only {} children",
+                    children.len()
+                ));
             }
-            let moved = children.remove(*from as usize);
-            children.insert(*to as usize, moved);
+            let run: Vec<Node> = children.drain(from..from + count).collect();
+            children.splice(to..to, run);
             Ok(())
         }
     }

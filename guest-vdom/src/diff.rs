@@ -6,15 +6,15 @@
 //!   attribute: the i-th old child is diffed against the i-th new child,
 //!   surplus new children are inserted at the end, surplus old ones removed
 //!   from the end;
-//! - **by key**, when any child has a `data-key`: a keyed element matches the
-//!   old element with the same key (occurrence by occurrence, if keys
-//!   repeat); other
-//!   children match the old child of the same kind and tag by order of
-//!   occurrence (the second unkeyed `<p>` matches the second unkeyed `<p>`;
-//!   text matches text). Unmatched old children are removed, matched ones
-//!   are moved into their new order with the fewest moves (everything off a
-//!   longest increasing subsequence of their old positions moves, the rest
-//!   stays), and unmatched new children are inserted.
+//! - **by key**, when any child has a `data-key`: the children are cut into
+//!   units, each a keyed element with the unkeyed siblings after it (the
+//!   whitespace between list items, typically), plus a head of the unkeyed
+//!   children before the first keyed one. A unit matches the old unit with
+//!   the same key (occurrence by occurrence if keys repeat). Unmatched old
+//!   units are removed; kept units are put in their new order with the
+//!   fewest moves (every unit off a longest increasing subsequence of old
+//!   positions moves once, as one run of siblings); unmatched new units are
+//!   inserted; inside a kept unit, nodes are diffed by position.
 //!
 //! Matched elements with the same tag and namespace are patched in place
 //! (attributes, then children); anything else is replaced.
@@ -23,10 +23,10 @@
 //! each patch's path is valid against the tree as it stands after the
 //! patches before it. That holds because a parent's list is rebuilt in a
 //! fixed order — removals from the highest index down, then moves (each
-//! computed on the list as it is at that moment), then insertions at their
-//! final index from the lowest up — and only then are its matched children
-//! diffed, at their final indices, recursively. Patching inside a child never
-//! changes its siblings' indices.
+//! computed on the list as it is at that moment), then, from left to right
+//! with everything left of the cursor final, each kept unit patched in
+//! place and each new unit inserted. Patching inside a child never changes
+//! its siblings' indices.
 
 use crate::tree::{Node, node_html};
 use std::collections::HashMap;
@@ -38,9 +38,9 @@ pub enum Patch {
     SetAttribute { path: Vec<u32>, name: String, value: String },
     RemoveAttribute { path: Vec<u32>, name: String },
     ReplaceNode { path: Vec<u32>, html: String },
-    InsertChild { parent: Vec<u32>, index: u32, html: String },
-    RemoveChild { parent: Vec<u32>, index: u32 },
-    MoveChild { parent: Vec<u32>, from: u32, to: u32 },
+    InsertChild { parent: Vec<u32>, index: u32, html: String, count: u32 },
+    RemoveChild { parent: Vec<u32>, index: u32, count: u32 },
+    MoveChild { parent: Vec<u32>, from: u32, to: u32, count: u32 },
 }
 
 /// The attribute that makes children matched by key.
@@ -63,34 +63,38 @@ fn diff_children(old: &[Node], new: &[Node], path: &mut Vec<u32>, patches: &mut 
 }
 
 fn diff_positional(old: &[Node], new: &[Node], path: &mut Vec<u32>, patches: &mut Vec<Patch>) {
+    diff_run(old, new, 0, path, patches);
+}
+
+/// Diff two runs of siblings by position, the old run starting at child
+/// `offset` of the parent at `path`: pairs are patched in place, surplus new
+/// nodes inserted after them, surplus old nodes removed from the end.
+fn diff_run(old: &[Node], new: &[Node], offset: usize, path: &mut Vec<u32>, patches: &mut Vec<Patch>) {
     for (i, (a, b)) in old.iter().zip(new).enumerate() {
-        path.push(i as u32);
+        path.push((offset + i) as u32);
         diff_node(a, b, path, patches);
         path.pop();
     }
-    for (i, b) in new.iter().enumerate().skip(old.len()) {
-        patches.push(Patch::InsertChild {
-            parent: path.clone(),
-            index: i as u32,
-            html: node_html(b),
-        });
+    if new.len() > old.len() {
+        patches.push(insert(path, offset + old.len(), &new[old.len()..]));
     }
-    for i in (new.len()..old.len()).rev() {
+    if old.len() > new.len() {
         patches.push(Patch::RemoveChild {
             parent: path.clone(),
-            index: i as u32,
+            index: (offset + new.len()) as u32,
+            count: (old.len() - new.len()) as u32,
         });
     }
 }
 
-/// How a child is matched in a keyed list.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum MatchKey<'a> {
-    /// The n-th element with this `data-key` (keys should be unique; a
-    /// repeated key still matches occurrence by occurrence).
-    Key(&'a str, usize),
-    /// The n-th unkeyed child of this kind and tag.
-    Slot(&'a str, usize),
+/// Insert `nodes`, as one run, at `index` of the parent at `path`.
+fn insert(path: &[u32], index: usize, nodes: &[Node]) -> Patch {
+    Patch::InsertChild {
+        parent: path.to_vec(),
+        index: index as u32,
+        html: nodes.iter().map(node_html).collect(),
+        count: nodes.len() as u32,
+    }
 }
 
 fn key_of(node: &Node) -> Option<&str> {
@@ -103,94 +107,117 @@ fn key_of(node: &Node) -> Option<&str> {
     }
 }
 
-fn match_keys(nodes: &[Node]) -> Vec<MatchKey<'_>> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut keys_seen: HashMap<&str, usize> = HashMap::new();
-    nodes
-        .iter()
-        .map(|node| {
-            if let Some(key) = key_of(node) {
-                let n = keys_seen.entry(key).or_default();
-                *n += 1;
-                return MatchKey::Key(key, *n - 1);
-            }
-            let kind = match node {
-                Node::Element { name, .. } => name.as_str(),
-                Node::Text(_) => "#text",
-                Node::Comment(_) => "#comment",
-                Node::Doctype(_) => "#doctype",
-            };
-            let n = seen.entry(kind).or_default();
-            *n += 1;
-            MatchKey::Slot(kind, *n - 1)
-        })
-        .collect()
+/// A keyed element with the unkeyed siblings that follow it up to the next
+/// keyed element — the whitespace between list items, typically — or, first
+/// in every list, the unkeyed siblings before any keyed one (the head).
+/// Units are what moves: an item moves together with the text after it.
+struct Unit<'a> {
+    /// The key and its occurrence (keys should be unique; a repeated key
+    /// still matches occurrence by occurrence); `None` for the head.
+    key: Option<(&'a str, usize)>,
+    start: usize,
+    len: usize,
 }
 
+fn units(nodes: &[Node]) -> Vec<Unit<'_>> {
+    let mut units = vec![Unit {
+        key: None,
+        start: 0,
+        len: 0,
+    }];
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, node) in nodes.iter().enumerate() {
+        match key_of(node) {
+            Some(key) => {
+                let n = seen.entry(key).or_default();
+                *n += 1;
+                units.push(Unit {
+                    key: Some((key, *n - 1)),
+                    start: i,
+                    len: 1,
+                });
+            }
+            None => units.last_mut().expect("the head is always there").len += 1,
+        }
+    }
+    units
+}
+
+// Kept out of line: inlined, its locals would enlarge every frame of the
+// recursive positional diff, and every page of shadow stack a call touches
+// stays resident in each instance.
+#[inline(never)]
 fn diff_keyed(old: &[Node], new: &[Node], path: &mut Vec<u32>, patches: &mut Vec<Patch>) {
-    let old_keys = match_keys(old);
-    let by_key: HashMap<&MatchKey<'_>, usize> = old_keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
-    // For each new child, the old child it continues (match keys are unique
-    // on each side, so each old child is taken at most once).
-    let mut taken = vec![false; old.len()];
-    let new_to_old: Vec<Option<usize>> = match_keys(new)
+    let (old_units, new_units) = (units(old), units(new));
+    let by_key: HashMap<(&str, usize), usize> =
+        old_units.iter().enumerate().skip(1).filter_map(|(i, u)| Some((u.key?, i))).collect();
+    // For each new unit, the old unit it continues; the heads always match.
+    let mut taken = vec![false; old_units.len()];
+    taken[0] = true;
+    let new_to_old: Vec<Option<usize>> = new_units
         .iter()
-        .map(|key| {
-            let i = *by_key.get(key)?;
+        .enumerate()
+        .map(|(j, unit)| {
+            if j == 0 {
+                return Some(0);
+            }
+            let i = *by_key.get(&unit.key?)?;
             taken[i] = true;
             Some(i)
         })
         .collect();
 
-    // 1. Remove what is not kept, from the end so indices stay put.
-    for i in (0..old.len()).rev() {
-        if !taken[i] {
+    // 1. Remove the units that are not kept, from the end so indices stay put.
+    for (i, unit) in old_units.iter().enumerate().rev() {
+        if !taken[i] && unit.len > 0 {
             patches.push(Patch::RemoveChild {
                 parent: path.clone(),
-                index: i as u32,
+                index: unit.start as u32,
+                count: unit.len as u32,
             });
         }
     }
 
-    // 2. Move kept children into their new relative order. Those on a
-    //    longest increasing subsequence of old positions stay.
-    let target: Vec<usize> = new_to_old.iter().flatten().copied().collect();
+    // 2. Move kept units into their new order; those on a longest increasing
+    //    subsequence of old positions stay, each other one moves once.
+    let target: Vec<usize> = new_to_old.iter().skip(1).flatten().copied().collect();
     let stays = longest_increasing_subsequence(&target);
-    let mut current: Vec<usize> = (0..old.len()).filter(|&i| taken[i]).collect();
+    let mut current: Vec<usize> = (1..old_units.len()).filter(|&i| taken[i]).collect();
+    let node_index = |current: &[usize], position: usize| -> usize {
+        old_units[0].len + current[..position].iter().map(|&u| old_units[u].len).sum::<usize>()
+    };
     let mut anchor: Option<usize> = None;
-    for (t, &o) in target.iter().enumerate().rev() {
+    for (t, &unit) in target.iter().enumerate().rev() {
         if !stays[t] {
-            let from = current.iter().position(|&c| c == o).expect("kept child is in the list");
-            current.remove(from);
-            let to = anchor.map_or(current.len(), |a| current.iter().position(|&c| c == a).expect("anchor"));
-            current.insert(to, o);
+            let position = current.iter().position(|&c| c == unit).expect("kept unit is in the list");
+            let from = node_index(&current, position);
+            current.remove(position);
+            let to_position = anchor.map_or(current.len(), |a| current.iter().position(|&c| c == a).expect("anchor"));
+            let to = node_index(&current, to_position);
+            current.insert(to_position, unit);
             patches.push(Patch::MoveChild {
                 parent: path.clone(),
                 from: from as u32,
                 to: to as u32,
+                count: old_units[unit].len as u32,
             });
         }
-        anchor = Some(o);
+        anchor = Some(unit);
     }
 
-    // 3. Insert new children at their final index, lowest first.
-    for (j, b) in new.iter().enumerate() {
-        if new_to_old[j].is_none() {
-            patches.push(Patch::InsertChild {
-                parent: path.clone(),
-                index: j as u32,
-                html: node_html(b),
-            });
+    // 3. Left to right, everything before `cursor` being final: patch each
+    //    kept unit in place (its nodes by position), insert each new one.
+    let mut cursor = 0;
+    for (j, unit) in new_units.iter().enumerate() {
+        let new_nodes = &new[unit.start..unit.start + unit.len];
+        match new_to_old[j] {
+            Some(i) => {
+                let old_unit = &old_units[i];
+                diff_run(&old[old_unit.start..old_unit.start + old_unit.len], new_nodes, cursor, path, patches);
+            }
+            None => patches.push(insert(path, cursor, new_nodes)),
         }
-    }
-
-    // 4. Patch the kept children where they now are.
-    for (j, b) in new.iter().enumerate() {
-        if let Some(i) = new_to_old[j] {
-            path.push(j as u32);
-            diff_node(&old[i], b, path, patches);
-            path.pop();
-        }
+        cursor += unit.len;
     }
 }
 
@@ -306,14 +333,11 @@ mod tests {
     fn unkeyed_children_by_position() {
         assert_eq!(
             d("<ul><li>a</li></ul>", "<ul><li>a</li><li>b</li></ul>"),
-            vec![Patch::InsertChild { parent: vec![0], index: 1, html: "<li>b</li>".into() }]
+            vec![Patch::InsertChild { parent: vec![0], index: 1, html: "<li>b</li>".into(), count: 1 }]
         );
         assert_eq!(
             d("<i>1</i><i>2</i><i>3</i>", "<i>1</i>"),
-            vec![
-                Patch::RemoveChild { parent: vec![], index: 2 },
-                Patch::RemoveChild { parent: vec![], index: 1 },
-            ]
+            vec![Patch::RemoveChild { parent: vec![], index: 1, count: 2 }]
         );
         assert_eq!(d("<i>1</i>", "<b>1</b>"), vec![Patch::ReplaceNode { path: vec![0], html: "<b>1</b>".into() }]);
     }
@@ -325,8 +349,8 @@ mod tests {
 
     #[test]
     fn moving_one_keyed_item_is_one_move() {
-        assert_eq!(d(&list(&[1, 2, 3, 4]), &list(&[4, 1, 2, 3])), vec![Patch::MoveChild { parent: vec![0], from: 3, to: 0 }]);
-        assert_eq!(d(&list(&[1, 2, 3, 4]), &list(&[2, 3, 4, 1])), vec![Patch::MoveChild { parent: vec![0], from: 0, to: 3 }]);
+        assert_eq!(d(&list(&[1, 2, 3, 4]), &list(&[4, 1, 2, 3])), vec![Patch::MoveChild { parent: vec![0], from: 3, to: 0, count: 1 }]);
+        assert_eq!(d(&list(&[1, 2, 3, 4]), &list(&[2, 3, 4, 1])), vec![Patch::MoveChild { parent: vec![0], from: 0, to: 3, count: 1 }]);
     }
 
     #[test]
@@ -337,16 +361,24 @@ mod tests {
     }
 
     #[test]
+    fn an_item_moves_with_the_whitespace_after_it() {
+        let old = "<ul>\n  <li data-key=1>a</li>\n  <li data-key=2>b</li>\n  <li data-key=3>c</li>\n</ul>";
+        let new = "<ul>\n  <li data-key=3>c</li>\n  <li data-key=1>a</li>\n  <li data-key=2>b</li>\n</ul>";
+        let patches = d(old, new);
+        assert_eq!(patches, vec![Patch::MoveChild { parent: vec![0], from: 5, to: 1, count: 2 }, Patch::SetText { path: vec![0, 2], text: "\n  ".into() }, Patch::SetText { path: vec![0, 6], text: "\n".into() }]);
+    }
+
+    #[test]
     fn keyed_inserts_removals_and_updates_keep_the_other_nodes() {
         let old = "<ul><li data-key=a>A</li><li data-key=b>B</li><li data-key=c>C</li></ul>";
         let new = "<ul><li data-key=c>C!</li><li data-key=x>X</li><li data-key=a>A</li></ul>";
         assert_eq!(
             d(old, new),
             vec![
-                Patch::RemoveChild { parent: vec![0], index: 1 },
-                Patch::MoveChild { parent: vec![0], from: 1, to: 0 },
-                Patch::InsertChild { parent: vec![0], index: 1, html: "<li data-key=\"x\">X</li>".into() },
+                Patch::RemoveChild { parent: vec![0], index: 1, count: 1 },
+                Patch::MoveChild { parent: vec![0], from: 1, to: 0, count: 1 },
                 Patch::SetText { path: vec![0, 0, 0], text: "C!".into() },
+                Patch::InsertChild { parent: vec![0], index: 1, html: "<li data-key=\"x\">X</li>".into(), count: 1 },
             ]
         );
     }

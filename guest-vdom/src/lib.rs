@@ -95,11 +95,15 @@ mod component {
             }
             P::RemoveAttribute { path, name } => wit::Patch::RemoveAttribute(wit::RemoveAttribute { path, name }),
             P::ReplaceNode { path, html } => wit::Patch::ReplaceNode(wit::ReplaceNode { path, html }),
-            P::InsertChild { parent, index, html } => {
-                wit::Patch::InsertChild(wit::InsertChild { parent, index, html })
+            P::InsertChild { parent, index, html, count } => {
+                wit::Patch::InsertChild(wit::InsertChild { parent, index, html, count })
             }
-            P::RemoveChild { parent, index } => wit::Patch::RemoveChild(wit::RemoveChild { parent, index }),
-            P::MoveChild { parent, from, to } => wit::Patch::MoveChild(wit::MoveChild { parent, from, to }),
+            P::RemoveChild { parent, index, count } => {
+                wit::Patch::RemoveChild(wit::RemoveChild { parent, index, count })
+            }
+            P::MoveChild { parent, from, to, count } => {
+                wit::Patch::MoveChild(wit::MoveChild { parent, from, to, count })
+            }
         }
     }
 

@@ -93,7 +93,7 @@ fn check(old_html: &str, new_html: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]
     fn diff_then_apply_gives_the_new_tree(old in fragment(), new in fragment()) {

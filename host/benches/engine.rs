@@ -6,8 +6,11 @@
 //!   `templates.render` takes JSON;
 //! - `cold-view/*` and `render/*`: instance allocation on demand vs pooled —
 //!   first render of a fresh view, and a render on a warm one;
+//! - `diff-100-rows/*`: the VDOM guest with its lean parser vs built with
+//!   html5ever, diffing the 100-row table of the benchmark suite (every price
+//!   changed, 10 rows moved, 5 inserted, 5 removed), parse included;
 //! - after the timings, resident memory per warm view instance under each
-//!   allocator, printed as a table.
+//!   allocator, and per VDOM instance under each parser, printed as tables.
 //!
 //! Run: `cargo bench -p wasmlive --bench engine`.
 
@@ -169,10 +172,100 @@ fn memory_per_instance() {
     }
 }
 
-criterion_group!(benches, context_passing, allocators);
+/// The 100-row table before and after an update: every price changed, 10
+/// rows moved, 5 inserted, 5 removed. Rows carry `data-key`.
+pub fn table_pair() -> (String, String) {
+    let row = |id: usize, price: f64| {
+        format!(
+            "\n    <tr data-key=\"{id}\" class=\"{}\"><td>{id}</td><td>Product {id}</td><td>{price:.2}</td><td><button @click=\"buy\">Buy</button></td></tr>",
+            if id % 2 == 0 { "even" } else { "odd" }
+        )
+    };
+    let table = |rows: &[(usize, f64)]| {
+        let body: String = rows.iter().map(|&(id, price)| row(id, price)).collect();
+        format!("<table>\n  <tbody>{body}\n  </tbody>\n</table>")
+    };
+    let before: Vec<(usize, f64)> = (0..100).map(|i| (i, 10.0 + i as f64)).collect();
+    let mut after: Vec<(usize, f64)> = before
+        .iter()
+        .filter(|(id, _)| !(20..25).contains(id))
+        .map(|&(id, price)| (id, price * 1.1))
+        .collect();
+    let moved: Vec<(usize, f64)> = after.drain(60..70).collect();
+    for (i, row) in moved.into_iter().enumerate() {
+        after.insert(i * 7, row);
+    }
+    for id in 100..105 {
+        after.insert(id - 50, (id, 1.0 + id as f64));
+    }
+    (table(&before), table(&after))
+}
+
+fn diffs(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let engine = GuestEngine::new(EngineConfig::default()).unwrap();
+    let (before, after) = table_pair();
+    // Kept for peers measured from other languages (the djust comparison).
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::write(dir.join("diff-100-rows-before.html"), &before).unwrap();
+    std::fs::write(dir.join("diff-100-rows-after.html"), &after).unwrap();
+    println!("the 100-row pair is in {}", dir.display());
+    let mut group = c.benchmark_group("diff-100-rows");
+    for (name, vdom) in [
+        ("lean", engine.default_vdom().unwrap()),
+        ("html5ever", engine.load_vdom("html5ever", wasmlive_fixtures::VDOM_HTML5EVER).unwrap()),
+    ] {
+        let mut instance = vdom.instance(services(), engine.config().default_limits);
+        let patches = rt.block_on(async {
+            instance.reset(&before).await.unwrap();
+            instance.diff(&after).await.unwrap()
+        });
+        println!("diff-100-rows/{name}: {} patches", patches.len());
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    instance.reset(&before).await.unwrap();
+                    black_box(instance.diff(&after).await.unwrap())
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Resident memory per VDOM instance holding the 100-row table, per parser.
+fn memory_per_vdom_instance() {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let engine = GuestEngine::new(EngineConfig::default()).unwrap();
+    let (before, after) = table_pair();
+    println!("\nmemory per VDOM instance after one diff of the 100-row table (1,000 instances each):");
+    println!("| parser | PSS per instance |");
+    println!("|---|---|");
+    for (name, vdom) in [
+        ("lean", engine.default_vdom().unwrap()),
+        ("html5ever", engine.load_vdom("html5ever", wasmlive_fixtures::VDOM_HTML5EVER).unwrap()),
+    ] {
+        let kept = rt.block_on(async {
+            let before_pss = wasmlive::bench::pss_bytes();
+            let mut kept = Vec::new();
+            for _ in 0..1_000 {
+                let mut v = vdom.instance(services(), engine.config().default_limits);
+                v.reset(&before).await.unwrap();
+                v.diff(&after).await.unwrap();
+                kept.push(v);
+            }
+            println!("| {name} | {} KiB |", (wasmlive::bench::pss_bytes() - before_pss) / 1_000 / 1024);
+            kept
+        });
+        drop(kept);
+    }
+}
+
+criterion_group!(benches, context_passing, allocators, diffs);
 
 fn main() {
     benches();
     memory_per_instance();
+    memory_per_vdom_instance();
     Criterion::default().configure_from_args().final_summary();
 }

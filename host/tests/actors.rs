@@ -553,7 +553,7 @@ async fn components_render_handle_events_message_their_parent_and_go_with_their_
     );
     // Props from the parent.
     let r = session.update_component_props(&view_id, "todos", obj(json!({"items": ["a", "b", "c"]}))).await.unwrap();
-    assert_eq!(r.patches.unwrap(), vec![Patch::InsertChild { parent: vec![0], index: 2, html: "<li>c</li>".into() }]);
+    assert_eq!(r.patches.unwrap(), vec![Patch::InsertChild { parent: vec![0], index: 2, html: "<li>c</li>".into(), count: 1 }]);
     // SendToParent: the parent's handler runs, and its diff (relative to the
     // page with the component as the client now has it) goes out.
     let r = session.component_event(&view_id, "todos", "done", obj(json!({"item": "a"}))).await.unwrap();

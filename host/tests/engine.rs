@@ -75,7 +75,7 @@ async fn default_vdom_guest_parses_diffs_serializes_and_flattens() {
         vec![
             Patch::SetAttribute { path: vec![0], name: "id".into(), value: "b".into() },
             Patch::SetText { path: vec![0, 0, 1, 0], text: "2".into() },
-            Patch::InsertChild { parent: vec![0], index: 1, html: "<hr>".into() },
+            Patch::InsertChild { parent: vec![0], index: 1, html: "<hr>".into(), count: 1 },
         ]
     );
     assert_eq!(v.to_html().await.unwrap(), "<div id=\"b\"><p>Count: <b>2</b></p><hr></div>");
@@ -103,7 +103,7 @@ async fn patches_serialize_to_tagged_json() {
     let mut v = engine.default_vdom().unwrap().instance(services(), limits());
     let patches = v.diff("<p>x</p>").await.unwrap();
     let json = serde_json::to_string(&patches).unwrap();
-    assert_eq!(json, r#"[{"op":"insert-child","parent":[],"index":0,"html":"<p>x</p>"}]"#);
+    assert_eq!(json, r#"[{"op":"insert-child","parent":[],"index":0,"html":"<p>x</p>","count":1}]"#);
 }
 
 #[tokio::test]
@@ -337,4 +337,24 @@ async fn instances_sharing_a_store_recover_together_from_a_neighbours_fault() {
     assert_eq!(v.diff("<p>b</p>").await.unwrap(), vec![Patch::SetText { path: vec![0, 0], text: "b".into() }]);
     assert_eq!(t.render("t", "{}").await.unwrap(), "<p>a</p>");
     assert_eq!((t.faults(), v.faults()), (1, 0), "only the guest that failed counts a fault");
+}
+
+/// The VDOM guest built with html5ever parses as browsers do (here: the
+/// implied `<tbody>`), where the default lean parser keeps what is written.
+#[tokio::test]
+async fn the_html5ever_vdom_variant_parses_tables_like_a_browser() {
+    let engine = engine();
+    let html5 = engine.load_vdom("vdom-html5ever", wasmlive_fixtures::VDOM_HTML5EVER).unwrap();
+    let mut browserlike = html5.instance(services(), limits());
+    browserlike.reset("<table><tr><td>a</td></tr></table>").await.unwrap();
+    assert_eq!(browserlike.to_html().await.unwrap(), "<table><tbody><tr><td>a</td></tr></tbody></table>");
+    let mut lean = engine.default_vdom().unwrap().instance(services(), limits());
+    lean.reset("<table><tr><td>a</td></tr></table>").await.unwrap();
+    assert_eq!(lean.to_html().await.unwrap(), "<table><tr><td>a</td></tr></table>");
+    // Both diff keyed lists with moves.
+    for v in [&mut browserlike, &mut lean] {
+        v.reset("<ul><li data-key=1>a</li><li data-key=2>b</li></ul>").await.unwrap();
+        let patches = v.diff("<ul><li data-key=2>b</li><li data-key=1>a</li></ul>").await.unwrap();
+        assert_eq!(patches, vec![Patch::MoveChild { parent: vec![0], from: 1, to: 0, count: 1 }]);
+    }
 }

@@ -51,12 +51,20 @@ fn describe(patch: &Patch) -> String {
         }
         Patch::RemoveAttribute { path, name } => write!(line, "remove-attribute  {}  {name}", fmt_path(path)),
         Patch::ReplaceNode { path, html } => write!(line, "replace-node      {}  {html}", fmt_path(path)),
-        Patch::InsertChild { parent, index, html } => {
+        Patch::InsertChild { parent, index, html, .. } => {
             write!(line, "insert-child      {}[{index}]  {html}", fmt_path(parent))
         }
-        Patch::RemoveChild { parent, index } => write!(line, "remove-child      {}[{index}]", fmt_path(parent)),
-        Patch::MoveChild { parent, from, to } => {
+        Patch::RemoveChild { parent, index, count: 1 } => {
+            write!(line, "remove-child      {}[{index}]", fmt_path(parent))
+        }
+        Patch::RemoveChild { parent, index, count } => {
+            write!(line, "remove-child      {}[{index}..{}]", fmt_path(parent), index + count)
+        }
+        Patch::MoveChild { parent, from, to, count: 1 } => {
             write!(line, "move-child        {}[{from}] -> [{to}]", fmt_path(parent))
+        }
+        Patch::MoveChild { parent, from, to, count } => {
+            write!(line, "move-child        {}[{from}..{}] -> [{to}]", fmt_path(parent), from + count)
         }
     };
     line

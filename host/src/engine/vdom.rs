@@ -34,9 +34,9 @@ pub enum Patch {
     SetAttribute { path: Vec<u32>, name: String, value: String },
     RemoveAttribute { path: Vec<u32>, name: String },
     ReplaceNode { path: Vec<u32>, html: String },
-    InsertChild { parent: Vec<u32>, index: u32, html: String },
-    RemoveChild { parent: Vec<u32>, index: u32 },
-    MoveChild { parent: Vec<u32>, from: u32, to: u32 },
+    InsertChild { parent: Vec<u32>, index: u32, html: String, count: u32 },
+    RemoveChild { parent: Vec<u32>, index: u32, count: u32 },
+    MoveChild { parent: Vec<u32>, from: u32, to: u32, count: u32 },
 }
 
 impl Patch {
@@ -47,9 +47,9 @@ impl Patch {
             Patch::SetAttribute { path, name, value } => path.len() * 4 + name.len() + value.len(),
             Patch::RemoveAttribute { path, name } => path.len() * 4 + name.len(),
             Patch::ReplaceNode { path, html } => path.len() * 4 + html.len(),
-            Patch::InsertChild { parent, html, .. } => parent.len() * 4 + 4 + html.len(),
-            Patch::RemoveChild { parent, .. } => parent.len() * 4 + 4,
-            Patch::MoveChild { parent, .. } => parent.len() * 4 + 8,
+            Patch::InsertChild { parent, html, .. } => parent.len() * 4 + 8 + html.len(),
+            Patch::RemoveChild { parent, .. } => parent.len() * 4 + 8,
+            Patch::MoveChild { parent, .. } => parent.len() * 4 + 12,
         }
     }
 }
@@ -69,15 +69,18 @@ impl From<wit::Patch> for Patch {
                 parent: p.parent,
                 index: p.index,
                 html: p.html,
+                count: p.count,
             },
             wit::Patch::RemoveChild(p) => Patch::RemoveChild {
                 parent: p.parent,
                 index: p.index,
+                count: p.count,
             },
             wit::Patch::MoveChild(p) => Patch::MoveChild {
                 parent: p.parent,
                 from: p.from,
                 to: p.to,
+                count: p.count,
             },
         }
     }

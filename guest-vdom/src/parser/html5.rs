@@ -1,4 +1,4 @@
-//! HTML fragment text to a tree, with html5ever: the WHATWG parsing
+//! The html5ever parser (feature `html5ever`): the WHATWG parsing
 //! algorithm browsers implement (implied end tags, foster parenting of table
 //! content, raw-text elements, character references, adoption agency…), so
 //! the tree is the one a browser builds for `element.innerHTML = html`.
