@@ -358,3 +358,31 @@ async fn the_html5ever_vdom_variant_parses_tables_like_a_browser() {
         assert_eq!(patches, vec![Patch::MoveChild { parent: vec![0], from: 1, to: 0, count: 1 }]);
     }
 }
+
+/// Random markup through the real guests (both parsers): no trap, no fault,
+/// every call well inside the deadline.
+#[tokio::test]
+async fn random_markup_never_traps_the_vdom_guests() {
+    const SOUP: &[&str] = &[
+        "<", ">", "</", "/>", "<p>", "<table>", "<tr>", "<td>", "<li data-key=1>", "<li data-key=2>", "<select>",
+        "<option>", "<svg>", "<math>", "<template>", "<script>", "</script>", "<textarea>", "<!--", "-->", "&",
+        "&amp;", "&#", "x", "é", "\"", "'", "=", " ", "\n", "<b>", "</b>", "<i>", "</p>", "<div @click=\"a\">", "\0",
+    ];
+    let engine = engine();
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    for vdom in [
+        engine.default_vdom().unwrap(),
+        engine.load_vdom("html5ever", wasmlive_fixtures::VDOM_HTML5EVER).unwrap(),
+    ] {
+        let mut v = vdom.instance(services(), limits());
+        for _ in 0..150 {
+            let html: String = (0..next(200)).map(|_| SOUP[next(SOUP.len())]).collect();
+            v.diff(&html).await.unwrap_or_else(|f| panic!("{f} on {html:?}"));
+        }
+        assert_eq!(v.faults(), 0);
+    }
+}
