@@ -14,7 +14,7 @@
 
 mod apply;
 mod diff;
-mod parser;
+pub mod parser;
 mod tree;
 
 pub use apply::{ApplyError, apply};

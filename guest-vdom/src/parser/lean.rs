@@ -1,290 +1,1343 @@
-//! The lean parser: a small hand-written HTML fragment parser. It never
-//! fails and never panics: it recovers from any input (stray end tags are
-//! ignored, unclosed elements close at the end, a `<` that starts no tag is
-//! text). It is not the WHATWG algorithm: it knows void and raw-text
-//! elements, the common character references, and the implied end tags of
-//! `li` and `p`, but not table fix-ups, foster parenting or the adoption
-//! agency; `parse_in` ignores its context. Build with the `html5ever`
-//! feature for the browser's algorithm (see `docs/vdom.md` for the
-//! measurements behind the default).
+//! The lean parser: a compact implementation of the WHATWG HTML parsing
+//! algorithm for fragments, covering what templates produce — character
+//! references (the full named table), raw-text and escapable raw-text
+//! elements, implied end tags (`p`, `li`, `dt`/`dd`, `option`, table parts),
+//! the table insertion modes with implied `<tbody>`/`<tr>` and foster
+//! parenting, `select`, and SVG/MathML with their case adjustments. It never
+//! fails and never panics. What it simplifies: misnested formatting elements
+//! (`<b><p>x</b>y`) are closed where they end instead of being re-opened by
+//! the adoption agency. `tests/differential.rs` holds it to html5ever's tree.
 
 use crate::tree::{Namespace, Node};
 
-/// Elements with no content and no end tag.
-const VOID_ELEMENTS: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
-];
-
-/// Elements whose content is raw text.
-const RAW_TEXT_ELEMENTS: &[&str] = &["script", "style", "xmp", "iframe", "noembed", "noframes"];
-
-/// Parse an HTML fragment as the children of a `context` element; the lean
-/// parser parses every fragment the same way.
-pub fn parse_in(html: &str, _context: &str, _namespace: Namespace) -> Vec<Node> {
-    parse(html)
+mod entities {
+    include!(concat!(env!("OUT_DIR"), "/entities.rs"));
 }
 
-/// Parse an HTML fragment into its top-level nodes.
+/// Parse an HTML fragment as the children of a `<body>` element.
 pub fn parse(html: &str) -> Vec<Node> {
-    let mut builder = Builder::default();
-    let mut rest = html;
-    while !rest.is_empty() {
-        rest = if let Some(after) = rest.strip_prefix("<!--") {
-            let (data, tail) = after.split_once("-->").unwrap_or((after, ""));
-            builder.append(Node::Comment(data.to_string()));
-            tail
-        } else if let Some(after) = strip_prefix_ci(rest, "<!doctype") {
-            let (decl, tail) = after.split_once('>').unwrap_or((after, ""));
-            builder.append(Node::Doctype(decl.trim().to_ascii_lowercase()));
-            tail
-        } else if let Some(after) = rest.strip_prefix("</").filter(|a| starts_with_letter(a)) {
-            let (name, tail) = tag_name(after);
-            builder.close(&name);
-            tail.split_once('>').map_or("", |(_, t)| t)
-        } else if let Some(after) = rest.strip_prefix('<').filter(|a| starts_with_letter(a)) {
-            let (tail, name) = builder.start_tag(after);
-            if RAW_TEXT_ELEMENTS.contains(&name.as_str()) || name == "textarea" || name == "title" {
-                let (text, tail) = until_end_tag(tail, &name);
-                if !text.is_empty() {
-                    let text = if name == "textarea" || name == "title" { decode(text) } else { text.to_string() };
-                    builder.append_text(&text);
-                }
-                builder.close(&name);
-                tail
-            } else {
-                tail
-            }
-        } else {
-            // Text up to the next `<` that could start markup (at least one character).
-            let first = first_char_len(rest);
-            let end = rest[first..].find('<').map_or(rest.len(), |i| i + first);
-            builder.append_text(&decode(&rest[..end]));
-            &rest[end..]
-        };
-    }
+    parse_in(html, "body", Namespace::Html)
+}
+
+/// Parse an HTML fragment as the children of a `context` element: `<tr>`
+/// only survives inside a table section, for example.
+pub fn parse_in(html: &str, context: &str, namespace: Namespace) -> Vec<Node> {
+    // The input stream's newline normalization.
+    let input: std::borrow::Cow<'_, str> = if html.contains('\r') {
+        html.replace("\r\n", "\n").replace('\r', "\n").into()
+    } else {
+        html.into()
+    };
+    let mut builder = Builder::new(context, namespace);
+    Tokenizer { input: &input, pos: 0 }.run(&mut builder);
     builder.finish()
 }
 
-#[derive(Default)]
-struct Builder {
-    /// Open elements, innermost last; each holds its children so far.
-    open: Vec<Node>,
-    top: Vec<Node>,
+// ---------------------------------------------------------------- tokens
+
+enum Token {
+    Start { name: String, attributes: Vec<(String, String)>, self_closing: bool },
+    End { name: String },
+    Text(String),
+    Comment(String),
 }
 
-impl Builder {
-    fn children(&mut self) -> &mut Vec<Node> {
-        match self.open.last_mut() {
-            Some(Node::Element { children, .. }) => children,
-            _ => &mut self.top,
-        }
+struct Tokenizer<'a> {
+    input: &'a str,
+    pos: usize,
+}
+
+impl<'a> Tokenizer<'a> {
+    fn rest(&self) -> &'a str {
+        &self.input[self.pos..]
     }
 
-    fn append(&mut self, node: Node) {
-        self.children().push(node);
-    }
-
-    /// Text merges with a preceding text sibling, as in the DOM.
-    fn append_text(&mut self, text: &str) {
-        let children = self.children();
-        match children.last_mut() {
-            Some(Node::Text(prev)) => prev.push_str(text),
-            _ => children.push(Node::Text(text.to_string())),
-        }
-    }
-
-    /// Parse a start tag after its `<`; returns the input after the tag and the tag name.
-    fn start_tag<'a>(&mut self, input: &'a str) -> (&'a str, String) {
-        let (name, mut rest) = tag_name(input);
-        let mut attributes: Vec<(String, String)> = Vec::new();
-        loop {
-            rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
-            if rest.is_empty() {
-                break;
+    fn run(&mut self, builder: &mut Builder) {
+        while self.pos < self.input.len() {
+            let token = self.next_token(builder);
+            let start = match &token {
+                Token::Start { name, .. } => text_mode(name).map(|mode| (name.clone(), mode)),
+                _ => None,
+            };
+            builder.last_html = false;
+            if !matches!(token, Token::Text(_)) {
+                // The newline after `<pre>` or `<textarea>` is dropped only if it comes first.
+                builder.skip_newline = false;
             }
-            if let Some(after) = rest.strip_prefix('>') {
-                rest = after;
-                break;
-            }
-            let first = first_char_len(rest);
-            let name_end = rest[first..]
-                .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>' || c == '=')
-                .map_or(rest.len(), |i| i + first);
-            let attr = rest[..name_end].to_ascii_lowercase();
-            rest = rest[name_end..].trim_start_matches(|c: char| c.is_ascii_whitespace());
-            let mut value = String::new();
-            if let Some(after) = rest.strip_prefix('=') {
-                let after = after.trim_start_matches(|c: char| c.is_ascii_whitespace());
-                let (raw, tail) = match after.chars().next() {
-                    Some(q @ ('"' | '\'')) => after[1..].split_once(q).unwrap_or((&after[1..], "")),
-                    _ => {
-                        let end = after
-                            .find(|c: char| c.is_ascii_whitespace() || c == '>')
-                            .unwrap_or(after.len());
-                        after.split_at(end)
-                    }
-                };
-                value = decode(raw);
-                rest = tail;
-            }
-            if !attributes.iter().any(|(n, _)| *n == attr) {
-                attributes.push((attr, value));
-            }
-        }
-        self.implied_end(&name);
-        let namespace = match (name.as_str(), self.namespace()) {
-            ("svg", _) => Namespace::Svg,
-            ("math", _) => Namespace::MathMl,
-            (_, ns) => ns,
-        };
-        let element = Node::Element {
-            name: name.clone(),
-            namespace,
-            attributes,
-            children: Vec::new(),
-        };
-        if VOID_ELEMENTS.contains(&name.as_str()) && namespace == Namespace::Html {
-            self.append(element);
-        } else {
-            self.open.push(element);
-        }
-        (rest, name)
-    }
-
-    fn namespace(&self) -> Namespace {
-        match self.open.last() {
-            Some(Node::Element { namespace, .. }) => *namespace,
-            _ => Namespace::Html,
-        }
-    }
-
-    /// The few implied end tags this parser knows: a new `li` closes an open
-    /// `li`, a new block closes an open `p`.
-    fn implied_end(&mut self, name: &str) {
-        let closes_p = matches!(
-            name,
-            "p" | "div" | "ul" | "ol" | "table" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "section" | "form"
-        );
-        if let Some(Node::Element { name: open, .. }) = self.open.last() {
-            if (name == "li" && open == "li") || (closes_p && open == "p") {
-                self.pop();
-            }
-        }
-    }
-
-    fn close(&mut self, name: &str) {
-        let is_open = self
-            .open
-            .iter()
-            .any(|n| matches!(n, Node::Element { name: open, .. } if open == name));
-        if is_open {
-            while let Some(Node::Element { name: open, .. }) = self.pop() {
-                if open == name {
-                    break;
+            builder.process(token);
+            // Raw text follows only if the tag really opened an HTML element.
+            if let Some((name, mode)) = start {
+                if builder.last_inserted_is_html(&name) {
+                    self.raw_text(mode, builder);
                 }
             }
         }
     }
 
-    /// Close the innermost open element, attaching it to its parent; returns a copy of its name.
-    fn pop(&mut self) -> Option<Node> {
-        let node = self.open.pop()?;
-        let header = match &node {
-            Node::Element { name, .. } => Node::Element {
-                name: name.clone(),
-                namespace: Namespace::Html,
-                attributes: Vec::new(),
-                children: Vec::new(),
-            },
-            other => other.clone(),
-        };
-        self.append(node);
-        Some(header)
-    }
-
-    fn finish(mut self) -> Vec<Node> {
-        while self.pop().is_some() {}
-        self.top
-    }
-}
-
-fn first_char_len(s: &str) -> usize {
-    s.chars().next().map_or(0, char::len_utf8)
-}
-
-fn starts_with_letter(s: &str) -> bool {
-    s.starts_with(|c: char| c.is_ascii_alphabetic())
-}
-
-fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
-}
-
-fn tag_name(input: &str) -> (String, &str) {
-    let end = input
-        .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
-        .unwrap_or(input.len());
-    (input[..end].to_ascii_lowercase(), &input[end..])
-}
-
-/// Split raw text at the matching `</name` (case-insensitive).
-fn until_end_tag<'a>(input: &'a str, name: &str) -> (&'a str, &'a str) {
-    let lower = input.to_ascii_lowercase();
-    let needle = format!("</{name}");
-    match lower.find(&needle) {
-        Some(i) => {
-            let tail = &input[i + needle.len()..];
-            (&input[..i], tail.split_once('>').map_or("", |(_, t)| t))
+    fn next_token(&mut self, builder: &Builder) -> Token {
+        let rest = self.rest();
+        if let Some(after) = rest.strip_prefix("<!--") {
+            // `<!-->` and `<!--->` are empty comments.
+            for abrupt in [">", "->"] {
+                if after.starts_with(abrupt) {
+                    self.pos += 4 + abrupt.len();
+                    return Token::Comment(String::new());
+                }
+            }
+            let (data, used) = match after.find("-->") {
+                Some(end) => (&after[..end], end + 3),
+                None => (after, after.len()),
+            };
+            self.pos += 4 + used;
+            return Token::Comment(data.replace('\0', "\u{fffd}"));
         }
-        None => (input, ""),
+        if let Some(after) = rest.strip_prefix("<!").or_else(|| rest.strip_prefix("<?").map(|_| &rest[1..])) {
+            let (data, used) = match after.find('>') {
+                Some(end) => (&after[..end], end + 1),
+                None => (after, after.len()),
+            };
+            self.pos += 2 + used - usize::from(rest.starts_with("<?"));
+            if data.as_bytes().get(..7).is_some_and(|b| b.eq_ignore_ascii_case(b"doctype")) {
+                return self.next_or_nothing(builder);
+            }
+            return Token::Comment(data.replace('\0', "\u{fffd}"));
+        }
+        if let Some(after) = rest.strip_prefix("</") {
+            if after.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                let (name, _, _, used) = tag(after);
+                self.pos += 2 + used;
+                return Token::End { name };
+            }
+            if let Some(after) = after.strip_prefix('>') {
+                let _ = after;
+                self.pos += 3;
+                return self.next_or_nothing(builder);
+            }
+            if !after.is_empty() {
+                let (data, used) = match after.find('>') {
+                    Some(end) => (&after[..end], end + 1),
+                    None => (after, after.len()),
+                };
+                self.pos += 2 + used;
+                return Token::Comment(data.to_string());
+            }
+            self.pos = self.input.len();
+            return Token::Text("</".into());
+        }
+        if let Some(after) = rest.strip_prefix('<') {
+            if after.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                let (name, attributes, self_closing, used) = tag(after);
+                self.pos += 1 + used;
+                return Token::Start { name, attributes, self_closing };
+            }
+        }
+        // Text up to the next `<` that could start markup (at least one character).
+        let first = rest.chars().next().map_or(1, char::len_utf8);
+        let end = rest[first..].find('<').map_or(rest.len(), |i| i + first);
+        self.pos += end;
+        Token::Text(decode(&rest[..end], false))
+    }
+
+    fn next_or_nothing(&mut self, builder: &Builder) -> Token {
+        if self.pos < self.input.len() { self.next_token(builder) } else { Token::Text(String::new()) }
+    }
+
+    /// After a raw-text or escapable raw-text start tag: everything up to
+    /// the matching end tag is text.
+    fn raw_text(&mut self, mode: TextMode, builder: &mut Builder) {
+        let (name, escapable) = match mode {
+            TextMode::Raw(name) => (name, false),
+            TextMode::Escapable(name) => (name, true),
+            TextMode::Plain => {
+                builder.process(Token::Text(self.rest().to_string()));
+                self.pos = self.input.len();
+                return;
+            }
+        };
+        let rest = self.rest();
+        let mut search = 0;
+        let end = loop {
+            match rest[search..].find("</") {
+                None => break None,
+                Some(i) => {
+                    let at = search + i;
+                    let after = &rest[at + 2..];
+                    let bytes = after.as_bytes();
+                    let matches = bytes.get(..name.len()).is_some_and(|b| b.eq_ignore_ascii_case(name.as_bytes()))
+                        && bytes
+                            .get(name.len())
+                            .is_some_and(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>');
+                    if matches {
+                        break Some(at);
+                    }
+                    search = at + 2;
+                }
+            }
+        };
+        let text_len = end.unwrap_or(rest.len());
+        let text = &rest[..text_len];
+        if !text.is_empty() {
+            let text = if escapable { decode(text, false) } else { text.replace('\0', "\u{fffd}") };
+            builder.process(Token::Text(text));
+        }
+        self.pos += text_len;
+        builder.skip_newline = false;
+        if end.is_some() {
+            let (name, _, _, used) = tag(&self.rest()[2..]);
+            self.pos += 2 + used;
+            builder.process(Token::End { name });
+        }
     }
 }
 
-/// Decode the character references this parser knows; others stay as written.
-fn decode(text: &str) -> String {
-    if !text.contains('&') {
+#[derive(Clone, Copy)]
+enum TextMode {
+    Raw(&'static str),
+    Escapable(&'static str),
+    Plain,
+}
+
+fn text_mode(name: &str) -> Option<TextMode> {
+    Some(match name {
+        "title" => TextMode::Escapable("title"),
+        "textarea" => TextMode::Escapable("textarea"),
+        "style" => TextMode::Raw("style"),
+        "script" => TextMode::Raw("script"),
+        "xmp" => TextMode::Raw("xmp"),
+        "iframe" => TextMode::Raw("iframe"),
+        "noembed" => TextMode::Raw("noembed"),
+        "noframes" => TextMode::Raw("noframes"),
+        "noscript" => TextMode::Raw("noscript"),
+        "plaintext" => TextMode::Plain,
+        _ => return None,
+    })
+}
+
+/// Parse a tag after its `<` or `</`: name, attributes, self-closing flag,
+/// bytes consumed.
+fn tag(input: &str) -> (String, Vec<(String, String)>, bool, usize) {
+    let is_end = |c: char| c.is_ascii_whitespace() || c == '/' || c == '>';
+    let name_end = input.find(is_end).unwrap_or(input.len());
+    let name = lowercase(&input[..name_end]);
+    let mut attributes: Vec<(String, String)> = Vec::new();
+    let mut self_closing = false;
+    let mut i = name_end;
+    let bytes = input.as_bytes();
+    loop {
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace()) {
+            i += 1;
+        }
+        if i >= bytes.len() {
+            return (name, attributes, self_closing, i);
+        }
+        match bytes[i] {
+            b'>' => return (name, attributes, self_closing, i + 1),
+            b'/' => {
+                i += 1;
+                self_closing = bytes.get(i) == Some(&b'>');
+                continue;
+            }
+            _ => {}
+        }
+        self_closing = false;
+        // Attribute name: at least one character (even `=`), up to whitespace, `/`, `>` or `=`.
+        let start = i;
+        i += input[i..].chars().next().map_or(1, char::len_utf8);
+        while i < bytes.len() && !matches!(bytes[i], b'\t' | b'\n' | b'\x0c' | b' ' | b'/' | b'>' | b'=') {
+            i += 1;
+        }
+        let attr = lowercase(&input[start..i]);
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value = String::new();
+        if bytes.get(i) == Some(&b'=') {
+            i += 1;
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            match bytes.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let end = input[i + 1..].find(q as char).map_or(input.len(), |e| i + 1 + e);
+                    value = decode(&input[i + 1..end], true);
+                    i = (end + 1).min(input.len());
+                }
+                _ => {
+                    let end = input[i..].find(|c: char| c.is_ascii_whitespace() || c == '>').map_or(input.len(), |e| i + e);
+                    value = decode(&input[i..end], true);
+                    i = end;
+                }
+            }
+        }
+        if !attributes.iter().any(|(n, _)| *n == attr) {
+            attributes.push((attr, value));
+        }
+    }
+}
+
+fn lowercase(s: &str) -> String {
+    s.chars()
+        .map(|c| if c == '\0' { '\u{fffd}' } else { c.to_ascii_lowercase() })
+        .collect()
+}
+
+/// Decode character references as the tokenizer does (in an attribute value
+/// a legacy reference followed by `=` or an alphanumeric stays as written).
+fn decode(text: &str, in_attribute: bool) -> String {
+    if !text.contains('&') && !text.contains('\0') {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let window = &rest.as_bytes()[..rest.len().min(12)];
-        let Some(semi) = window.iter().position(|&b| b == b';') else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let entity = &rest[1..semi];
-        let decoded = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "nbsp" => Some('\u{a0}'),
-            _ => entity
-                .strip_prefix("#x")
-                .or_else(|| entity.strip_prefix("#X"))
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .map(|n| char::from_u32(n).filter(|&c| c != '\0').unwrap_or('\u{fffd}')),
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[semi + 1..];
+        rest = &rest[i + 1..];
+        match char_ref(rest, in_attribute) {
+            Some((decoded, used)) => {
+                out.push_str(&decoded);
+                rest = &rest[used..];
             }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
+            None => out.push('&'),
         }
     }
     out.push_str(rest);
-    out
+    if in_attribute { out.replace('\0', "\u{fffd}") } else { out }
+}
+
+/// The character reference after an `&`: what it decodes to and how many bytes it took.
+fn char_ref(after: &str, in_attribute: bool) -> Option<(String, usize)> {
+    if let Some(num) = after.strip_prefix('#') {
+        let (hex, digits_at) = match num.as_bytes().first() {
+            Some(b'x' | b'X') => (true, 1),
+            _ => (false, 0),
+        };
+        let digits = &num[digits_at..];
+        let len = digits
+            .bytes()
+            .take_while(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() })
+            .count();
+        if len == 0 {
+            return None;
+        }
+        let value = u32::from_str_radix(&digits[..len], if hex { 16 } else { 10 }).unwrap_or(u32::MAX);
+        let used = 1 + digits_at + len + usize::from(digits[len..].starts_with(';'));
+        return Some((numeric(value).to_string(), used));
+    }
+    // Longest name in the table that prefixes `after`: names are at most 32
+    // bytes of ASCII alphanumerics and a `;`.
+    let mut best: Option<(usize, (u32, u32))> = None;
+    let candidate_len = after
+        .bytes()
+        .take(33)
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b';'))
+        .unwrap_or(after.len().min(33));
+    for end in (1..=candidate_len).rev() {
+        let name = &after[..end];
+        if let Ok(i) = entities::ENTITIES.binary_search_by(|(n, _, _)| (*n).cmp(name)) {
+            let (_, first, second) = entities::ENTITIES[i];
+            best = Some((end, (first, second)));
+            break;
+        }
+    }
+    let (used, (first, second)) = best?;
+    let legacy = !after[..used].ends_with(';');
+    if legacy && in_attribute {
+        let next = after[used..].chars().next();
+        if next.is_some_and(|c| c == '=' || c.is_ascii_alphanumeric()) {
+            return None;
+        }
+    }
+    let mut s = String::new();
+    s.extend(char::from_u32(first));
+    if second != 0 {
+        s.extend(char::from_u32(second));
+    }
+    Some((s, used))
+}
+
+/// A numeric character reference's character, with the spec's replacements.
+fn numeric(value: u32) -> char {
+    const C1: [u32; 32] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D,
+        0x017D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+        0x0153, 0x9D, 0x017E, 0x0178,
+    ];
+    match value {
+        0 => '\u{fffd}',
+        0x80..=0x9F => char::from_u32(C1[(value - 0x80) as usize]).unwrap_or('\u{fffd}'),
+        v => char::from_u32(v).unwrap_or('\u{fffd}'),
+    }
+}
+
+// ---------------------------------------------------------------- tree
+
+struct Element {
+    name: String,
+    namespace: Namespace,
+    attributes: Vec<(String, String)>,
+    children: Vec<Node>,
+    /// Opened by foster parenting: it goes before its table, not into it.
+    fostered: bool,
+    /// Identity, for the list of active formatting elements.
+    id: u32,
+}
+
+/// An entry of the list of active formatting elements.
+enum Formatting {
+    /// Set at cells, captions and similar: reconstruction stops here.
+    Marker,
+    /// A formatting element (its id while open) to re-open where it was cut off.
+    Element { id: u32, name: String, attributes: Vec<(String, String)> },
+}
+
+const FORMATTING: &[&str] = &["a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"];
+
+struct Builder {
+    /// Open elements; `stack[0]` is the context element, whose children are the result.
+    stack: Vec<Element>,
+    /// Skip one newline right after `<pre>`, `<listing>` or `<textarea>`.
+    skip_newline: bool,
+    /// Whether the last start tag opened an HTML element (raw text follows only then).
+    last_html: bool,
+    /// The list of active formatting elements.
+    formatting: Vec<Formatting>,
+    next_id: u32,
+    /// The open `<form>`: forms do not nest.
+    form: Option<u32>,
+}
+
+const SPECIAL: &[&str] = &[
+    "address", "applet", "area", "article", "aside", "base", "basefont", "bgsound", "blockquote", "body", "br",
+    "button", "caption", "center", "col", "colgroup", "dd", "details", "dir", "div", "dl", "dt", "embed", "fieldset",
+    "figcaption", "figure", "footer", "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head",
+    "header", "hgroup", "hr", "html", "iframe", "img", "input", "keygen", "li", "link", "listing", "main", "marquee",
+    "menu", "meta", "nav", "noembed", "noframes", "noscript", "object", "ol", "p", "param", "plaintext", "pre",
+    "script", "search", "section", "select", "source", "style", "summary", "table", "tbody", "td", "template",
+    "textarea", "tfoot", "th", "thead", "title", "tr", "track", "ul", "wbr", "xmp",
+];
+
+const CLOSES_P: &[&str] = &[
+    "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset",
+    "figcaption", "figure", "footer", "header", "hgroup", "main", "menu", "nav", "ol", "p", "search", "section",
+    "summary", "ul",
+];
+
+const VOID: &[&str] = &["area", "br", "embed", "img", "keygen", "wbr", "input", "param", "source", "track", "hr", "col", "base", "basefont", "bgsound", "link", "meta", "frame"];
+
+const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
+
+const IMPLIED_END: &[&str] = &["dd", "dt", "li", "optgroup", "option", "p", "rb", "rp", "rt", "rtc"];
+
+const TABLE_SECTIONS: &[&str] = &["tbody", "tfoot", "thead"];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Body,
+    Table,
+    TableBody,
+    Row,
+    Cell,
+    Caption,
+    ColumnGroup,
+    Select,
+}
+
+impl Builder {
+    fn new(context: &str, namespace: Namespace) -> Builder {
+        Builder {
+            stack: vec![Element {
+                name: context.to_string(),
+                namespace,
+                attributes: Vec::new(),
+                children: Vec::new(),
+                fostered: false,
+                id: 0,
+            }],
+            skip_newline: false,
+            last_html: false,
+            formatting: Vec::new(),
+            next_id: 1,
+            form: None,
+        }
+    }
+
+    fn last_inserted_is_html(&self, name: &str) -> bool {
+        self.last_html && self.stack.len() > 1 && self.current().name == name
+    }
+
+    fn current(&self) -> &Element {
+        self.stack.last().expect("the context element stays")
+    }
+
+    fn current_is(&self, names: &[&str]) -> bool {
+        let c = self.current();
+        c.namespace == Namespace::Html && names.contains(&c.name.as_str()) && self.stack.len() > 1
+    }
+
+    /// The insertion mode, reset from the stack of open elements (the
+    /// spec's "reset the insertion mode appropriately").
+    fn mode(&self) -> Mode {
+        for (i, el) in self.stack.iter().enumerate().rev() {
+            if el.namespace != Namespace::Html {
+                continue;
+            }
+            let last = i == 0;
+            match el.name.as_str() {
+                "select" => {
+                    return Mode::Select;
+                }
+                "td" | "th" if !last => return Mode::Cell,
+                "tr" => return Mode::Row,
+                "tbody" | "thead" | "tfoot" => return Mode::TableBody,
+                "caption" => return Mode::Caption,
+                "colgroup" => return Mode::ColumnGroup,
+                "table" => return Mode::Table,
+                _ => {}
+            }
+            if last {
+                return Mode::Body;
+            }
+            // An element with the stack below it: keep looking only for table and select ancestry.
+        }
+        Mode::Body
+    }
+
+    /// Whether the current node is foreign (SVG or MathML) and not an
+    /// integration point whose content is HTML.
+    fn in_foreign(&self) -> bool {
+        self.stack.len() > 1 && self.current().namespace != Namespace::Html && !self.at_integration_point()
+    }
+
+    fn at_integration_point(&self) -> bool {
+        let c = self.current();
+        (c.namespace == Namespace::Svg && matches!(c.name.as_str(), "foreignObject" | "desc" | "title"))
+            || (c.namespace == Namespace::MathMl && matches!(c.name.as_str(), "mi" | "mo" | "mn" | "ms" | "mtext"))
+    }
+
+    /// The tree construction dispatcher: foreign content rules apply in a
+    /// foreign element, except to start tags and text at an integration point.
+    fn process(&mut self, token: Token) {
+        let foreign = self.stack.len() > 1
+            && self.current().namespace != Namespace::Html
+            && !(self.at_integration_point() && matches!(token, Token::Start { .. } | Token::Text(_)));
+        if foreign {
+            return self.foreign(token);
+        }
+        self.process_html(token);
+    }
+
+    fn process_html(&mut self, token: Token) {
+        match self.mode() {
+            Mode::Cell => self.in_cell(token),
+            Mode::Caption => self.in_caption(token),
+            Mode::Body => self.in_body(token),
+            Mode::Table | Mode::TableBody | Mode::Row => self.in_table(token),
+            Mode::ColumnGroup => self.in_column_group(token),
+            Mode::Select => self.in_select(token),
+        }
+    }
+
+    // ------------------------------------------------------------ inserting
+
+    /// Foster parenting applies when content would land directly in a table part.
+    fn foster_applies(&self) -> bool {
+        self.current_is(&["table", "tbody", "tfoot", "thead", "tr"])
+    }
+
+    /// The stack index of the element fostered content goes into: the
+    /// parent of the innermost open table (content lands before the table,
+    /// which joins its parent only when it closes).
+    fn foster_parent(&self) -> usize {
+        match self.stack.iter().rposition(|e| e.name == "table" && e.namespace == Namespace::Html) {
+            Some(t) if t > 0 => t - 1,
+            _ => self.stack.len() - 1,
+        }
+    }
+
+    fn insert_node(&mut self, node: Node, foster: bool) {
+        let target = if foster && self.foster_applies() { self.foster_parent() } else { self.stack.len() - 1 };
+        push_child(&mut self.stack[target].children, node);
+    }
+
+    fn insert_text(&mut self, mut text: String, foster: bool) {
+        if self.skip_newline {
+            self.skip_newline = false;
+            if let Some(stripped) = text.strip_prefix('\n') {
+                text = stripped.to_string();
+            }
+        }
+        if text.is_empty() {
+            return;
+        }
+        self.insert_node(Node::Text(text), foster);
+    }
+
+    fn insert_element(&mut self, name: String, namespace: Namespace, attributes: Vec<(String, String)>, void: bool, foster: bool) {
+        self.skip_newline = false;
+        self.last_html = namespace == Namespace::Html && !void;
+        let fostered = foster && self.foster_applies();
+        self.next_id += 1;
+        let element = Element {
+            name,
+            namespace,
+            attributes,
+            children: Vec::new(),
+            fostered,
+            id: self.next_id,
+        };
+        if void {
+            self.insert_node(close(element), foster);
+        } else {
+            self.stack.push(element);
+        }
+    }
+
+    fn pop(&mut self) {
+        if self.stack.len() <= 1 {
+            return;
+        }
+        let element = self.stack.pop().expect("checked");
+        let target = if element.fostered { self.foster_parent() } else { self.stack.len() - 1 };
+        push_child(&mut self.stack[target].children, close(element));
+    }
+
+    fn pop_until(&mut self, names: &[&str]) {
+        while self.stack.len() > 1 {
+            let done = {
+                let c = self.current();
+                c.namespace == Namespace::Html && names.contains(&c.name.as_str())
+            };
+            self.pop();
+            if done {
+                break;
+            }
+        }
+    }
+
+    fn is_open(&self, id: u32) -> bool {
+        self.stack.iter().any(|e| e.id == id)
+    }
+
+    /// Insert a formatting element and remember it as active.
+    fn insert_formatting(&mut self, name: String, attributes: Vec<(String, String)>, foster: bool) {
+        self.insert_element(name.clone(), Namespace::Html, attributes.clone(), false, foster);
+        let id = self.current().id;
+        self.formatting.push(Formatting::Element { id, name, attributes });
+    }
+
+    /// Re-open the active formatting elements that were closed by something
+    /// else (the spec's "reconstruct the active formatting elements").
+    fn reconstruct(&mut self, foster: bool) {
+        let mut first = self.formatting.len();
+        while first > 0 {
+            match &self.formatting[first - 1] {
+                Formatting::Marker => break,
+                Formatting::Element { id, .. } if self.is_open(*id) => break,
+                Formatting::Element { .. } => first -= 1,
+            }
+        }
+        for i in first..self.formatting.len() {
+            let Formatting::Element { name, attributes, .. } = &self.formatting[i] else { continue };
+            let (name, attributes) = (name.clone(), attributes.clone());
+            self.insert_element(name.clone(), Namespace::Html, attributes.clone(), false, foster);
+            let id = self.current().id;
+            self.formatting[i] = Formatting::Element { id, name, attributes };
+        }
+    }
+
+    fn clear_formatting_to_marker(&mut self) {
+        while let Some(entry) = self.formatting.pop() {
+            if matches!(entry, Formatting::Marker) {
+                break;
+            }
+        }
+    }
+
+    /// `</b>` and friends, simplified: close the element (and what is open
+    /// inside it) and forget it. The spec's adoption agency would instead
+    /// re-parent a block opened inside it; templates do not misnest so.
+    fn end_formatting(&mut self, name: &str) -> bool {
+        let Some(index) = self.formatting.iter().rposition(|f| match f {
+            Formatting::Marker => true,
+            Formatting::Element { name: n, .. } => n == name,
+        }) else {
+            return false;
+        };
+        let Formatting::Element { id, .. } = self.formatting[index] else { return false };
+        if !self.is_open(id) {
+            self.formatting.remove(index);
+            return true;
+        }
+        let position = self.stack.iter().rposition(|e| e.id == id).expect("open");
+        if !self.in_scope(&[name], &[]) {
+            return true;
+        }
+        self.formatting.remove(index);
+        while self.stack.len() > position {
+            self.pop();
+        }
+        true
+    }
+
+    fn in_scope(&self, target: &[&str], extra_boundaries: &[&str]) -> bool {
+        for el in self.stack.iter().skip(1).rev() {
+            if el.namespace == Namespace::Html && target.contains(&el.name.as_str()) {
+                return true;
+            }
+            let boundary = match el.namespace {
+                Namespace::Html => {
+                    matches!(el.name.as_str(), "applet" | "caption" | "html" | "table" | "td" | "th" | "marquee" | "object" | "template")
+                        || extra_boundaries.contains(&el.name.as_str())
+                }
+                Namespace::MathMl => matches!(el.name.as_str(), "mi" | "mo" | "mn" | "ms" | "mtext" | "annotation-xml"),
+                Namespace::Svg => matches!(el.name.as_str(), "foreignObject" | "desc" | "title"),
+            };
+            if boundary {
+                return false;
+            }
+        }
+        false
+    }
+
+    fn in_table_scope(&self, target: &[&str]) -> bool {
+        for el in self.stack.iter().skip(1).rev() {
+            if el.namespace == Namespace::Html && target.contains(&el.name.as_str()) {
+                return true;
+            }
+            if el.namespace == Namespace::Html && matches!(el.name.as_str(), "html" | "table" | "template") {
+                return false;
+            }
+        }
+        false
+    }
+
+    fn close_p(&mut self) {
+        if self.in_scope(&["p"], &["button"]) {
+            self.implied_end_except(Some("p"));
+            self.pop_until(&["p"]);
+        }
+    }
+
+    fn implied_end_except(&mut self, except: Option<&str>) {
+        while self.current_is(IMPLIED_END) && Some(self.current().name.as_str()) != except {
+            self.pop();
+        }
+    }
+
+    // ------------------------------------------------------------ modes
+
+    fn in_body(&mut self, token: Token) {
+        self.body(token, false);
+    }
+
+    /// In a cell: table structure closes the cell; everything else is body content.
+    fn in_cell(&mut self, token: Token) {
+        let closes = match &token {
+            Token::Start { name, .. } => {
+                matches!(name.as_str(), "caption" | "col" | "colgroup" | "tbody" | "td" | "tfoot" | "th" | "thead" | "tr")
+            }
+            Token::End { name } => {
+                if matches!(name.as_str(), "td" | "th") {
+                    if self.in_table_scope(&[name.as_str()]) {
+                        self.implied_end_except(None);
+                        self.pop_until(&["td", "th"]);
+                        self.clear_formatting_to_marker();
+                    }
+                    return;
+                }
+                matches!(name.as_str(), "table" | "tbody" | "tfoot" | "thead" | "tr") && self.in_table_scope(&[name.as_str()])
+            }
+            _ => false,
+        };
+        if closes {
+            if self.in_table_scope(&["td", "th"]) {
+                self.implied_end_except(None);
+                self.pop_until(&["td", "th"]);
+                self.clear_formatting_to_marker();
+            }
+            return self.process(token);
+        }
+        if matches!(&token, Token::End { name } if matches!(name.as_str(), "body" | "caption" | "col" | "colgroup" | "html")) {
+            return;
+        }
+        self.in_body(token);
+    }
+
+    fn in_caption(&mut self, token: Token) {
+        let closes = match &token {
+            Token::Start { name, .. } => {
+                matches!(name.as_str(), "caption" | "col" | "colgroup" | "tbody" | "td" | "tfoot" | "th" | "thead" | "tr")
+            }
+            Token::End { name } => matches!(name.as_str(), "caption" | "table"),
+            _ => false,
+        };
+        if closes {
+            if self.in_table_scope(&["caption"]) {
+                self.implied_end_except(None);
+                self.pop_until(&["caption"]);
+                self.clear_formatting_to_marker();
+            }
+            if matches!(&token, Token::End { name } if name == "caption") {
+                return;
+            }
+            return self.process(token);
+        }
+        self.in_body(token);
+    }
+
+    fn body(&mut self, token: Token, foster: bool) {
+        match token {
+            Token::Text(text) => {
+                let mut text = if text.contains('\0') { text.replace('\0', "") } else { text };
+                if std::mem::take(&mut self.skip_newline) {
+                    if let Some(stripped) = text.strip_prefix('\n') {
+                        text = stripped.to_string();
+                    }
+                }
+                if !text.is_empty() {
+                    self.reconstruct(foster);
+                }
+                self.insert_text(text, foster);
+            }
+            Token::Comment(data) => self.insert_node(Node::Comment(data), foster),
+            Token::Start { name, attributes, self_closing } => self.body_start(name, attributes, self_closing, foster),
+            Token::End { name } => self.body_end(&name, foster),
+        }
+    }
+
+    fn body_start(&mut self, name: String, attributes: Vec<(String, String)>, self_closing: bool, foster: bool) {
+        let n = name.as_str();
+        match n {
+            "html" | "body" | "head" | "frameset" | "frame" | "caption" | "col" | "colgroup" | "tbody" | "td"
+            | "tfoot" | "th" | "thead" | "tr" => {}
+            "svg" | "math" => {
+                self.reconstruct(foster);
+                let ns = if n == "svg" { Namespace::Svg } else { Namespace::MathMl };
+                let attributes = adjust_attributes(attributes, ns);
+                self.insert_element(name, ns, attributes, self_closing, foster);
+            }
+            _ if CLOSES_P.contains(&n) => {
+                self.close_p();
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+            }
+            _ if HEADINGS.contains(&n) => {
+                self.close_p();
+                if self.current_is(HEADINGS) {
+                    self.pop();
+                }
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+            }
+            "pre" | "listing" => {
+                self.close_p();
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+                self.skip_newline = true;
+            }
+            "form" => {
+                if self.form.is_some() {
+                    return;
+                }
+                self.close_p();
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+                self.form = Some(self.current().id);
+            }
+            "plaintext" | "xmp" => {
+                self.close_p();
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+            }
+            "li" | "dd" | "dt" => {
+                let closes: &[&str] = if n == "li" { &["li"] } else { &["dd", "dt"] };
+                for i in (1..self.stack.len()).rev() {
+                    let el = &self.stack[i];
+                    let el_name = el.name.clone();
+                    if el.namespace == Namespace::Html && closes.contains(&el_name.as_str()) {
+                        self.implied_end_except(Some(&el_name));
+                        self.pop_until(&[el_name.as_str()]);
+                        break;
+                    }
+                    let special = el.namespace != Namespace::Html || SPECIAL.contains(&el_name.as_str());
+                    if special && !matches!(el_name.as_str(), "address" | "div" | "p") {
+                        break;
+                    }
+                }
+                self.close_p();
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+            }
+            "button" => {
+                if self.in_scope(&["button"], &[]) {
+                    self.implied_end_except(None);
+                    self.pop_until(&["button"]);
+                }
+                self.reconstruct(foster);
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+            }
+            "a" => {
+                let open_a = self.formatting.iter().rev().take_while(|f| !matches!(f, Formatting::Marker)).any(
+                    |f| matches!(f, Formatting::Element { name, .. } if name == "a"),
+                );
+                if open_a {
+                    self.end_formatting("a");
+                }
+                self.reconstruct(foster);
+                self.insert_formatting(name, attributes, foster);
+            }
+            _ if FORMATTING.contains(&n) => {
+                self.reconstruct(foster);
+                self.insert_formatting(name, attributes, foster);
+            }
+            "hr" => {
+                self.close_p();
+                self.insert_element(name, Namespace::Html, attributes, true, foster);
+            }
+            "image" => self.body_start("img".into(), attributes, self_closing, foster),
+            "textarea" => {
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+                self.skip_newline = true;
+            }
+            "table" => {
+                self.close_p();
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+            }
+            "select" => {
+                self.reconstruct(foster);
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+            }
+            "option" | "optgroup" => {
+                if self.current_is(&["option"]) {
+                    self.pop();
+                }
+                self.reconstruct(foster);
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+            }
+            "applet" | "marquee" | "object" => {
+                self.reconstruct(foster);
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+                self.formatting.push(Formatting::Marker);
+            }
+            "area" | "br" | "embed" | "img" | "keygen" | "wbr" | "input" => {
+                self.reconstruct(foster);
+                self.insert_element(name, Namespace::Html, attributes, true, foster);
+            }
+            _ if VOID.contains(&n) => self.insert_element(name, Namespace::Html, attributes, true, foster),
+            _ => {
+                self.reconstruct(foster);
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+            }
+        }
+    }
+
+    fn body_end(&mut self, name: &str, foster: bool) {
+        match name {
+            "p" => {
+                if !self.in_scope(&["p"], &["button"]) {
+                    self.insert_element("p".into(), Namespace::Html, Vec::new(), false, foster);
+                }
+                self.implied_end_except(Some("p"));
+                self.pop_until(&["p"]);
+            }
+            "li" => {
+                if self.in_scope(&["li"], &["ol", "ul"]) {
+                    self.implied_end_except(Some("li"));
+                    self.pop_until(&["li"]);
+                }
+            }
+            "dd" | "dt" => {
+                if self.in_scope(&[name], &[]) {
+                    self.implied_end_except(Some(name));
+                    self.pop_until(&[name]);
+                }
+            }
+            _ if HEADINGS.contains(&name) => {
+                if self.in_scope(HEADINGS, &[]) {
+                    self.implied_end_except(None);
+                    self.pop_until(HEADINGS);
+                }
+            }
+            "form" => {
+                // Simplified: the spec removes the form from the stack and
+                // leaves what is open inside it open; this closes them too.
+                let Some(id) = self.form.take() else { return };
+                if let Some(position) = self.stack.iter().rposition(|e| e.id == id) {
+                    if self.in_scope(&["form"], &[]) {
+                        self.implied_end_except(None);
+                        while self.stack.len() > position {
+                            self.pop();
+                        }
+                    }
+                }
+            }
+            "br" => {
+                self.reconstruct(foster);
+                self.insert_element("br".into(), Namespace::Html, Vec::new(), true, foster)
+            }
+            _ if FORMATTING.contains(&name) && self.end_formatting(name) => {}
+            "body" | "html" => {}
+            _ if CLOSES_P.contains(&name) || matches!(name, "button" | "pre" | "listing" | "xmp") => {
+                if self.in_scope(&[name], &[]) {
+                    self.implied_end_except(None);
+                    self.pop_until(&[name]);
+                }
+            }
+            _ => {
+                // Any other end tag: close the nearest open element of that
+                // name, unless a special element stands in between.
+                for i in (1..self.stack.len()).rev() {
+                    let el = &self.stack[i];
+                    if el.namespace == Namespace::Html && el.name == name {
+                        self.implied_end_except(Some(name));
+                        while self.stack.len() > i {
+                            self.pop();
+                        }
+                        return;
+                    }
+                    if el.namespace == Namespace::Html && SPECIAL.contains(&el.name.as_str()) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn in_table(&mut self, token: Token) {
+        match token {
+            Token::Text(text) => {
+                // Whitespace stays in the table; anything else is fostered out.
+                let text = text.replace('\0', "");
+                if text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r')) {
+                    self.insert_text(text, false);
+                } else {
+                    self.insert_text(text, true);
+                }
+            }
+            Token::Comment(data) => self.insert_node(Node::Comment(data), false),
+            Token::Start { name, attributes, self_closing } => {
+                let mode = self.mode();
+                match name.as_str() {
+                    "caption" => {
+                        self.clear_to(&["table"]);
+                        self.insert_element(name, Namespace::Html, attributes, false, false);
+                        self.formatting.push(Formatting::Marker);
+                    }
+                    "colgroup" => {
+                        self.clear_to(&["table"]);
+                        self.insert_element(name, Namespace::Html, attributes, false, false);
+                    }
+                    "col" => {
+                        self.clear_to(&["table"]);
+                        self.insert_element("colgroup".into(), Namespace::Html, Vec::new(), false, false);
+                        self.process(Token::Start { name, attributes, self_closing });
+                    }
+                    "tbody" | "tfoot" | "thead" => {
+                        if mode != Mode::Table && !self.close_section() {
+                            return;
+                        }
+                        self.clear_to(&["table"]);
+                        self.insert_element(name, Namespace::Html, attributes, false, false);
+                    }
+                    "tr" => {
+                        if mode == Mode::Row && !self.close_row() {
+                            return;
+                        }
+                        if self.mode() == Mode::Table {
+                            self.clear_to(&["table"]);
+                            self.insert_element("tbody".into(), Namespace::Html, Vec::new(), false, false);
+                        }
+                        self.clear_to(TABLE_SECTIONS);
+                        self.insert_element(name, Namespace::Html, attributes, false, false);
+                    }
+                    "td" | "th" => match self.mode() {
+                        Mode::Table => {
+                            self.clear_to(&["table"]);
+                            self.insert_element("tbody".into(), Namespace::Html, Vec::new(), false, false);
+                            self.process(Token::Start { name, attributes, self_closing });
+                        }
+                        Mode::TableBody => {
+                            self.clear_to(TABLE_SECTIONS);
+                            self.insert_element("tr".into(), Namespace::Html, Vec::new(), false, false);
+                            self.process(Token::Start { name, attributes, self_closing });
+                        }
+                        _ => {
+                            self.clear_to(&["tr"]);
+                            self.insert_element(name, Namespace::Html, attributes, false, false);
+                            self.formatting.push(Formatting::Marker);
+                        }
+                    },
+                    "table" => {
+                        if self.in_table_scope(&["table"]) {
+                            self.pop_until(&["table"]);
+                            self.process(Token::Start { name, attributes, self_closing });
+                        }
+                    }
+                    "style" | "script" | "template" => {
+                        self.insert_element(name, Namespace::Html, attributes, false, false);
+                    }
+                    "input"
+                        if attributes
+                            .iter()
+                            .any(|(k, v)| k == "type" && v.eq_ignore_ascii_case("hidden")) =>
+                    {
+                        self.insert_element(name, Namespace::Html, attributes, true, false);
+                    }
+                    _ => self.body(Token::Start { name, attributes, self_closing }, true),
+                }
+            }
+            Token::End { name } => match name.as_str() {
+                "table" => {
+                    if self.in_table_scope(&["table"]) {
+                        self.pop_until(&["table"]);
+                    }
+                }
+                "tbody" | "tfoot" | "thead" => {
+                    if self.in_table_scope(&[name.as_str()]) {
+                        self.clear_to(TABLE_SECTIONS);
+                        self.pop();
+                    }
+                }
+                "tr" => {
+                    self.close_row();
+                }
+                "body" | "caption" | "col" | "colgroup" | "html" | "td" | "th" => {}
+                _ => self.body(Token::End { name }, true),
+            },
+        }
+    }
+
+    /// Pop until the current node is one of `names` (or table, template, html).
+    fn clear_to(&mut self, names: &[&str]) {
+        while self.stack.len() > 1 {
+            let c = self.current();
+            if c.namespace == Namespace::Html && (names.contains(&c.name.as_str()) || matches!(c.name.as_str(), "table" | "template" | "html")) {
+                break;
+            }
+            self.pop();
+        }
+    }
+
+    fn close_row(&mut self) -> bool {
+        if !self.in_table_scope(&["tr"]) {
+            return false;
+        }
+        self.clear_to(&["tr"]);
+        self.pop();
+        true
+    }
+
+    fn close_section(&mut self) -> bool {
+        if !self.in_table_scope(TABLE_SECTIONS) {
+            return false;
+        }
+        self.clear_to(TABLE_SECTIONS);
+        self.pop();
+        true
+    }
+
+    fn in_column_group(&mut self, token: Token) {
+        match token {
+            Token::Text(text) if text.chars().all(|c| c.is_ascii_whitespace()) => self.insert_text(text, false),
+            Token::Comment(data) => self.insert_node(Node::Comment(data), false),
+            Token::Start { name, attributes, .. } if name == "col" => {
+                self.insert_element(name, Namespace::Html, attributes, true, false)
+            }
+            Token::End { name } if name == "colgroup" => {
+                if self.current_is(&["colgroup"]) {
+                    self.pop();
+                }
+            }
+            Token::End { name } if name == "col" => {}
+            other => {
+                if self.current_is(&["colgroup"]) {
+                    self.pop();
+                    self.process(other);
+                }
+            }
+        }
+    }
+
+    fn in_select(&mut self, token: Token) {
+        match token {
+            Token::Text(text) => self.insert_text(text.replace('\0', ""), false),
+            Token::Comment(data) => self.insert_node(Node::Comment(data), false),
+            Token::Start { name, attributes, self_closing } => match name.as_str() {
+                "option" => {
+                    if self.current_is(&["option"]) {
+                        self.pop();
+                    }
+                    self.insert_element(name, Namespace::Html, attributes, false, false);
+                }
+                "optgroup" => {
+                    if self.current_is(&["option"]) {
+                        self.pop();
+                    }
+                    if self.current_is(&["optgroup"]) {
+                        self.pop();
+                    }
+                    self.insert_element(name, Namespace::Html, attributes, false, false);
+                }
+                "hr" => {
+                    if self.current_is(&["option"]) {
+                        self.pop();
+                    }
+                    if self.current_is(&["optgroup"]) {
+                        self.pop();
+                    }
+                    self.insert_element(name, Namespace::Html, attributes, true, false);
+                }
+                "select" => self.pop_until(&["select"]),
+                "input" | "keygen" | "textarea" => {
+                    if self.in_select_scope() {
+                        self.pop_until(&["select"]);
+                        self.process(Token::Start { name, attributes, self_closing });
+                    }
+                }
+                "script" | "template" => self.insert_element(name, Namespace::Html, attributes, false, false),
+                _ => {}
+            },
+            Token::End { name } => match name.as_str() {
+                "optgroup" => {
+                    if self.current_is(&["option"]) && self.stack.len() > 2 {
+                        let below = &self.stack[self.stack.len() - 2];
+                        if below.name == "optgroup" {
+                            self.pop();
+                        }
+                    }
+                    if self.current_is(&["optgroup"]) {
+                        self.pop();
+                    }
+                }
+                "option" => {
+                    if self.current_is(&["option"]) {
+                        self.pop();
+                    }
+                }
+                "select" => {
+                    if self.in_select_scope() {
+                        self.pop_until(&["select"]);
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+
+    fn in_select_scope(&self) -> bool {
+        for el in self.stack.iter().skip(1).rev() {
+            if el.namespace == Namespace::Html && el.name == "select" {
+                return true;
+            }
+            if !(el.namespace == Namespace::Html && matches!(el.name.as_str(), "optgroup" | "option")) {
+                return false;
+            }
+        }
+        false
+    }
+
+    fn foreign(&mut self, token: Token) {
+        match token {
+            Token::Text(text) => {
+                let text = text.replace('\0', "\u{fffd}");
+                self.insert_text(text, false);
+            }
+            Token::Comment(data) => self.insert_node(Node::Comment(data), false),
+            Token::Start { name, attributes, self_closing } => {
+                let breakout = matches!(
+                    name.as_str(),
+                    "b" | "big" | "blockquote" | "body" | "br" | "center" | "code" | "dd" | "div" | "dl" | "dt" | "em"
+                        | "embed" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "head" | "hr" | "i" | "img" | "li"
+                        | "listing" | "menu" | "meta" | "nobr" | "ol" | "p" | "pre" | "ruby" | "s" | "small"
+                        | "span" | "strong" | "strike" | "sub" | "sup" | "table" | "tt" | "u" | "ul" | "var"
+                ) || (name == "font" && attributes.iter().any(|(k, _)| matches!(k.as_str(), "color" | "face" | "size")));
+                if breakout {
+                    while self.in_foreign() {
+                        self.pop();
+                    }
+                    return self.process(Token::Start { name, attributes, self_closing });
+                }
+                let namespace = self.current().namespace;
+                let name = if namespace == Namespace::Svg { svg_tag(&name) } else { name };
+                let attributes = adjust_attributes(attributes, namespace);
+                self.insert_element(name, namespace, attributes, self_closing, false);
+            }
+            Token::End { name } => {
+                for i in (1..self.stack.len()).rev() {
+                    let el = &self.stack[i];
+                    if el.name.eq_ignore_ascii_case(&name) {
+                        while self.stack.len() > i {
+                            self.pop();
+                        }
+                        return;
+                    }
+                    if el.namespace == Namespace::Html {
+                        return self.process_html(Token::End { name });
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<Node> {
+        while self.stack.len() > 1 {
+            self.pop();
+        }
+        self.stack.pop().map(|root| root.children).unwrap_or_default()
+    }
+}
+
+fn close(element: Element) -> Node {
+    Node::Element {
+        name: element.name,
+        namespace: element.namespace,
+        attributes: element.attributes,
+        children: element.children,
+    }
+}
+
+/// Append, merging text into a preceding text node as the DOM does.
+fn push_child(children: &mut Vec<Node>, node: Node) {
+    if let (Node::Text(new), Some(Node::Text(prev))) = (&node, children.last_mut()) {
+        prev.push_str(new);
+        return;
+    }
+    children.push(node);
+}
+
+/// SVG tag names the parser restores to their camel case.
+fn svg_tag(name: &str) -> String {
+    const TAGS: &[&str] = &[
+        "altGlyph", "altGlyphDef", "altGlyphItem", "animateColor", "animateMotion", "animateTransform", "clipPath",
+        "feBlend", "feColorMatrix", "feComponentTransfer", "feComposite", "feConvolveMatrix", "feDiffuseLighting",
+        "feDisplacementMap", "feDistantLight", "feDropShadow", "feFlood", "feFuncA", "feFuncB", "feFuncG", "feFuncR",
+        "feGaussianBlur", "feImage", "feMerge", "feMergeNode", "feMorphology", "feOffset", "fePointLight",
+        "feSpecularLighting", "feSpotLight", "feTile", "feTurbulence", "foreignObject", "glyphRef", "linearGradient",
+        "radialGradient", "textPath",
+    ];
+    TAGS.iter()
+        .find(|t| t.eq_ignore_ascii_case(name))
+        .map_or_else(|| name.to_string(), |t| t.to_string())
+}
+
+/// SVG and MathML attribute names the parser restores to their case.
+fn adjust_attributes(attributes: Vec<(String, String)>, namespace: Namespace) -> Vec<(String, String)> {
+    const SVG: &[&str] = &[
+        "attributeName", "attributeType", "baseFrequency", "baseProfile", "calcMode", "clipPathUnits", "diffuseConstant",
+        "edgeMode", "filterUnits", "glyphRef", "gradientTransform", "gradientUnits", "kernelMatrix",
+        "kernelUnitLength", "keyPoints", "keySplines", "keyTimes", "lengthAdjust", "limitingConeAngle",
+        "markerHeight", "markerUnits", "markerWidth", "maskContentUnits", "maskUnits", "numOctaves", "pathLength",
+        "patternContentUnits", "patternTransform", "patternUnits", "pointsAtX", "pointsAtY", "pointsAtZ",
+        "preserveAlpha", "preserveAspectRatio", "primitiveUnits", "refX", "refY", "repeatCount", "repeatDur",
+        "requiredExtensions", "requiredFeatures", "specularConstant", "specularExponent", "spreadMethod",
+        "startOffset", "stdDeviation", "stitchTiles", "surfaceScale", "systemLanguage", "tableValues", "targetX",
+        "targetY", "textLength", "viewBox", "viewTarget", "xChannelSelector", "yChannelSelector", "zoomAndPan",
+    ];
+    attributes
+        .into_iter()
+        .map(|(k, v)| {
+            let k = match namespace {
+                Namespace::Svg => SVG.iter().find(|a| a.eq_ignore_ascii_case(&k)).map_or(k, |a| a.to_string()),
+                Namespace::MathMl if k == "definitionurl" => "definitionURL".to_string(),
+                _ => k,
+            };
+            (k, v)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -297,33 +1350,55 @@ mod tests {
     }
 
     #[test]
-    fn parses_elements_attributes_and_text() {
+    fn elements_attributes_and_character_references() {
         assert_eq!(
-            roundtrip("<DIV Class=a id='b' hidden>x &amp; y<br></div>"),
-            "<div class=\"a\" id=\"b\" hidden=\"\">x &amp; y<br></div>"
+            roundtrip("<DIV Class=a id='b' hidden>x &amp; y&nbsp;&lt;<br></div>"),
+            "<div class=\"a\" id=\"b\" hidden=\"\">x &amp; y&nbsp;&lt;<br></div>"
         );
-    }
-
-    #[test]
-    fn duplicate_attribute_keeps_the_first() {
+        assert_eq!(roundtrip("&notit; &copy &#x41;&#65;&#x80;"), "¬it; © AA€");
+        assert_eq!(roundtrip("<a href='?a=1&copy=2'>"), "<a href=\"?a=1&amp;copy=2\"></a>");
         assert_eq!(roundtrip("<p a=1 a=2></p>"), "<p a=\"1\"></p>");
     }
 
     #[test]
-    fn implied_and_stray_end_tags() {
+    fn implied_end_tags() {
         assert_eq!(roundtrip("<ul><li>a<li>b</ul></span>"), "<ul><li>a</li><li>b</li></ul>");
         assert_eq!(roundtrip("<p>a<div>b</div>"), "<p>a</p><div>b</div>");
+        assert_eq!(roundtrip("<dl><dt>a<dd>b<dt>c</dl>"), "<dl><dt>a</dt><dd>b</dd><dt>c</dt></dl>");
+        assert_eq!(roundtrip("<select><option>a<option>b</select>"), "<select><option>a</option><option>b</option></select>");
+        assert_eq!(roundtrip("</p>x"), "<p></p>x");
     }
 
     #[test]
-    fn raw_text_and_comments() {
+    fn tables_get_their_implied_sections_and_foster_parent_stray_content() {
+        assert_eq!(roundtrip("<table><tr><td>a<td>b</table>"), "<table><tbody><tr><td>a</td><td>b</td></tr></tbody></table>");
+        assert_eq!(roundtrip("<table>x<tr><td>a</td></tr></table>"), "x<table><tbody><tr><td>a</td></tr></tbody></table>");
+        assert_eq!(roundtrip("<table>\n <tr><td>a</td></tr>\n</table>"), "<table>\n <tbody><tr><td>a</td></tr>\n</tbody></table>");
+        assert_eq!(roundtrip("<tr><td>a</td></tr>"), "a");
+        assert_eq!(to_html(&parse_in("<tr><td>a</td></tr>", "tbody", Namespace::Html)), "<tr><td>a</td></tr>");
+    }
+
+    #[test]
+    fn raw_text_and_escapable_raw_text() {
         assert_eq!(roundtrip("<script>a<b && c</script><!-- x -->"), "<script>a<b && c</script><!-- x -->");
-        assert_eq!(roundtrip("<textarea>&lt;x</textarea>"), "<textarea>&lt;x</textarea>");
+        assert_eq!(roundtrip("<textarea>\n&lt;x</textarea><title>&amp;</title>"), "<textarea>&lt;x</textarea><title>&amp;</title>");
+    }
+
+    #[test]
+    fn svg_gets_its_namespace_and_case() {
+        assert_eq!(
+            roundtrip("<svg viewbox='0 0 1 1'><path d='M0'/><foreignobject><p>x</p></foreignobject></svg>"),
+            "<svg viewBox=\"0 0 1 1\"><path d=\"M0\"></path><foreignObject><p>x</p></foreignObject></svg>"
+        );
     }
 
     #[test]
     fn never_panics_on_garbage() {
-        for input in ["<", "</", "<a", "<a b='", "&#xFFFFFFFF;", "<!--", "<<>>", "&", "<a/b>", "é<é", "<svg><path/></svg>", "<a é=1 ü>", "&ééééééééé;", "<p\u{0}>"] {
+        for input in [
+            "<", "</", "<a", "<a b='", "&#xFFFFFFFF;", "<!--", "<<>>", "&", "<a/b>", "é<é", "<a é=1 ü>", "&ééé;",
+            "<table><td><table><td>", "<template><td></template>", "<svg><desc><p></svg>", "\0<p\0>", "<frameset>",
+            "<html><body><head>", "</p></br>", "<math><mi><svg>", "</", "</>", "<!>", "<?x>", "<select><table>",
+        ] {
             let _ = roundtrip(input);
         }
         assert_eq!(roundtrip("a < b"), "a &lt; b");
