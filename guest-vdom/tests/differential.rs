@@ -100,3 +100,29 @@ proptest! {
         prop_assert_eq!(lean::parse(&html), html5::parse(&html), "input: {}", html);
     }
 }
+
+/// Misnested and unclosed formatting elements, links in links, forms in
+/// forms: what the adoption agency and the form pointer untangle.
+fn misnested() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::sample::select(vec![
+            "<b>", "</b>", "<i>", "</i>", "<a href=x>", "</a>", "<p>", "</p>", "<div>", "</div>", "x", " ", "<em>",
+            "</em>", "<form>", "</form>", "<span>", "</span>", "<table>", "<td>", "</table>", "<li>", "<ul>", "</ul>",
+            "<button>", "</button>", "<h1>", "</h1>", "<strong class=s>", "</strong>", "<br>", "<tr>", "</tr>",
+            "<caption>", "</td>", "<select>", "<option>", "</select>", "<dl>", "<dt>", "<dd>", "<li>", "</li>",
+            "<nobr>", "</nobr>", "<object>", "</object>", "<svg>", "</svg>", "<h2>", "</h2>", "<pre>", "\n",
+            "<textarea>t</textarea>", "<code>", "</code>", "<u>", "</u>", "</br>", "</p>", "<hr>",
+        ]),
+        0..16,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_lean_parser_untangles_misnesting_like_the_browser(html in misnested()) {
+        prop_assert_eq!(to_html(&lean::parse(&html)), to_html(&html5::parse(&html)), "input: {}", html);
+    }
+}

@@ -3,10 +3,11 @@
 //! references (the full named table), raw-text and escapable raw-text
 //! elements, implied end tags (`p`, `li`, `dt`/`dd`, `option`, table parts),
 //! the table insertion modes with implied `<tbody>`/`<tr>` and foster
-//! parenting, `select`, and SVG/MathML with their case adjustments. It never
-//! fails and never panics. What it simplifies: misnested formatting elements
-//! (`<b><p>x</b>y`) are closed where they end instead of being re-opened by
-//! the adoption agency. `tests/differential.rs` holds it to html5ever's tree.
+//! parenting, the active formatting elements with the adoption agency, the
+//! form pointer, `select` as the 2025 "customizable select" change parses
+//! it, and SVG/MathML with their case adjustments. It never
+//! fails and never panics. `tests/differential.rs` holds it to html5ever's
+//! tree, misnested formatting elements (the adoption agency) included.
 
 use crate::tree::{Namespace, Node};
 
@@ -149,7 +150,7 @@ impl<'a> Tokenizer<'a> {
             TextMode::Raw(name) => (name, false),
             TextMode::Escapable(name) => (name, true),
             TextMode::Plain => {
-                builder.process(Token::Text(self.rest().to_string()));
+                builder.insert_text(self.rest().to_string(), false);
                 self.pos = self.input.len();
                 return;
             }
@@ -177,8 +178,9 @@ impl<'a> Tokenizer<'a> {
         let text_len = end.unwrap_or(rest.len());
         let text = &rest[..text_len];
         if !text.is_empty() {
+            // The "text" insertion mode: straight into the element.
             let text = if escapable { decode(text, false) } else { text.replace('\0', "\u{fffd}") };
-            builder.process(Token::Text(text));
+            builder.insert_text(text, false);
         }
         self.pos += text_len;
         builder.skip_newline = false;
@@ -371,15 +373,27 @@ fn numeric(value: u32) -> char {
 
 // ---------------------------------------------------------------- tree
 
-struct Element {
+/// An open element: its name and namespace, and its node in the arena.
+struct Open {
     name: String,
     namespace: Namespace,
-    attributes: Vec<(String, String)>,
-    children: Vec<Node>,
-    /// Opened by foster parenting: it goes before its table, not into it.
-    fostered: bool,
-    /// Identity, for the list of active formatting elements.
+    /// Index of its node in `Builder::nodes` (also its identity in the
+    /// list of active formatting elements).
     id: u32,
+}
+
+/// A node of the tree under construction. Nodes are attached to their
+/// parent when inserted, as in the DOM, so the adoption agency can move them.
+struct ArenaNode {
+    parent: Option<usize>,
+    children: Vec<usize>,
+    data: Data,
+}
+
+enum Data {
+    Element { name: String, namespace: Namespace, attributes: Vec<(String, String)> },
+    Text(String),
+    Comment(String),
 }
 
 /// An entry of the list of active formatting elements.
@@ -393,15 +407,16 @@ enum Formatting {
 const FORMATTING: &[&str] = &["a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"];
 
 struct Builder {
+    /// Every node created, the context element first (index 0).
+    nodes: Vec<ArenaNode>,
     /// Open elements; `stack[0]` is the context element, whose children are the result.
-    stack: Vec<Element>,
+    stack: Vec<Open>,
     /// Skip one newline right after `<pre>`, `<listing>` or `<textarea>`.
     skip_newline: bool,
     /// Whether the last start tag opened an HTML element (raw text follows only then).
     last_html: bool,
     /// The list of active formatting elements.
     formatting: Vec<Formatting>,
-    next_id: u32,
     /// The open `<form>`: forms do not nest.
     form: Option<u32>,
 }
@@ -439,24 +454,28 @@ enum Mode {
     Cell,
     Caption,
     ColumnGroup,
-    Select,
 }
 
 impl Builder {
     fn new(context: &str, namespace: Namespace) -> Builder {
         Builder {
-            stack: vec![Element {
+            nodes: vec![ArenaNode {
+                parent: None,
+                children: Vec::new(),
+                data: Data::Element {
+                    name: context.to_string(),
+                    namespace,
+                    attributes: Vec::new(),
+                },
+            }],
+            stack: vec![Open {
                 name: context.to_string(),
                 namespace,
-                attributes: Vec::new(),
-                children: Vec::new(),
-                fostered: false,
                 id: 0,
             }],
             skip_newline: false,
             last_html: false,
             formatting: Vec::new(),
-            next_id: 1,
             form: None,
         }
     }
@@ -465,7 +484,7 @@ impl Builder {
         self.last_html && self.stack.len() > 1 && self.current().name == name
     }
 
-    fn current(&self) -> &Element {
+    fn current(&self) -> &Open {
         self.stack.last().expect("the context element stays")
     }
 
@@ -483,9 +502,8 @@ impl Builder {
             }
             let last = i == 0;
             match el.name.as_str() {
-                "select" => {
-                    return Mode::Select;
-                }
+                // Since the 2025 "customizable select" change a select's
+                // content is parsed as body content (see `body_start`).
                 "td" | "th" if !last => return Mode::Cell,
                 "tr" => return Mode::Row,
                 "tbody" | "thead" | "tfoot" => return Mode::TableBody,
@@ -533,7 +551,6 @@ impl Builder {
             Mode::Body => self.in_body(token),
             Mode::Table | Mode::TableBody | Mode::Row => self.in_table(token),
             Mode::ColumnGroup => self.in_column_group(token),
-            Mode::Select => self.in_select(token),
         }
     }
 
@@ -544,19 +561,80 @@ impl Builder {
         self.current_is(&["table", "tbody", "tfoot", "thead", "tr"])
     }
 
-    /// The stack index of the element fostered content goes into: the
-    /// parent of the innermost open table (content lands before the table,
-    /// which joins its parent only when it closes).
-    fn foster_parent(&self) -> usize {
-        match self.stack.iter().rposition(|e| e.name == "table" && e.namespace == Namespace::Html) {
-            Some(t) if t > 0 => t - 1,
-            _ => self.stack.len() - 1,
+    /// Where a node goes: (parent, index among its children). With foster
+    /// parenting, right before the innermost open table.
+    fn insertion_point(&self, foster: bool) -> (usize, usize) {
+        if foster && self.foster_applies() {
+            if let Some(point) = self.before_table() {
+                return point;
+            }
+        }
+        let parent = self.current().id as usize;
+        (parent, self.nodes[parent].children.len())
+    }
+
+    /// The foster-parenting location: just before the innermost open table.
+    fn before_table(&self) -> Option<(usize, usize)> {
+        let t = self.stack.iter().rposition(|e| e.name == "table" && e.namespace == Namespace::Html)?;
+        let table = self.stack[t].id as usize;
+        match self.nodes[table].parent {
+            Some(parent) => Some((parent, self.nodes[parent].children.iter().position(|&c| c == table).unwrap_or(0))),
+            None if t > 0 => {
+                let parent = self.stack[t - 1].id as usize;
+                Some((parent, self.nodes[parent].children.len()))
+            }
+            None => None,
         }
     }
 
+    /// Attach `node` (detached) to `parent` at `index`, merging text into a
+    /// preceding text node as the DOM does.
+    fn attach(&mut self, parent: usize, index: usize, node: usize) {
+        if index > 0 {
+            let prev = self.nodes[parent].children[index - 1];
+            if let (Data::Text(_), Data::Text(_)) = (&self.nodes[prev].data, &self.nodes[node].data) {
+                let Data::Text(text) = std::mem::replace(&mut self.nodes[node].data, Data::Text(String::new())) else {
+                    unreachable!()
+                };
+                if let Data::Text(existing) = &mut self.nodes[prev].data {
+                    existing.push_str(&text);
+                }
+                return;
+            }
+        }
+        self.nodes[node].parent = Some(parent);
+        self.nodes[parent].children.insert(index, node);
+    }
+
+    fn detach(&mut self, node: usize) {
+        if let Some(parent) = self.nodes[node].parent.take() {
+            self.nodes[parent].children.retain(|&c| c != node);
+        }
+    }
+
+    fn new_node(&mut self, data: Data) -> usize {
+        self.nodes.push(ArenaNode {
+            parent: None,
+            children: Vec::new(),
+            data,
+        });
+        self.nodes.len() - 1
+    }
+
+    fn insert_data(&mut self, data: Data, foster: bool) -> usize {
+        let node = self.new_node(data);
+        let (parent, index) = self.insertion_point(foster);
+        self.attach(parent, index, node);
+        node
+    }
+
     fn insert_node(&mut self, node: Node, foster: bool) {
-        let target = if foster && self.foster_applies() { self.foster_parent() } else { self.stack.len() - 1 };
-        push_child(&mut self.stack[target].children, node);
+        let data = match node {
+            Node::Text(t) => Data::Text(t),
+            Node::Comment(c) => Data::Comment(c),
+            Node::Element { .. } | Node::Doctype(_) => return,
+        };
+        self.insert_data(data, foster);
     }
 
     fn insert_text(&mut self, mut text: String, foster: bool) {
@@ -575,30 +653,21 @@ impl Builder {
     fn insert_element(&mut self, name: String, namespace: Namespace, attributes: Vec<(String, String)>, void: bool, foster: bool) {
         self.skip_newline = false;
         self.last_html = namespace == Namespace::Html && !void;
-        let fostered = foster && self.foster_applies();
-        self.next_id += 1;
-        let element = Element {
-            name,
+        let data = Data::Element {
+            name: name.clone(),
             namespace,
             attributes,
-            children: Vec::new(),
-            fostered,
-            id: self.next_id,
         };
-        if void {
-            self.insert_node(close(element), foster);
-        } else {
-            self.stack.push(element);
+        let id = self.insert_data(data, foster) as u32;
+        if !void {
+            self.stack.push(Open { name, namespace, id });
         }
     }
 
     fn pop(&mut self) {
-        if self.stack.len() <= 1 {
-            return;
+        if self.stack.len() > 1 {
+            self.stack.pop();
         }
-        let element = self.stack.pop().expect("checked");
-        let target = if element.fostered { self.foster_parent() } else { self.stack.len() - 1 };
-        push_child(&mut self.stack[target].children, close(element));
     }
 
     fn pop_until(&mut self, names: &[&str]) {
@@ -653,28 +722,148 @@ impl Builder {
         }
     }
 
-    /// `</b>` and friends, simplified: close the element (and what is open
-    /// inside it) and forget it. The spec's adoption agency would instead
-    /// re-parent a block opened inside it; templates do not misnest so.
-    fn end_formatting(&mut self, name: &str) -> bool {
-        let Some(index) = self.formatting.iter().rposition(|f| match f {
-            Formatting::Marker => true,
-            Formatting::Element { name: n, .. } => n == name,
-        }) else {
-            return false;
+    fn is_special(open: &Open) -> bool {
+        match open.namespace {
+            Namespace::Html => SPECIAL.contains(&open.name.as_str()),
+            Namespace::MathMl => matches!(open.name.as_str(), "mi" | "mo" | "mn" | "ms" | "mtext" | "annotation-xml"),
+            Namespace::Svg => matches!(open.name.as_str(), "foreignObject" | "desc" | "title"),
+        }
+    }
+
+    fn formatting_position(&self, id: u32) -> Option<usize> {
+        self.formatting
+            .iter()
+            .position(|f| matches!(f, Formatting::Element { id: i, .. } if *i == id))
+    }
+
+    /// A copy of element `id` (same name and attributes), not yet attached.
+    fn clone_element(&mut self, id: u32) -> u32 {
+        let data = match &self.nodes[id as usize].data {
+            Data::Element { name, namespace, attributes } => Data::Element {
+                name: name.clone(),
+                namespace: *namespace,
+                attributes: attributes.clone(),
+            },
+            _ => unreachable!("formatting entries are elements"),
         };
-        let Formatting::Element { id, .. } = self.formatting[index] else { return false };
-        if !self.is_open(id) {
-            self.formatting.remove(index);
-            return true;
-        }
-        let position = self.stack.iter().rposition(|e| e.id == id).expect("open");
-        if !self.in_scope(&[name], &[]) {
-            return true;
-        }
-        self.formatting.remove(index);
-        while self.stack.len() > position {
+        self.new_node(data) as u32
+    }
+
+    /// The adoption agency algorithm for the end tag `subject` (and for a
+    /// new `<a>` while one is active). Returns `false` when the end tag must
+    /// be handled as "any other end tag".
+    fn adoption_agency(&mut self, subject: &str) -> bool {
+        let current = self.current();
+        if current.namespace == Namespace::Html
+            && current.name == subject
+            && self.formatting_position(current.id).is_none()
+            && self.stack.len() > 1
+        {
             self.pop();
+            return true;
+        }
+        for _ in 0..8 {
+            // The last active formatting element of that name, after the last marker.
+            let mut found = None;
+            for (i, f) in self.formatting.iter().enumerate().rev() {
+                match f {
+                    Formatting::Marker => break,
+                    Formatting::Element { id, name, .. } if name == subject => {
+                        found = Some((i, *id));
+                        break;
+                    }
+                    Formatting::Element { .. } => {}
+                }
+            }
+            let Some((_, fe)) = found else { return false };
+            let Some(fe_pos) = self.stack.iter().position(|o| o.id == fe) else {
+                let i = self.formatting_position(fe).expect("found above");
+                self.formatting.remove(i);
+                return true;
+            };
+            if !self.in_scope(&[subject], &[]) {
+                return true;
+            }
+            let Some(fb_pos) = (fe_pos + 1..self.stack.len()).find(|&i| Self::is_special(&self.stack[i])) else {
+                while self.stack.len() > fe_pos {
+                    self.pop();
+                }
+                let i = self.formatting_position(fe).expect("found above");
+                self.formatting.remove(i);
+                return true;
+            };
+            let common_ancestor = self.stack[fe_pos - 1].id as usize;
+            let furthest_block = self.stack[fb_pos].id;
+            let mut bookmark = self.formatting_position(fe).expect("found above");
+            let mut node_pos = fb_pos;
+            let mut last_node = furthest_block;
+            let mut inner = 0;
+            loop {
+                inner += 1;
+                node_pos -= 1;
+                let node = self.stack[node_pos].id;
+                if node == fe {
+                    break;
+                }
+                let mut entry = self.formatting_position(node);
+                if inner > 3 {
+                    if let Some(i) = entry.take() {
+                        self.formatting.remove(i);
+                        if i < bookmark {
+                            bookmark -= 1;
+                        }
+                    }
+                }
+                let Some(entry) = entry else {
+                    self.stack.remove(node_pos);
+                    continue;
+                };
+                let copy = self.clone_element(node);
+                if let Formatting::Element { id, .. } = &mut self.formatting[entry] {
+                    *id = copy;
+                }
+                self.stack[node_pos].id = copy;
+                if last_node == furthest_block {
+                    bookmark = entry + 1;
+                }
+                self.detach(last_node as usize);
+                let end = self.nodes[copy as usize].children.len();
+                self.attach(copy as usize, end, last_node as usize);
+                last_node = copy;
+            }
+            // Put the chain where the formatting element's parent would take it.
+            self.detach(last_node as usize);
+            let ca = &self.nodes[common_ancestor].data;
+            let fosters = matches!(ca, Data::Element { name, namespace: Namespace::Html, .. }
+                if matches!(name.as_str(), "table" | "tbody" | "tfoot" | "thead" | "tr"));
+            let (parent, index) = match self.before_table().filter(|_| fosters) {
+                Some(point) => point,
+                None => (common_ancestor, self.nodes[common_ancestor].children.len()),
+            };
+            self.attach(parent, index, last_node as usize);
+            // A fresh formatting element takes the furthest block's children.
+            let copy = self.clone_element(fe);
+            let children = std::mem::take(&mut self.nodes[furthest_block as usize].children);
+            for &child in &children {
+                self.nodes[child].parent = Some(copy as usize);
+            }
+            self.nodes[copy as usize].children = children;
+            let end = self.nodes[furthest_block as usize].children.len();
+            self.attach(furthest_block as usize, end, copy as usize);
+            let fe_entry = self.formatting_position(fe).expect("still listed");
+            let (name, attributes) = match &self.formatting[fe_entry] {
+                Formatting::Element { name, attributes, .. } => (name.clone(), attributes.clone()),
+                Formatting::Marker => unreachable!(),
+            };
+            self.formatting.remove(fe_entry);
+            if fe_entry < bookmark {
+                bookmark -= 1;
+            }
+            self.formatting.insert(bookmark.min(self.formatting.len()), Formatting::Element { id: copy, name, attributes });
+            let fe_pos = self.stack.iter().position(|o| o.id == fe).expect("still open");
+            let open = self.stack.remove(fe_pos);
+            let fb_pos = self.stack.iter().position(|o| o.id == furthest_block).expect("still open");
+            self.stack.insert(fb_pos + 1, Open { id: copy, ..open });
         }
         true
     }
@@ -686,7 +875,7 @@ impl Builder {
             }
             let boundary = match el.namespace {
                 Namespace::Html => {
-                    matches!(el.name.as_str(), "applet" | "caption" | "html" | "table" | "td" | "th" | "marquee" | "object" | "template")
+                    matches!(el.name.as_str(), "applet" | "caption" | "html" | "table" | "td" | "th" | "marquee" | "object" | "template" | "select")
                         || extra_boundaries.contains(&el.name.as_str())
                 }
                 Namespace::MathMl => matches!(el.name.as_str(), "mi" | "mo" | "mn" | "ms" | "mtext" | "annotation-xml"),
@@ -871,13 +1060,33 @@ impl Builder {
                 self.insert_element(name, Namespace::Html, attributes, false, foster);
             }
             "a" => {
-                let open_a = self.formatting.iter().rev().take_while(|f| !matches!(f, Formatting::Marker)).any(
-                    |f| matches!(f, Formatting::Element { name, .. } if name == "a"),
-                );
-                if open_a {
-                    self.end_formatting("a");
+                let active_a = self
+                    .formatting
+                    .iter()
+                    .rev()
+                    .take_while(|f| !matches!(f, Formatting::Marker))
+                    .find_map(|f| match f {
+                        Formatting::Element { id, name, .. } if name == "a" => Some(*id),
+                        _ => None,
+                    });
+                if let Some(id) = active_a {
+                    self.adoption_agency("a");
+                    if let Some(i) = self.formatting_position(id) {
+                        self.formatting.remove(i);
+                    }
+                    if let Some(i) = self.stack.iter().position(|o| o.id == id) {
+                        self.stack.remove(i);
+                    }
                 }
                 self.reconstruct(foster);
+                self.insert_formatting(name, attributes, foster);
+            }
+            "nobr" => {
+                self.reconstruct(foster);
+                if self.in_scope(&["nobr"], &[]) {
+                    self.adoption_agency("nobr");
+                    self.reconstruct(foster);
+                }
                 self.insert_formatting(name, attributes, foster);
             }
             _ if FORMATTING.contains(&n) => {
@@ -886,6 +1095,9 @@ impl Builder {
             }
             "hr" => {
                 self.close_p();
+                if self.in_scope(&["select"], &[]) {
+                    self.implied_end_except(None);
+                }
                 self.insert_element(name, Namespace::Html, attributes, true, foster);
             }
             "image" => self.body_start("img".into(), attributes, self_closing, foster),
@@ -898,11 +1110,17 @@ impl Builder {
                 self.insert_element(name, Namespace::Html, attributes, false, foster);
             }
             "select" => {
+                if self.in_scope(&["select"], &[]) {
+                    self.pop_until(&["select"]);
+                    return;
+                }
                 self.reconstruct(foster);
                 self.insert_element(name, Namespace::Html, attributes, false, foster);
             }
             "option" | "optgroup" => {
-                if self.current_is(&["option"]) {
+                if self.in_scope(&["select"], &[]) {
+                    self.implied_end_except(if n == "option" { Some("optgroup") } else { None });
+                } else if self.current_is(&["option"]) {
                     self.pop();
                 }
                 self.reconstruct(foster);
@@ -953,23 +1171,31 @@ impl Builder {
                 }
             }
             "form" => {
-                // Simplified: the spec removes the form from the stack and
-                // leaves what is open inside it open; this closes them too.
                 let Some(id) = self.form.take() else { return };
-                if let Some(position) = self.stack.iter().rposition(|e| e.id == id) {
-                    if self.in_scope(&["form"], &[]) {
-                        self.implied_end_except(None);
-                        while self.stack.len() > position {
-                            self.pop();
-                        }
-                    }
+                if self.in_scope(&["form"], &[]) && self.stack.iter().any(|o| o.id == id) {
+                    self.implied_end_except(None);
+                    let position = self.stack.iter().position(|o| o.id == id).expect("checked");
+                    self.stack.remove(position);
+                }
+            }
+            "select" => {
+                if self.in_scope(&["select"], &[]) {
+                    self.implied_end_except(None);
+                    self.pop_until(&["select"]);
+                }
+            }
+            "applet" | "marquee" | "object" => {
+                if self.in_scope(&[name], &[]) {
+                    self.implied_end_except(None);
+                    self.pop_until(&[name]);
+                    self.clear_formatting_to_marker();
                 }
             }
             "br" => {
                 self.reconstruct(foster);
                 self.insert_element("br".into(), Namespace::Html, Vec::new(), true, foster)
             }
-            _ if FORMATTING.contains(&name) && self.end_formatting(name) => {}
+            _ if FORMATTING.contains(&name) && self.adoption_agency(name) => {}
             "body" | "html" => {}
             _ if CLOSES_P.contains(&name) || matches!(name, "button" | "pre" | "listing" | "xmp") => {
                 if self.in_scope(&[name], &[]) {
@@ -1002,10 +1228,11 @@ impl Builder {
             Token::Text(text) => {
                 // Whitespace stays in the table; anything else is fostered out.
                 let text = text.replace('\0', "");
-                if text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r')) {
+                let in_table_text = self.foster_applies();
+                if in_table_text && text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r')) {
                     self.insert_text(text, false);
                 } else {
-                    self.insert_text(text, true);
+                    self.body(Token::Text(text), true);
                 }
             }
             Token::Comment(data) => self.insert_node(Node::Comment(data), false),
@@ -1069,6 +1296,14 @@ impl Builder {
                     }
                     "style" | "script" | "template" => {
                         self.insert_element(name, Namespace::Html, attributes, false, false);
+                    }
+                    "form" => {
+                        // A form in a table goes in as an empty element.
+                        if self.form.is_none() {
+                            self.insert_element(name, Namespace::Html, attributes, false, false);
+                            self.form = Some(self.current().id);
+                            self.pop();
+                        }
                     }
                     "input"
                         if attributes
@@ -1152,84 +1387,6 @@ impl Builder {
         }
     }
 
-    fn in_select(&mut self, token: Token) {
-        match token {
-            Token::Text(text) => self.insert_text(text.replace('\0', ""), false),
-            Token::Comment(data) => self.insert_node(Node::Comment(data), false),
-            Token::Start { name, attributes, self_closing } => match name.as_str() {
-                "option" => {
-                    if self.current_is(&["option"]) {
-                        self.pop();
-                    }
-                    self.insert_element(name, Namespace::Html, attributes, false, false);
-                }
-                "optgroup" => {
-                    if self.current_is(&["option"]) {
-                        self.pop();
-                    }
-                    if self.current_is(&["optgroup"]) {
-                        self.pop();
-                    }
-                    self.insert_element(name, Namespace::Html, attributes, false, false);
-                }
-                "hr" => {
-                    if self.current_is(&["option"]) {
-                        self.pop();
-                    }
-                    if self.current_is(&["optgroup"]) {
-                        self.pop();
-                    }
-                    self.insert_element(name, Namespace::Html, attributes, true, false);
-                }
-                "select" => self.pop_until(&["select"]),
-                "input" | "keygen" | "textarea" => {
-                    if self.in_select_scope() {
-                        self.pop_until(&["select"]);
-                        self.process(Token::Start { name, attributes, self_closing });
-                    }
-                }
-                "script" | "template" => self.insert_element(name, Namespace::Html, attributes, false, false),
-                _ => {}
-            },
-            Token::End { name } => match name.as_str() {
-                "optgroup" => {
-                    if self.current_is(&["option"]) && self.stack.len() > 2 {
-                        let below = &self.stack[self.stack.len() - 2];
-                        if below.name == "optgroup" {
-                            self.pop();
-                        }
-                    }
-                    if self.current_is(&["optgroup"]) {
-                        self.pop();
-                    }
-                }
-                "option" => {
-                    if self.current_is(&["option"]) {
-                        self.pop();
-                    }
-                }
-                "select" => {
-                    if self.in_select_scope() {
-                        self.pop_until(&["select"]);
-                    }
-                }
-                _ => {}
-            },
-        }
-    }
-
-    fn in_select_scope(&self) -> bool {
-        for el in self.stack.iter().skip(1).rev() {
-            if el.namespace == Namespace::Html && el.name == "select" {
-                return true;
-            }
-            if !(el.namespace == Namespace::Html && matches!(el.name.as_str(), "optgroup" | "option")) {
-                return false;
-            }
-        }
-        false
-    }
-
     fn foreign(&mut self, token: Token) {
         match token {
             Token::Text(text) => {
@@ -1256,47 +1413,47 @@ impl Builder {
                 let attributes = adjust_attributes(attributes, namespace);
                 self.insert_element(name, namespace, attributes, self_closing, false);
             }
+            Token::End { name } if name == "br" || name == "p" => {
+                while self.in_foreign() {
+                    self.pop();
+                }
+                self.process(Token::End { name });
+            }
             Token::End { name } => {
+                let top = self.stack.len() - 1;
                 for i in (1..self.stack.len()).rev() {
                     let el = &self.stack[i];
+                    // An HTML element below the current node hands the tag to the HTML rules.
+                    if i < top && el.namespace == Namespace::Html {
+                        return self.process_html(Token::End { name });
+                    }
                     if el.name.eq_ignore_ascii_case(&name) {
                         while self.stack.len() > i {
                             self.pop();
                         }
                         return;
                     }
-                    if el.namespace == Namespace::Html {
-                        return self.process_html(Token::End { name });
-                    }
                 }
             }
         }
     }
 
-    fn finish(mut self) -> Vec<Node> {
-        while self.stack.len() > 1 {
-            self.pop();
+    fn finish(self) -> Vec<Node> {
+        self.nodes[0].children.iter().map(|&c| self.build(c)).collect()
+    }
+
+    fn build(&self, node: usize) -> Node {
+        match &self.nodes[node].data {
+            Data::Element { name, namespace, attributes } => Node::Element {
+                name: name.clone(),
+                namespace: *namespace,
+                attributes: attributes.clone(),
+                children: self.nodes[node].children.iter().map(|&c| self.build(c)).collect(),
+            },
+            Data::Text(t) => Node::Text(t.clone()),
+            Data::Comment(c) => Node::Comment(c.clone()),
         }
-        self.stack.pop().map(|root| root.children).unwrap_or_default()
     }
-}
-
-fn close(element: Element) -> Node {
-    Node::Element {
-        name: element.name,
-        namespace: element.namespace,
-        attributes: element.attributes,
-        children: element.children,
-    }
-}
-
-/// Append, merging text into a preceding text node as the DOM does.
-fn push_child(children: &mut Vec<Node>, node: Node) {
-    if let (Node::Text(new), Some(Node::Text(prev))) = (&node, children.last_mut()) {
-        prev.push_str(new);
-        return;
-    }
-    children.push(node);
 }
 
 /// SVG tag names the parser restores to their camel case.
