@@ -1438,20 +1438,23 @@ impl Builder {
         }
     }
 
-    fn finish(self) -> Vec<Node> {
-        self.nodes[0].children.iter().map(|&c| self.build(c)).collect()
+    fn finish(mut self) -> Vec<Node> {
+        let top = std::mem::take(&mut self.nodes[0].children);
+        top.into_iter().map(|c| self.build(c)).collect()
     }
 
-    fn build(&self, node: usize) -> Node {
-        match &self.nodes[node].data {
+    /// Move node `node` (and its subtree) out of the arena into a tree.
+    fn build(&mut self, node: usize) -> Node {
+        let children = std::mem::take(&mut self.nodes[node].children);
+        match std::mem::replace(&mut self.nodes[node].data, Data::Text(String::new())) {
             Data::Element { name, namespace, attributes } => Node::Element {
-                name: name.clone(),
-                namespace: *namespace,
-                attributes: attributes.clone(),
-                children: self.nodes[node].children.iter().map(|&c| self.build(c)).collect(),
+                name,
+                namespace,
+                attributes,
+                children: children.into_iter().map(|c| self.build(c)).collect(),
             },
-            Data::Text(t) => Node::Text(t.clone()),
-            Data::Comment(c) => Node::Comment(c.clone()),
+            Data::Text(t) => Node::Text(t),
+            Data::Comment(c) => Node::Comment(c),
         }
     }
 }
