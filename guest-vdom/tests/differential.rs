@@ -1,9 +1,8 @@
 //! The lean parser against html5ever (the WHATWG algorithm, as browsers
-//! implement it) on template-like markup — valid nesting, omitted optional
+//! implement it): on template-like markup (valid nesting, omitted optional
 //! end tags, tables with and without their implied parts, entities, SVG,
-//! uppercase markup: both must build the same tree. (Misnested formatting
-//! elements, which the adoption agency untangles, are outside the lean
-//! parser's scope; see `parser/lean.rs`.)
+//! uppercase markup) and on misnested tag soup (what the adoption agency and
+//! the form pointer untangle), both must build the same tree.
 #![cfg(feature = "html5ever")]
 
 use guest_vdom::parser::{html5, lean};
