@@ -379,7 +379,12 @@ async fn random_markup_never_traps_the_vdom_guests() {
         engine.load_vdom("html5ever", wasmlive_fixtures::VDOM_HTML5EVER).unwrap(),
     ] {
         let mut v = vdom.instance(services(), limits());
-        for _ in 0..150 {
+        // Deep nesting stays within the guest's stack (trees are capped at
+        // Chromium's depth, 512).
+        for deep in ["<div>".repeat(5_000), "<b><i><p>".repeat(2_000), "<table><td>".repeat(2_000)] {
+            v.diff(&deep).await.unwrap_or_else(|f| panic!("{f} on deep nesting"));
+        }
+        for _ in 0..400 {
             let html: String = (0..next(200)).map(|_| SOUP[next(SOUP.len())]).collect();
             v.diff(&html).await.unwrap_or_else(|f| panic!("{f} on {html:?}"));
         }

@@ -217,8 +217,23 @@ impl TreeSink for Arena {
     }
 
     fn append(&self, parent: &Handle, child: NodeOrText<Handle>) {
-        let index = self.nodes.borrow()[*parent].children.len();
-        self.insert(*parent, index, child);
+        // Chromium's depth cap (see the lean parser): html5ever has none, and
+        // a deeper tree would exhaust the guest's stack in recursive passes.
+        let parent = {
+            let nodes = self.nodes.borrow();
+            let mut depth = 0;
+            let mut cursor = Some(*parent);
+            while let Some(n) = cursor {
+                depth += 1;
+                cursor = nodes[n].parent;
+            }
+            match nodes[*parent].parent {
+                Some(grandparent) if depth > super::lean::MAX_DEPTH => grandparent,
+                _ => *parent,
+            }
+        };
+        let index = self.nodes.borrow()[parent].children.len();
+        self.insert(parent, index, child);
     }
 
     fn append_based_on_parent_node(&self, element: &Handle, prev_element: &Handle, child: NodeOrText<Handle>) {

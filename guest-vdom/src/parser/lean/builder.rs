@@ -72,6 +72,9 @@ const CLOSES_P: &[&str] = &[
 
 const VOID: &[&str] = &["area", "br", "embed", "img", "keygen", "wbr", "input", "param", "source", "track", "hr", "col", "base", "basefont", "bgsound", "link", "meta", "frame"];
 
+/// Chromium's `kMaximumHTMLParserDOMTreeDepth`.
+pub const MAX_DEPTH: usize = 512;
+
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 
 const IMPLIED_END: &[&str] = &["dd", "dt", "li", "optgroup", "option", "p", "rb", "rp", "rt", "rtc"];
@@ -135,6 +138,9 @@ impl Builder {
             }
             let last = i == 0;
             match el.name.as_str() {
+                // Template contents are parsed as body content here (the
+                // "in template" mode is not modelled).
+                "template" => return Mode::Body,
                 // Since the 2025 "customizable select" change a select's
                 // content is parsed as body content (see `body_start`).
                 "td" | "th" if !last => return Mode::Cell,
@@ -202,7 +208,13 @@ impl Builder {
                 return point;
             }
         }
-        let parent = self.current().id as usize;
+        let mut parent = self.current().id as usize;
+        // Chromium's depth cap: past MAX_DEPTH open elements, nodes go to
+        // the current node's parent, so no tree is deeper than that (and no
+        // recursion over it can exhaust a stack).
+        if self.stack.len() > MAX_DEPTH {
+            parent = self.nodes[parent].parent.unwrap_or(parent);
+        }
         (parent, self.nodes[parent].children.len())
     }
 
@@ -324,6 +336,15 @@ impl Builder {
     fn insert_formatting(&mut self, name: String, attributes: Vec<(String, String)>, foster: bool) {
         self.insert_element(name.clone(), Namespace::Html, attributes.clone(), false, foster);
         let id = self.current().id;
+        // The "Noah's Ark" clause: at most three identical entries after the
+        // last marker (without it, `<b><p>` repeated grows quadratically).
+        let since_marker = self.formatting.iter().rposition(|f| matches!(f, Formatting::Marker)).map_or(0, |m| m + 1);
+        let same: Vec<usize> = (since_marker..self.formatting.len())
+            .filter(|&i| matches!(&self.formatting[i], Formatting::Element { name: n, attributes: a, .. } if *n == name && *a == attributes))
+            .collect();
+        if same.len() >= 3 {
+            self.formatting.remove(same[0]);
+        }
         self.formatting.push(Formatting::Element { id, name, attributes });
     }
 
@@ -572,11 +593,14 @@ impl Builder {
             _ => false,
         };
         if closes {
-            if self.in_table_scope(&["td", "th"]) {
-                self.implied_end_except(None);
-                self.pop_until(&["td", "th"]);
-                self.clear_formatting_to_marker();
+            // Without a cell in table scope the token is ignored (reprocessing
+            // it would come straight back here).
+            if !self.in_table_scope(&["td", "th"]) {
+                return;
             }
+            self.implied_end_except(None);
+            self.pop_until(&["td", "th"]);
+            self.clear_formatting_to_marker();
             return self.process(token);
         }
         if matches!(&token, Token::End { name } if matches!(name.as_str(), "body" | "caption" | "col" | "colgroup" | "html")) {
@@ -594,11 +618,12 @@ impl Builder {
             _ => false,
         };
         if closes {
-            if self.in_table_scope(&["caption"]) {
-                self.implied_end_except(None);
-                self.pop_until(&["caption"]);
-                self.clear_formatting_to_marker();
+            if !self.in_table_scope(&["caption"]) {
+                return;
             }
+            self.implied_end_except(None);
+            self.pop_until(&["caption"]);
+            self.clear_formatting_to_marker();
             if matches!(&token, Token::End { name } if name == "caption") {
                 return;
             }

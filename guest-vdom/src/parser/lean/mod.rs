@@ -16,6 +16,8 @@
 mod builder;
 mod tokenizer;
 
+pub use builder::MAX_DEPTH;
+
 use crate::tree::{Namespace, Node};
 use builder::Builder;
 use tokenizer::Tokenizer;
@@ -90,12 +92,38 @@ mod tests {
         );
     }
 
+    fn depth(nodes: &[Node]) -> usize {
+        nodes
+            .iter()
+            .map(|n| match n {
+                Node::Element { children, .. } => 1 + depth(children),
+                _ => 1,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn trees_are_no_deeper_than_chromium_builds_them() {
+        let deep = "<div>".repeat(3_000) + "x";
+        let tree = parse(&deep);
+        assert!(depth(&tree) <= MAX_DEPTH + 1, "{}", depth(&tree));
+        let formatting = "<b><i><p>".repeat(1_000);
+        assert!(depth(&parse(&formatting)) <= MAX_DEPTH + 1);
+        // Diffing and serializing such a tree stays within the stack.
+        let _ = crate::diff(&tree, &parse(&deep.replace('x', "y")));
+        let html = to_html(&tree);
+        assert!(html.contains("</div>x</div>"), "past the cap, nodes become siblings");
+    }
+
     #[test]
     fn never_panics_on_garbage() {
         for input in [
             "<", "</", "<a", "<a b='", "&#xFFFFFFFF;", "<!--", "<<>>", "&", "<a/b>", "é<é", "<a é=1 ü>", "&ééé;",
             "<table><td><table><td>", "<template><td></template>", "<svg><desc><p></svg>", "\0<p\0>", "<frameset>",
             "<html><body><head>", "</p></br>", "<math><mi><svg>", "</", "</>", "<!>", "<?x>", "<select><table>",
+            // A cell or caption start inside a template inside a cell once recursed forever.
+            "<table><td><template><td><tr><caption>", "<table><caption><template><tr>",
         ] {
             let _ = roundtrip(input);
         }
