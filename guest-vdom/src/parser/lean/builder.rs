@@ -93,22 +93,26 @@ enum Mode {
 }
 
 impl Builder {
-    pub(super) fn new(context: &str, namespace: Namespace) -> Builder {
-        Builder {
-            nodes: vec![ArenaNode {
-                parent: None,
-                children: Vec::new(),
-                data: Data::Element {
-                    name: context.to_string(),
-                    namespace,
-                    attributes: Vec::new(),
-                },
-            }],
-            stack: vec![Open {
+    pub(super) fn new(context: &str, namespace: Namespace, size_hint: usize) -> Builder {
+        let mut nodes = Vec::with_capacity(1 + size_hint / 16);
+        nodes.push(ArenaNode {
+            parent: None,
+            children: Vec::new(),
+            data: Data::Element {
                 name: context.to_string(),
                 namespace,
-                id: 0,
-            }],
+                attributes: Vec::new(),
+            },
+        });
+        let mut stack = Vec::with_capacity(16);
+        stack.push(Open {
+            name: context.to_string(),
+            namespace,
+            id: 0,
+        });
+        Builder {
+            nodes,
+            stack,
             skip_newline: false,
             last_html: false,
             formatting: Vec::new(),

@@ -35,7 +35,7 @@ pub fn parse_in(html: &str, context: &str, namespace: Namespace) -> Vec<Node> {
     } else {
         html.into()
     };
-    let mut builder = Builder::new(context, namespace);
+    let mut builder = Builder::new(context, namespace, input.len());
     Tokenizer::new(&input).run(&mut builder);
     builder.finish()
 }

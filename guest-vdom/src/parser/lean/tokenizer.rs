@@ -255,9 +255,8 @@ fn tag(input: &str) -> (String, Vec<(String, String)>, bool, usize) {
 }
 
 fn lowercase(s: &str) -> String {
-    s.chars()
-        .map(|c| if c == '\0' { '\u{fffd}' } else { c.to_ascii_lowercase() })
-        .collect()
+    let lower = s.to_ascii_lowercase();
+    if lower.contains('\0') { lower.replace('\0', "\u{fffd}") } else { lower }
 }
 
 /// Decode character references as the tokenizer does (in an attribute value
