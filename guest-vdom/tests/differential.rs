@@ -82,9 +82,12 @@ fn markup(depth: u32) -> BoxedStrategy<String> {
     let omitted = prop::collection::vec(prop::sample::select(vec!["<p>a", "<ul><li>b<li>c</ul>", "<select><option>c<option>d</select>", "<table><tr><td>d<td>e</table>"]), 1..3)
         .prop_map(|parts| parts.concat());
     let upper = kids().prop_map(|c| format!("<DIV CLASS=Big>{c}</DIV><BR/>"));
+    let template = (kids(), any::<bool>()).prop_map(|(c, rows)| {
+        if rows { format!("<template><tr><td>{c}</td></tr>\n<tr><td>x</td></tr></template>") } else { format!("<template>{c}</template>") }
+    });
     prop_oneof![
         3 => phrasing(depth - 1), 3 => block, 2 => para, 1 => list, 1 => table, 1 => heading, 1 => pre, 1 => dl,
-        1 => full_table, 1 => form, 1 => omitted, 1 => upper,
+        1 => full_table, 1 => form, 1 => omitted, 1 => upper, 1 => template,
     ]
     .boxed()
 }
@@ -110,7 +113,8 @@ fn misnested() -> impl Strategy<Value = String> {
             "<button>", "</button>", "<h1>", "</h1>", "<strong class=s>", "</strong>", "<br>", "<tr>", "</tr>",
             "<caption>", "</td>", "<select>", "<option>", "</select>", "<dl>", "<dt>", "<dd>", "<li>", "</li>",
             "<nobr>", "</nobr>", "<object>", "</object>", "<svg>", "</svg>", "<h2>", "</h2>", "<pre>", "\n",
-            "<textarea>t</textarea>", "<code>", "</code>", "<u>", "</u>", "</br>", "</p>", "<hr>",
+            "<textarea>t</textarea>", "<code>", "</code>", "<u>", "</u>", "</br>", "</p>", "<hr>", "<template>",
+            "</template>",
         ]),
         0..16,
     )

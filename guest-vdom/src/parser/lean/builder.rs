@@ -13,6 +13,9 @@ struct Open {
     /// Index of its node in `Builder::nodes` (also its identity in the
     /// list of active formatting elements).
     id: u32,
+    /// For a `<template>`: the insertion mode its content settled on (the
+    /// spec's stack of template insertion modes, kept with each template).
+    template_mode: Option<Mode>,
 }
 
 /// A node of the tree under construction. Nodes are attached to their
@@ -90,6 +93,8 @@ enum Mode {
     Cell,
     Caption,
     ColumnGroup,
+    /// In a `<template>` whose content has not yet shown what it is.
+    Template,
 }
 
 impl Builder {
@@ -109,6 +114,7 @@ impl Builder {
             name: context.to_string(),
             namespace,
             id: 0,
+            template_mode: None,
         });
         Builder {
             nodes,
@@ -142,9 +148,7 @@ impl Builder {
             }
             let last = i == 0;
             match el.name.as_str() {
-                // Template contents are parsed as body content here (the
-                // "in template" mode is not modelled).
-                "template" => return Mode::Body,
+                "template" => return el.template_mode.unwrap_or(Mode::Template),
                 // Since the 2025 "customizable select" change a select's
                 // content is parsed as body content (see `body_start`).
                 "td" | "th" if !last => return Mode::Cell,
@@ -194,6 +198,7 @@ impl Builder {
             Mode::Body => self.in_body(token),
             Mode::Table | Mode::TableBody | Mode::Row => self.in_table(token),
             Mode::ColumnGroup => self.in_column_group(token),
+            Mode::Template => self.in_template(token),
         }
     }
 
@@ -224,7 +229,15 @@ impl Builder {
 
     /// The foster-parenting location: just before the innermost open table.
     fn before_table(&self) -> Option<(usize, usize)> {
-        let t = self.stack.iter().rposition(|e| e.name == "table" && e.namespace == Namespace::Html)?;
+        let last = |name: &str| self.stack.iter().rposition(|e| e.name == name && e.namespace == Namespace::Html);
+        // Inside a template opened after the last table, content goes to the template's end.
+        if let Some(template) = last("template") {
+            if last("table").is_none_or(|table| template > table) {
+                let node = self.stack[template].id as usize;
+                return Some((node, self.nodes[node].children.len()));
+            }
+        }
+        let t = last("table")?;
         let table = self.stack[t].id as usize;
         match self.nodes[table].parent {
             Some(parent) => Some((parent, self.nodes[parent].children.iter().position(|&c| c == table).unwrap_or(0))),
@@ -309,7 +322,7 @@ impl Builder {
         };
         let id = self.insert_data(data, foster) as u32;
         if !void {
-            self.stack.push(Open { name, namespace, id });
+            self.stack.push(Open { name, namespace, id, template_mode: None });
         }
     }
 
@@ -577,6 +590,59 @@ impl Builder {
         self.body(token, false);
     }
 
+    /// A template's first start tag decides how its content parses.
+    fn in_template(&mut self, token: Token) {
+        let settled = match &token {
+            // Head content goes in without deciding anything.
+            Token::Start { name, .. }
+                if matches!(
+                    name.as_str(),
+                    "base" | "basefont" | "bgsound" | "link" | "meta" | "noframes" | "script" | "style" | "template" | "title"
+                ) =>
+            {
+                None
+            }
+            Token::Start { name, .. } => Some(match name.as_str() {
+                "caption" | "colgroup" | "tbody" | "tfoot" | "thead" => Mode::Table,
+                "col" => Mode::ColumnGroup,
+                "tr" => Mode::TableBody,
+                "td" | "th" => Mode::Row,
+                _ => Mode::Body,
+            }),
+            _ => None,
+        };
+        match (settled, token) {
+            (Some(mode), token) => {
+                if let Some(template) = self.stack.iter_mut().rev().find(|o| o.name == "template" && o.namespace == Namespace::Html) {
+                    template.template_mode = Some(mode);
+                }
+                self.process(token);
+            }
+            // Before any element, only `</template>` ends anything.
+            (None, Token::End { name }) => {
+                if name == "template" {
+                    self.end_template();
+                }
+            }
+            (None, token) => self.in_body(token),
+        }
+    }
+
+    fn in_template_content(&self) -> bool {
+        self.stack.iter().any(|o| o.name == "template" && o.namespace == Namespace::Html)
+    }
+
+    /// `</template>`: close everything opened inside it.
+    fn end_template(&mut self) {
+        if self.stack.iter().skip(1).any(|o| o.name == "template" && o.namespace == Namespace::Html) {
+            while self.current_is(IMPLIED_END) || self.current_is(&["caption", "colgroup", "tbody", "td", "tfoot", "th", "thead", "tr"]) {
+                self.pop();
+            }
+            self.pop_until(&["template"]);
+            self.clear_formatting_to_marker();
+        }
+    }
+
     /// In a cell: table structure closes the cell; everything else is body content.
     fn in_cell(&mut self, token: Token) {
         let closes = match &token {
@@ -661,6 +727,10 @@ impl Builder {
         match n {
             "html" | "body" | "head" | "frameset" | "frame" | "caption" | "col" | "colgroup" | "tbody" | "td"
             | "tfoot" | "th" | "thead" | "tr" => {}
+            "template" => {
+                self.insert_element(name, Namespace::Html, attributes, false, foster);
+                self.formatting.push(Formatting::Marker);
+            }
             "svg" | "math" => {
                 self.reconstruct(foster);
                 let ns = if n == "svg" { Namespace::Svg } else { Namespace::MathMl };
@@ -684,12 +754,15 @@ impl Builder {
                 self.skip_newline = true;
             }
             "form" => {
-                if self.form.is_some() {
+                let in_template = self.in_template_content();
+                if self.form.is_some() && !in_template {
                     return;
                 }
                 self.close_p();
                 self.insert_element(name, Namespace::Html, attributes, false, foster);
-                self.form = Some(self.current().id);
+                if !in_template {
+                    self.form = Some(self.current().id);
+                }
             }
             "plaintext" | "xmp" => {
                 self.close_p();
@@ -832,6 +905,12 @@ impl Builder {
                     self.pop_until(HEADINGS);
                 }
             }
+            "form" if self.in_template_content() => {
+                if self.in_scope(&["form"], &[]) {
+                    self.implied_end_except(None);
+                    self.pop_until(&["form"]);
+                }
+            }
             "form" => {
                 let Some(id) = self.form.take() else { return };
                 if self.in_scope(&["form"], &[]) && self.stack.iter().any(|o| o.id == id) {
@@ -840,6 +919,7 @@ impl Builder {
                     self.stack.remove(position);
                 }
             }
+            "template" => self.end_template(),
             "select" => {
                 if self.in_scope(&["select"], &[]) {
                     self.implied_end_except(None);
@@ -900,6 +980,21 @@ impl Builder {
             Token::Comment(data) => self.insert_node(Node::Comment(data), false),
             Token::Start { name, attributes, self_closing } => {
                 let mode = self.mode();
+                // Table structure closes an open row or section first (or is
+                // ignored when there is none to close).
+                let structure = matches!(name.as_str(), "caption" | "col" | "colgroup" | "tbody" | "tfoot" | "thead");
+                if mode == Mode::Row && (structure || name == "tr") {
+                    if self.close_row() {
+                        self.process(Token::Start { name, attributes, self_closing });
+                    }
+                    return;
+                }
+                if mode == Mode::TableBody && structure {
+                    if self.close_section() {
+                        self.process(Token::Start { name, attributes, self_closing });
+                    }
+                    return;
+                }
                 match name.as_str() {
                     "caption" => {
                         self.clear_to(&["table"]);
@@ -956,12 +1051,17 @@ impl Builder {
                             self.process(Token::Start { name, attributes, self_closing });
                         }
                     }
-                    "style" | "script" | "template" => {
+                    "style" | "script" => {
                         self.insert_element(name, Namespace::Html, attributes, false, false);
                     }
+                    "template" => {
+                        self.insert_element(name, Namespace::Html, attributes, false, false);
+                        self.formatting.push(Formatting::Marker);
+                    }
                     "form" => {
-                        // A form in a table goes in as an empty element.
-                        if self.form.is_none() {
+                        // A form in a table goes in as an empty element
+                        // (and not at all inside a template).
+                        if self.form.is_none() && !self.in_template_content() {
                             self.insert_element(name, Namespace::Html, attributes, false, false);
                             self.form = Some(self.current().id);
                             self.pop();
@@ -978,11 +1078,24 @@ impl Builder {
                 }
             }
             Token::End { name } => match name.as_str() {
-                "table" => {
-                    if self.in_table_scope(&["table"]) {
-                        self.pop_until(&["table"]);
+                "table" => match self.mode() {
+                    // A row or section closes first, then the table (if there is one).
+                    Mode::Row => {
+                        if self.close_row() {
+                            self.process(Token::End { name });
+                        }
                     }
-                }
+                    Mode::TableBody => {
+                        if self.close_section() {
+                            self.process(Token::End { name });
+                        }
+                    }
+                    _ => {
+                        if self.in_table_scope(&["table"]) {
+                            self.pop_until(&["table"]);
+                        }
+                    }
+                },
                 "tbody" | "tfoot" | "thead" => {
                     if self.in_table_scope(&[name.as_str()]) {
                         self.clear_to(TABLE_SECTIONS);
@@ -1040,6 +1153,7 @@ impl Builder {
                 }
             }
             Token::End { name } if name == "col" => {}
+            Token::End { name } if name == "template" => self.end_template(),
             other => {
                 if self.current_is(&["colgroup"]) {
                     self.pop();

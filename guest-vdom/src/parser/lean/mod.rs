@@ -5,7 +5,8 @@
 //! the table insertion modes with implied `<tbody>`/`<tr>` and foster
 //! parenting, the active formatting elements with the adoption agency, the
 //! form pointer, `select` as the 2025 "customizable select" change parses
-//! it, and SVG/MathML with their case adjustments. It never
+//! it, `<template>` content with its own insertion mode, and SVG/MathML with
+//! their case adjustments. It never
 //! fails and never panics. `tests/differential.rs` holds it to html5ever's
 //! tree, misnested formatting elements (the adoption agency) included.
 //!
