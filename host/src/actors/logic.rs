@@ -4,6 +4,7 @@
 
 use super::error::HandlerError;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -32,9 +33,10 @@ pub trait ViewLogic: Send + 'static {
         state: &'a mut State,
     ) -> LogicFuture<'a, Result<(), HandlerError>>;
 
-    /// The template context for `state`. Default: the state itself.
-    fn context(&self, state: &State) -> Result<State, HandlerError> {
-        Ok(state.clone())
+    /// The template context for `state`. Default: the state itself,
+    /// borrowed (it is serialized on every render; no copy is made).
+    fn context<'a>(&self, state: &'a State) -> Result<Cow<'a, State>, HandlerError> {
+        Ok(Cow::Borrowed(state))
     }
 }
 

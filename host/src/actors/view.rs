@@ -336,7 +336,7 @@ impl ViewActor {
             for (id, component) in &self.components {
                 htmls.insert(id.clone(), component.html().into());
             }
-            context.insert("components".into(), htmls.into());
+            context.to_mut().insert("components".into(), htmls.into());
         }
         let json = serde_json::to_string(&context).map_err(|e| HandlerError::Raised {
             kind: "TypeError".into(),

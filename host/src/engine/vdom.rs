@@ -161,7 +161,7 @@ impl VdomEngine {
     pub fn instance_in(&self, store: &GuestStore) -> VdomInstance {
         VdomInstance {
             sandbox: Sandbox::new(self.loaded.clone(), same_engine_store(&self.loaded.engine, store)),
-            html: String::new(),
+            html: Arc::from(""),
             document: None,
         }
     }
@@ -172,7 +172,7 @@ pub struct VdomInstance {
     sandbox: Sandbox<VdomBindings>,
     /// The HTML the current tree was parsed from: the last good state, from
     /// which a fresh instance rebuilds the tree after a fault.
-    html: String,
+    html: Arc<str>,
     /// The guest's document and the instance generation it lives in.
     document: Option<(u64, ResourceAny)>,
 }
@@ -187,7 +187,7 @@ impl VdomInstance {
                     .await?;
             }
         }
-        self.html = html.to_string();
+        self.html = html.into();
         self.document().await?;
         Ok(())
     }
@@ -196,13 +196,15 @@ impl VdomInstance {
     /// the current tree. On a fault the current tree stays what it was.
     pub async fn diff(&mut self, new_html: &str) -> Result<Vec<Patch>, GuestFault> {
         let document = self.document().await?;
-        let html = new_html.to_string();
+        // One copy serves the call and, on success, the kept state.
+        let html: Arc<str> = new_html.into();
+        let sent = html.clone();
         let patches = self
             .sandbox
             .call(move |store, bindings| {
                 Box::pin(async move {
                     let api = bindings.wasmlive_engine_vdom().document();
-                    api.call_diff(&mut *store, document, &html).await
+                    api.call_diff(&mut *store, document, &sent).await
                 })
             })
             .await?;
@@ -217,7 +219,7 @@ impl VdomInstance {
             );
             return Err(self.sandbox.invalid_output(message).await);
         }
-        self.html = new_html.to_string();
+        self.html = html;
         Ok(patches)
     }
 
