@@ -49,6 +49,16 @@ if [ "$have_maps" -lt "$want_maps" ]; then
     fi
 fi
 
+# The tests render every template case with the real Django too: a
+# virtualenv at .venv with tests/requirements.txt.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -x "$root/.venv/bin/python" ]; then
+    say "creating the virtualenv .venv"
+    python3 -m venv "$root/.venv"
+fi
+# Satisfied pinned requirements cost pip no network round trip.
+"$root/.venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/tests/requirements.txt"
+
 host=$(rustc -vV | sed -n 's/^host: //p')
 if [ ! -x "$sysroot/lib/rustlib/$host/bin/rust-lld" ] && [ ! -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
     say "rustup's toolchain has no rust-lld at $sysroot/lib/rustlib/$host/bin: reinstall the toolchain with rustup"

@@ -1,6 +1,8 @@
 //! Splits template source into tokens the way Django's `Lexer` does: a tag is
 //! `{%…%}`, `{{…}}` or `{#…#}` on a single line, matched non-greedily;
-//! anything else, including an unterminated `{{`, is text.
+//! anything else, including an unterminated `{{`, is text. Between
+//! `{% verbatim [name] %}` and its `{% endverbatim [name] %}` every tag is
+//! text, also as in Django.
 
 use crate::error::Pos;
 
@@ -17,10 +19,34 @@ pub(crate) struct Token<'s> {
     pub kind: TokenKind,
     /// For tags, the inside of the delimiters, stripped of surrounding whitespace.
     pub contents: &'s str,
+    /// The whole token as written, delimiters included.
+    pub raw: &'s str,
     pub pos: Pos,
 }
 
+/// Tokenize, then turn tags inside verbatim sections into text tokens.
 pub(crate) fn tokenize(source: &str) -> Vec<Token<'_>> {
+    let mut tokens = split(source);
+    let mut verbatim: Option<String> = None;
+    for t in &mut tokens {
+        if t.kind == TokenKind::Text {
+            continue;
+        }
+        if let Some(end) = &verbatim {
+            if t.kind == TokenKind::Block && t.contents == end {
+                verbatim = None;
+            } else {
+                t.kind = TokenKind::Text;
+                t.contents = t.raw;
+            }
+        } else if t.kind == TokenKind::Block && (t.contents == "verbatim" || t.contents.starts_with("verbatim ")) {
+            verbatim = Some(format!("end{}", t.contents));
+        }
+    }
+    tokens
+}
+
+fn split(source: &str) -> Vec<Token<'_>> {
     let mut tokens = Vec::new();
     let bytes = source.as_bytes();
     let mut text_start = 0;
@@ -47,6 +73,7 @@ pub(crate) fn tokenize(source: &str) -> Vec<Token<'_>> {
             tokens.push(Token {
                 kind: TokenKind::Text,
                 contents: &source[text_start..i],
+                raw: &source[text_start..i],
                 pos: cursor.advance_to(source, text_start),
             });
         }
@@ -54,6 +81,7 @@ pub(crate) fn tokenize(source: &str) -> Vec<Token<'_>> {
         tokens.push(Token {
             kind,
             contents: inner.trim(),
+            raw: &source[i..i + 2 + rel + 2],
             pos: cursor.advance_to(source, i),
         });
         i += 2 + rel + 2;
@@ -63,6 +91,7 @@ pub(crate) fn tokenize(source: &str) -> Vec<Token<'_>> {
         tokens.push(Token {
             kind: TokenKind::Text,
             contents: &source[text_start..],
+            raw: &source[text_start..],
             pos: cursor.advance_to(source, text_start),
         });
     }
@@ -128,6 +157,20 @@ mod tests {
     #[test]
     fn a_tag_spanning_lines_is_text() {
         assert_eq!(kinds("{{ a\n}}"), vec![(TokenKind::Text, "{{ a\n}}", 1, 1)]);
+    }
+
+    #[test]
+    fn verbatim_sections_are_text() {
+        assert_eq!(
+            kinds("{% verbatim x %}{{ a }}{% endverbatim %}{% endverbatim x %}{{ b }}"),
+            vec![
+                (TokenKind::Block, "verbatim x", 1, 1),
+                (TokenKind::Text, "{{ a }}", 1, 17),
+                (TokenKind::Text, "{% endverbatim %}", 1, 24),
+                (TokenKind::Block, "endverbatim x", 1, 41),
+                (TokenKind::Variable, "b", 1, 60),
+            ]
+        );
     }
 
     #[test]

@@ -57,21 +57,6 @@ impl World {
     /// Check `component` against this world, naming the first problem found.
     pub(crate) fn check(self, engine: &wasmtime::Engine, name: &str, component: &Component) -> Result<(), LoadError> {
         let ty = component.component_type();
-        for (import, _) in ty.imports(engine) {
-            if !self.provided_imports().iter().any(|p| same_interface(import, p)) {
-                return Err(LoadError::ForbiddenImport {
-                    component: name.to_string(),
-                    world: self.name().to_string(),
-                    import: import.to_string(),
-                    allowed: self
-                        .provided_imports()
-                        .iter()
-                        .map(|p| format!("{p}@{PACKAGE_VERSION}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
-            }
-        }
         let (interface, functions) = self.required_export();
         let missing = |what: String| LoadError::MissingExport {
             component: name.to_string(),
@@ -88,6 +73,23 @@ impl World {
         for function in functions {
             if instance.get_export(engine, function).is_none() {
                 return Err(missing(format!("{interface}@{PACKAGE_VERSION}#{function}")));
+            }
+        }
+        // Exports first: a component of the other world is reported as such,
+        // not by the first of its imports this world does not grant.
+        for (import, _) in ty.imports(engine) {
+            if !self.provided_imports().iter().any(|p| same_interface(import, p)) {
+                return Err(LoadError::ForbiddenImport {
+                    component: name.to_string(),
+                    world: self.name().to_string(),
+                    import: import.to_string(),
+                    allowed: self
+                        .provided_imports()
+                        .iter()
+                        .map(|p| format!("{p}@{PACKAGE_VERSION}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
             }
         }
         Ok(())
