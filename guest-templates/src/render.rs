@@ -315,21 +315,22 @@ impl Renderer<'_> {
         let serial = self.next_serial;
         self.next_serial += 1;
         self.loop_serials.push(serial);
-        let forloop_key: Rc<str> = Rc::from("forloop");
+        let forloop_key = loop_key(7);
         let unpack = f.loopvars.len() > 1;
         let mut result = Ok(());
         for n in 0..len {
             let i = if f.reversed { len - 1 - n } else { n };
             let item = &items[i];
+            let key = |i| Value::Str(loop_key(i), false);
             let forloop = Dict {
                 entries: vec![
-                    (Value::str("parentloop"), parentloop.clone()),
-                    (Value::str("counter0"), Value::Int(n as i64)),
-                    (Value::str("counter"), Value::Int(n as i64 + 1)),
-                    (Value::str("revcounter"), Value::Int((len - n) as i64)),
-                    (Value::str("revcounter0"), Value::Int((len - n - 1) as i64)),
-                    (Value::str("first"), Value::Bool(n == 0)),
-                    (Value::str("last"), Value::Bool(n == len - 1)),
+                    (key(0), parentloop.clone()),
+                    (key(1), Value::Int(n as i64)),
+                    (key(2), Value::Int(n as i64 + 1)),
+                    (key(3), Value::Int((len - n) as i64)),
+                    (key(4), Value::Int((len - n - 1) as i64)),
+                    (key(5), Value::Bool(n == 0)),
+                    (key(6), Value::Bool(n == len - 1)),
                 ],
             };
             ctx.set(&forloop_key, Value::Dict(Rc::new(forloop)));
@@ -764,6 +765,15 @@ impl Renderer<'_> {
         }
         Ok(Some(cur))
     }
+}
+
+thread_local! {
+    /// The keys of `forloop`, in Django's order, and "forloop" itself: shared, not allocated per iteration.
+    static LOOP_KEYS: [Rc<str>; 8] = ["parentloop", "counter0", "counter", "revcounter", "revcounter0", "first", "last", "forloop"].map(Rc::from);
+}
+
+fn loop_key(i: usize) -> Rc<str> {
+    LOOP_KEYS.with(|k| k[i].clone())
 }
 
 /// One step of a dotted lookup: key, then attribute (called if a method), then index.

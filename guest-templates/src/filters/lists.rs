@@ -43,6 +43,22 @@ fn cond_escape(v: &Value) -> String {
 }
 
 pub fn join(value: &Value, arg: &Value, autoescape: bool) -> Value {
+    if let (Value::List(items) | Value::Tuple(items), true) = (value, autoescape) {
+        // The common case, without an intermediate list of strings.
+        let sep = cond_escape(arg);
+        let mut out = String::new();
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(&sep);
+            }
+            match item {
+                Value::Str(s, true) => out.push_str(s),
+                Value::Str(s, false) => crate::render::escape_into(&mut out, s),
+                other => crate::render::escape_into(&mut out, &other.to_py_str()),
+            }
+        }
+        return Value::safe(out);
+    }
     let Some(items) = (match value {
         Value::Str(..) | Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::DictView(..) | Value::Object(_) => value.iter_items(),
         _ => None,

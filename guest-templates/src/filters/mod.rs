@@ -144,15 +144,15 @@ impl Filter {
 
     fn call(self, value: Value, arg: Option<Value>, cx: &mut FilterCx) -> FilterResult {
         use Filter::*;
-        let s = || value.as_str().unwrap_or_default().to_string();
+        let s = || value.as_str().unwrap_or_default();
         let arg_or_empty = || arg.clone().unwrap_or_else(Value::empty);
         Ok(match self {
             Add => numbers::add(&value, &arg_or_empty()),
             AddSlashes => Value::str(s().replace('\\', "\\\\").replace('"', "\\\"").replace('\'', "\\'")),
-            Capfirst => Value::str(text::capfirst(&s())),
+            Capfirst => Value::str(text::capfirst(s())),
             Center | Ljust | Rjust => {
                 let width = int_arg(&arg_or_empty())?;
-                Value::str(text::justify(&s(), width, self))
+                Value::str(text::justify(s(), width, self))
             }
             Cut => {
                 let a = arg_or_empty().to_py_str();
@@ -169,32 +169,32 @@ impl Filter {
             DictSort | DictSortReversed => lists::dictsort(&value, &arg_or_empty(), self == DictSortReversed),
             DivisibleBy => numbers::divisibleby(&value, &arg_or_empty())?,
             Escape => {
-                if value.is_safe() { value } else { Value::safe(html::escape(&s())) }
+                if value.is_safe() { value } else { Value::safe(html::escape(s())) }
             }
-            ForceEscape => Value::safe(html::escape(&s())),
-            EscapeJs => Value::safe(html::escapejs(&s())),
+            ForceEscape => Value::safe(html::escape(s())),
+            EscapeJs => Value::safe(html::escapejs(s())),
             EscapeSeq => lists::escapeseq(&value)?,
             FileSizeFormat => Value::safe(numbers::filesizeformat(&value)),
             First => lists::first(&value)?,
             Last => lists::last(&value)?,
             FloatFormat => numbers::floatformat(&value, arg.as_ref()),
             GetDigit => numbers::get_digit(&value, &arg_or_empty())?,
-            IriEncode => Value::str(html::quote(&s(), "/#%[]=:;$&()+,!?*@'~")),
+            IriEncode => Value::str(html::quote(s(), "/#%[]=:;$&()+,!?*@'~")),
             Join => lists::join(&value, &arg_or_empty(), cx.autoescape),
             JsonScript => Value::safe(html::json_script(&value, arg.as_ref())?),
             Length => Value::Int(value.len().unwrap_or(0) as i64),
             Linebreaks => {
                 let escape = cx.autoescape && !value.is_safe();
-                Value::safe(html::linebreaks(&s(), escape))
+                Value::safe(html::linebreaks(s(), escape))
             }
             LinebreaksBr => {
-                let mut v = text::normalize_newlines(&s());
+                let mut v = text::normalize_newlines(s());
                 if cx.autoescape && !value.is_safe() {
                     v = html::escape(&v);
                 }
                 Value::safe(v.replace('\n', "<br>"))
             }
-            LineNumbers => Value::safe(text::linenumbers(&s(), cx.autoescape && !value.is_safe())),
+            LineNumbers => Value::safe(text::linenumbers(s(), cx.autoescape && !value.is_safe())),
             Lower => Value::str(s().to_lowercase()),
             Upper => Value::str(s().to_uppercase()),
             MakeList => Value::List(std::rc::Rc::new(s().chars().map(|c| Value::str(c.to_string())).collect())),
@@ -205,12 +205,15 @@ impl Filter {
             Pluralize => numbers::pluralize(&value, arg.as_ref()),
             Pprint => Value::str(lists::pformat(&value)),
             Random => lists::random(&value, cx.random_state)?,
-            Safe => Value::safe(s()),
+            Safe => match value {
+                Value::Str(s, _) => Value::Str(s, true),
+                other => Value::safe(other.to_py_str()),
+            },
             SafeSeq => lists::safeseq(&value)?,
             Slice => lists::slice(&value, &arg_or_empty()),
-            Slugify => Value::str(text::slugify(&s())),
+            Slugify => Value::str(text::slugify(s())),
             StringFormat => numbers::stringformat(&value, &arg_or_empty()),
-            StripTags => Value::str(html::strip_tags(&s())),
+            StripTags => Value::str(html::strip_tags(s())),
             TimeSince | TimeUntil => {
                 if !value.truth() {
                     return Ok(Value::empty());
@@ -221,7 +224,7 @@ impl Filter {
                 };
                 Value::str(crate::formats::timesince(&value, &now, self == TimeUntil).unwrap_or_default())
             }
-            Title => Value::str(text::title(&s())),
+            Title => Value::str(text::title(s())),
             TruncateChars | TruncateCharsHtml | TruncateWords | TruncateWordsHtml => {
                 let Some(n) = crate::value::py_int(&arg_or_empty()) else {
                     if let Value::Str(..) = arg_or_empty() {
@@ -230,10 +233,10 @@ impl Filter {
                     return Err(format!("int() argument must be a string, a bytes-like object or a real number, not '{}'", arg_or_empty().type_name()));
                 };
                 Value::str(match self {
-                    TruncateChars => text::truncate_chars(&s(), n),
-                    TruncateWords => text::truncate_words(&s(), n),
-                    TruncateCharsHtml => html::truncate_html(&s(), n, false),
-                    _ => html::truncate_html(&s(), n, true),
+                    TruncateChars => text::truncate_chars(s(), n),
+                    TruncateWords => text::truncate_words(s(), n),
+                    TruncateCharsHtml => html::truncate_html(s(), n, false),
+                    _ => html::truncate_html(s(), n, true),
                 })
             }
             UnorderedList => Value::safe(lists::unordered_list(&value, cx.autoescape)?),
@@ -242,15 +245,15 @@ impl Filter {
                     Some(a) => a.to_py_str(),
                     None => "/".into(),
                 };
-                Value::str(html::quote(&s(), &safe))
+                Value::str(html::quote(s(), &safe))
             }
-            Urlize => Value::safe(html::urlize(&s(), value.is_safe(), None, cx.autoescape)),
+            Urlize => Value::safe(html::urlize(s(), value.is_safe(), None, cx.autoescape)),
             UrlizeTrunc => {
                 let limit = int_arg(&arg_or_empty())?;
-                Value::safe(html::urlize(&s(), value.is_safe(), Some(limit), cx.autoescape))
+                Value::safe(html::urlize(s(), value.is_safe(), Some(limit), cx.autoescape))
             }
             WordCount => Value::Int(s().split_whitespace().count() as i64),
-            WordWrap => Value::str(text::wrap(&s(), int_arg(&arg_or_empty())?)),
+            WordWrap => Value::str(text::wrap(s(), int_arg(&arg_or_empty())?)),
             YesNo => numbers::yesno(value, arg.as_ref()),
             Localize | Unlocalize => Value::str(crate::render::localize(&value).into_owned()),
         })

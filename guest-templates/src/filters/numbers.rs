@@ -57,7 +57,67 @@ pub fn get_digit(value: &Value, arg: &Value) -> Result<Value, String> {
     c.to_digit(10).map(|d| Value::Int(i64::from(d))).ok_or_else(|| format!("invalid literal for int() with base 10: '{c}'"))
 }
 
+/// `floatformat` of a float with an integer argument, on the digits of its
+/// repr instead of a `Decimal` (the result is the same: Django rounds
+/// `Decimal(repr(f))` half up).
+fn floatformat_float(f: f64, p: i64) -> Option<String> {
+    let repr = float_repr(f);
+    if repr.contains(['e', 'n', 'i']) || p.unsigned_abs() > 30 {
+        return None;
+    }
+    let (negative, digits) = match repr.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, repr.as_str()),
+    };
+    let (int_part, frac) = digits.split_once('.')?;
+    let has_fraction = frac.bytes().any(|b| b != b'0');
+    if !has_fraction && p <= 0 {
+        return Some(if int_part == "0" || !negative { int_part.to_string() } else { format!("-{int_part}") });
+    }
+    let places = p.unsigned_abs() as usize;
+    let mut out: Vec<u8> = Vec::with_capacity(int_part.len() + places + 3);
+    out.extend_from_slice(int_part.as_bytes());
+    let frac = frac.as_bytes();
+    for i in 0..places {
+        out.push(*frac.get(i).unwrap_or(&b'0'));
+    }
+    if frac.get(places).is_some_and(|d| *d >= b'5') {
+        // Carry from the last kept digit leftwards.
+        let mut i = out.len();
+        loop {
+            if i == 0 {
+                out.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if out[i] == b'9' {
+                out[i] = b'0';
+            } else {
+                out[i] += 1;
+                break;
+            }
+        }
+    }
+    let split = out.len() - places;
+    if places > 0 {
+        out.insert(split, b'.');
+    }
+    if negative && out.iter().any(|d| (b'1'..=b'9').contains(d)) {
+        out.insert(0, b'-');
+    }
+    Some(String::from_utf8(out).expect("ASCII digits"))
+}
+
 pub fn floatformat(value: &Value, arg: Option<&Value>) -> Value {
+    if let (Value::Float(f), None | Some(Value::Int(_))) = (value, arg) {
+        let p = match arg {
+            Some(Value::Int(p)) => *p,
+            _ => -1,
+        };
+        if let Some(s) = floatformat_float(*f, p) {
+            return Value::safe(s);
+        }
+    }
     let (mut force_grouping, mut arg_v) = (false, arg.cloned().unwrap_or(Value::Int(-1)));
     if let Value::Str(s, _) = &arg_v {
         let s = s.to_string();

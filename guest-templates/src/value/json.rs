@@ -94,17 +94,107 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::List(Rc::new(items)))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut dict = Dict::default();
+        let mut dict = Dict { entries: Vec::with_capacity(map.size_hint().unwrap_or(4)) };
         let mut first = true;
-        while let Some(key) = map.next_key::<String>()? {
+        let mut position = 0;
+        while let Some(key) = map.next_key_seed(KeySeed(position))? {
+            position += 1;
             if first && key.starts_with('$') {
                 return tagged(&key, &mut map);
             }
             first = false;
             let value = map.next_value_seed(ValueSeed)?;
-            dict.entries.push((Value::str(key), value));
+            dict.entries.push((Value::Str(key, false), value));
         }
         Ok(Value::Dict(Rc::new(dict)))
+    }
+}
+
+/// Dict keys, interned: rows of a table repeat the same few keys, and one
+/// shared `Rc<str>` per key saves an allocation per row and key.
+/// The key's position in its object: rows repeat their keys in the same
+/// order, so the key last seen at this position is checked first.
+struct KeySeed(usize);
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Rc<str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Rc<str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Rc<str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string key")
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Rc<str>, E> {
+        const POSITIONS: usize = 16;
+        if self.0 >= POSITIONS {
+            return Ok(intern(s));
+        }
+        Ok(RECENT.with(|recent| {
+            let mut recent = recent.borrow_mut();
+            if let Some(k) = recent[self.0].as_ref().filter(|k| &***k == s) {
+                return k.clone();
+            }
+            let k = intern(s);
+            recent[self.0] = Some(k.clone());
+            k
+        }))
+    }
+}
+
+thread_local! {
+    static RECENT: std::cell::RefCell<[Option<Rc<str>>; 16]> = std::cell::RefCell::new(Default::default());
+}
+
+/// How many distinct keys the interner keeps before starting over.
+const INTERNED_KEYS: usize = 4096;
+
+thread_local! {
+    static KEYS: std::cell::RefCell<std::collections::HashSet<Rc<str>, BuildFnv>> = std::cell::RefCell::default();
+}
+
+fn intern(s: &str) -> Rc<str> {
+    if s.len() > 64 {
+        return Rc::from(s);
+    }
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(k) = keys.get(s) {
+            return k.clone();
+        }
+        if keys.len() >= INTERNED_KEYS {
+            keys.clear();
+        }
+        let k: Rc<str> = Rc::from(s);
+        keys.insert(k.clone());
+        k
+    })
+}
+
+/// FNV-1a: short keys hash faster than with SipHash, and no attacker picks them.
+#[derive(Default, Clone, Copy)]
+struct BuildFnv;
+
+struct Fnv(u64);
+
+impl std::hash::BuildHasher for BuildFnv {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

@@ -361,6 +361,14 @@ pub fn float_repr(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "inf" } else { "-inf" }.into();
     }
+    // Where Python prints no exponent, Rust's shortest round-trip digits agree.
+    if f == 0.0 || (1e-4..1e16).contains(&f.abs()) {
+        let mut s = f.to_string();
+        if !s.contains('.') {
+            s.push_str(".0");
+        }
+        return s;
+    }
     let sci = format!("{f:e}");
     let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
     let exp: i32 = exp.parse().expect("integer exponent");
