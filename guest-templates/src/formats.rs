@@ -61,9 +61,15 @@ fn group_thousands(int_part: &str) -> String {
 }
 
 /// `numberformat.format` of a Python number with no decimal positions, as
-/// `localize` prints numbers.
-pub fn localize_number(v: &Value) -> Option<String> {
-    Some(match v {
+/// `localize` prints numbers. A NaN or infinite `Decimal` is an error there
+/// (numberformat takes `abs()` of its string exponent).
+pub fn localize_number(v: &Value) -> Option<Result<String, String>> {
+    if let Value::Decimal(d) = v {
+        if !d.is_finite() {
+            return Some(Err("bad operand type for abs(): 'str'".into()));
+        }
+    }
+    Some(Ok(match v {
         Value::Int(i) => i.to_string(),
         Value::BigInt(d) => d.to_fixed(),
         Value::Float(f) => {
@@ -72,7 +78,7 @@ pub fn localize_number(v: &Value) -> Option<String> {
         }
         Value::Decimal(d) => decimal_fixed_or_sci(d),
         _ => return None,
-    })
+    }))
 }
 
 /// `'{:f}'.format(d)`, or `{:e}` past 200 digits as numberformat does.

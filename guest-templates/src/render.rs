@@ -119,7 +119,7 @@ impl Renderer<'_> {
             Node::Text(t) => out.push_str(t),
             Node::Var(expr) => {
                 let v = self.eval(expr, ctx, false)?;
-                write_value(out, &v, ctx.autoescape);
+                write_value(out, &v, ctx.autoescape).map_err(|m| render_error(expr.pos, m))?;
             }
             Node::If(branches) => {
                 for (cond, body) in branches {
@@ -163,14 +163,14 @@ impl Renderer<'_> {
                     };
                     v = self.apply_filter(call.filter, v, arg, ctx, *pos)?;
                 }
-                write_value(out, &Value::safe(v.to_py_str()), false);
+                out.push_str(&v.to_py_str());
             }
             Node::FirstOf(exprs, asvar) => {
                 let mut first = String::new();
                 for e in exprs {
                     let v = self.eval(e, ctx, true)?;
                     if v.truth() {
-                        write_value(&mut first, &v, ctx.autoescape);
+                        write_value(&mut first, &v, ctx.autoescape).map_err(|m| render_error(e.pos, m))?;
                         break;
                     }
                 }
@@ -190,7 +190,8 @@ impl Renderer<'_> {
                     ctx.set_upward(name, v.clone());
                 }
                 if !c.silent {
-                    write_value(out, &v, ctx.autoescape);
+                    let pos = c.values.first().map(|e| e.pos).unwrap_or_default();
+                    write_value(out, &v, ctx.autoescape).map_err(|m| render_error(pos, m))?;
                 }
             }
             Node::ResetCycle(c) => {
@@ -228,7 +229,7 @@ impl Renderer<'_> {
                 let s = format_temporal(&Temporal::DateTime(&now), f).unwrap_or_default();
                 match asvar {
                     Some(name) => ctx.set(name, Value::str(s)),
-                    None => write_value(out, &Value::str(s), ctx.autoescape),
+                    None => escape_if(out, &s, ctx.autoescape),
                 }
             }
             Node::Regroup(g) => self.render_regroup(g, ctx)?,
@@ -475,7 +476,7 @@ impl Renderer<'_> {
             v = self.apply_filter(call.filter, v, arg, ctx, t.message.pos)?;
         }
         let mut s = String::new();
-        write_value(&mut s, &v, ctx.autoescape);
+        write_value(&mut s, &v, ctx.autoescape).map_err(|m| render_error(t.message.pos, m))?;
         let s = s.replace("%%", "%");
         match &t.asvar {
             Some(name) => ctx.set(name, Value::Str(Rc::from(s), true)),
@@ -528,7 +529,7 @@ impl Renderer<'_> {
         for var in vars {
             let v = ctx.get(&var).cloned().unwrap_or_else(Value::empty);
             let mut s = String::new();
-            write_value(&mut s, &v, ctx.autoescape);
+            write_value(&mut s, &v, ctx.autoescape).map_err(|m| render_error(b.pos, m))?;
             data.insert(var, s);
         }
         match percent_substitute(&translated, &data).or_else(|| percent_substitute(&untranslated, &data)) {
@@ -913,7 +914,7 @@ fn relative_name(current: &str, name: &str) -> String {
 }
 
 /// `render_value_in_context`: localize, `str()`, then escape unless safe or autoescape is off.
-fn write_value(out: &mut String, v: &Value, autoescape: bool) {
+fn write_value(out: &mut String, v: &Value, autoescape: bool) -> Result<(), String> {
     match v {
         Value::Str(s, safe) => {
             if autoescape && !safe {
@@ -927,18 +928,20 @@ fn write_value(out: &mut String, v: &Value, autoescape: bool) {
             let _ = write!(out, "{i}");
         }
         other => {
-            let s = localize(other);
+            let s = localize(other)?;
             if autoescape { escape_into(out, &s) } else { out.push_str(&s) }
         }
     }
+    Ok(())
 }
 
-/// `formats.localize(value)` then `str()`, for the English locale.
-pub(crate) fn localize(v: &Value) -> Cow<'_, str> {
+/// `formats.localize(value)` then `str()`, for the English locale; an error
+/// where Django's formatting raises.
+pub(crate) fn localize(v: &Value) -> Result<Cow<'_, str>, String> {
     if let Some(s) = localize_number(v) {
-        return Cow::Owned(s);
+        return s.map(Cow::Owned);
     }
-    match v {
+    Ok(match v {
         Value::Str(s, _) => Cow::Borrowed(s),
         Value::Date(_) | Value::Time(_) | Value::DateTime(_) => {
             let t = Temporal::from_value(v).expect("temporal");
@@ -950,7 +953,7 @@ pub(crate) fn localize(v: &Value) -> Cow<'_, str> {
             Cow::Owned(format_temporal(&t, f).unwrap_or_default())
         }
         other => Cow::Owned(other.to_py_str()),
-    }
+    })
 }
 
 /// Django's `escape()`: the five HTML-significant characters.
@@ -971,6 +974,10 @@ pub(crate) fn escape_into(out: &mut String, text: &str) {
         last = i + 1;
     }
     out.push_str(&text[last..]);
+}
+
+fn escape_if(out: &mut String, s: &str, autoescape: bool) {
+    if autoescape { escape_into(out, s) } else { out.push_str(s) }
 }
 
 fn html_escape(s: &str) -> String {

@@ -359,3 +359,64 @@ case("render-error/ljust-bad-arg", "{{ 'a'|ljust:'x' }}")
 case("render-error/extends-missing", "{% extends 'nope.html' %}")
 case("render-error/widthratio-bad-width", "{% widthratio 1 2 'x' %}")
 case("render-error/url-no-match", "{% url 'item' %}")
+
+# Escaping interplay and safe strings through filters.
+case("safe/filters-keep-or-drop-safety", "{{ s|safe|upper }}|{{ s|safe|lower }}|{{ s|upper|safe }}|{{ s|safe|cut:'b' }}|{{ s|safe|cut:';' }}|{{ s|safe|slice:':3' }}|{{ s|safe|first }}|{{ s|safe|last }}|{{ s|safe|add:'<i>' }}|{{ s|safe|truncatechars:4 }}", {"s": "<b>x;</b>"})
+case("safe/context-safe-values", "{{ s }}|{{ s|escape }}|{{ s|force_escape }}|{{ s|striptags }}|{{ s|length }}|{{ s|wordcount }}", {"s": mark_safe("<b>bold &amp; brave</b>")})
+case("safe/attributes", "<input value=\"{{ v }}\" data-x='{{ v }}' title={{ v }}>", {"v": "a\"b'c<d>&e"})
+case("safe/literal-args-are-safe", "{{ v|default:'<em>none</em>' }}|{{ xs|join:'<br>' }}|{{ v|default:other }}", {"v": "", "xs": ["<a>", "b"], "other": "<o>"})
+case("escape/autoescape-off-filters", "{% autoescape off %}{{ s|linebreaksbr }}|{{ s|urlize }}|{{ xs|join:'&' }}|{{ s|linenumbers }}|{{ s|unordered_list }}{% endautoescape %}", {"s": "<a href>\nhttp://x.com", "xs": ["<", ">"]})
+
+# Missing and None values everywhere.
+case("missing/through-filters", "[{{ m|length }}][{{ m|default_if_none:'x' }}][{{ n|default_if_none:'x' }}][{{ m|upper }}][{{ m|add:1 }}][{{ m|join:',' }}][{{ m|first }}][{{ m|yesno }}][{{ n|yesno }}][{{ m|floatformat }}][{{ m|date }}][{{ n|date }}][{{ m|pluralize }}]", {"n": None})
+case("missing/tags", "{% for x in m %}{{ x }}{% empty %}E{% endfor %}{% with a=m %}[{{ a }}]{% endwith %}{% firstof m n 'z' %}{% cycle m 'q' as c %}{% ifchanged m %}C{% endifchanged %}{% include 'i.html' with v=m %}", {"n": None}, {"i.html": "[{{ v }}]"})
+case("missing/conditions", "{% if m %}1{% endif %}{% if not m %}2{% endif %}{% if m == None %}3{% endif %}{% if m is None %}4{% endif %}{% if n is None %}5{% endif %}{% if m in xs %}6{% endif %}{% if m|length == 0 %}7{% endif %}", {"n": None, "xs": [None]})
+
+# Containers printed (repr inside str).
+case("repr/containers", "{{ a }}|{{ b }}|{{ c }}|{{ d }}|{{ e }}|{{ f }}", {"a": [1.0, 1e16, 1e-5, float("inf")], "b": [D("1.50"), datetime.date(2026, 1, 2)], "c": {"k": datetime.datetime(2026, 1, 2, 3, 4, 5)}, "d": [datetime.time(1, 2), datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)], "e": ["it's", 'say "hi"', "both ' \"", "\\", "tab\t", "é\x00"], "f": [(), (1,), [[]], {}, {1: (2, 3)}, True, None, 2**80]})
+case("repr/strings-with-quotes", "{{ xs }}", {"xs": ["'", '"', "'\"", "\n\r", "\x7f", "\u0085"]})
+
+# Unicode.
+case("unicode/case-mapping", "{{ s|upper }}|{{ s|lower }}|{{ s|title }}|{{ s|capfirst }}|{{ s|length }}|{{ s|slice:'2:5' }}|{{ s|truncatechars:6 }}|{{ s|center:20 }}|{{ s|make_list|length }}", {"s": "straße ǆungla éCOLE"})
+case("unicode/escapes-and-json", "{{ s|escapejs }}|{{ s|json_script }}|{{ s|urlencode }}|{{ s|iriencode }}", {"s": "日本語 ✓ 🎉 \u2028"})
+
+# Numbers at the edges.
+case("numbers/big-and-negative", "{{ a }} {{ b }} {{ a|add:b }} {{ c|add:1 }} {{ a|divisibleby:3 }} {{ b|get_digit:2 }} {{ a|filesizeformat }} {{ a|floatformat:2 }}", {"a": 10**30, "b": -987654321, "c": 2**63 - 1})
+case("numbers/floats", "{% for f in fs %}{{ f }}|{{ f|floatformat }}|{{ f|floatformat:-2 }}|{{ f|stringformat:'.3g' }};{% endfor %}", {"fs": [0.1 + 0.2, 1 / 3, 2.5, 3.5, -0.5, 1e15, 1e16, 123.456e-10, 5e-324, 1.7976931348623157e308]})
+case("numbers/decimals", "{% for d in ds %}{{ d }}|{{ d|floatformat }}|{{ d|floatformat:3 }}|{{ d|add:1 }};{% endfor %}", {"ds": [D("0.1"), D("-1.005"), D("1E+5"), D("123456789.123456789"), D("0E-10"), D("NaN"), D("Infinity")]})
+case("numbers/widthratio-rounding", "{% for v in vs %}{% widthratio v 10 100 %},{% endfor %}", {"vs": [0.25, 0.35, 0.45, 1.5, 2.5, -0.5, 10, 0]})
+
+# Nested loops, scoping and state.
+case("loops/nested-three", "{% for a in xs %}{% for b in xs %}{% for c in xs %}{{ forloop.parentloop.parentloop.counter }}{{ forloop.parentloop.counter }}{{ forloop.counter }}{% if forloop.last and forloop.parentloop.last %}!{% endif %} {% endfor %}{% endfor %}{% endfor %}", {"xs": [1, 2]})
+case("loops/with-inside-for", "{% for x in xs %}{% with y=x|add:10 %}{{ y }}{% cycle 'a' 'b' %}{% endwith %}{% endfor %}", {"xs": [1, 2, 3]})
+case("loops/shadowing", "{% for x in xs %}{% for x in x %}{{ x }}{% endfor %}-{{ x }};{% endfor %}{{ x }}", {"xs": [[1, 2], [3]], "x": "top"})
+case("loops/forloop-override", "{% with forloop=1 %}{% for a in xs %}{{ forloop.parentloop }}{% endfor %}{% endwith %}", {"xs": [1]})
+case("loops/dict-items-sorted", "{% for k, v in d.items|dictsort:0 %}{{ k }}{{ v }}{% endfor %}", {"d": {"b": 2, "a": 1}})
+case("loops/regroup-in-loop", "{% regroup xs by 0 as g %}{% for grp in g %}{{ grp.grouper }}:{% for x in grp.list %}{{ x.1 }}{% endfor %} {% endfor %}", {"xs": [("a", 1), ("a", 2), ("b", 3)]})
+
+# Includes and extends chains.
+case("chain/include-extends", "{% include 'page.html' %}", {"t": "T"}, {"page.html": "{% extends 'base.html' %}{% block c %}[{{ t }}]{{ block.super }}{% endblock %}", "base.html": "<{% block c %}base{% endblock %}>"})
+case("chain/extends-include-with", "{% extends 'base.html' %}{% block c %}{% include 'row.html' with n=n|add:1 %}{% endblock %}", {"n": 1}, {"base.html": "{% block c %}{% endblock %}{% include 'row.html' %}", "row.html": "({{ n }})"})
+case("chain/four-levels-super", "{% extends 'l3.html' %}{% block b %}4{{ block.super }}{% endblock %}", {}, {"l3.html": "{% extends 'l2.html' %}{% block b %}3{{ block.super }}{% endblock %}", "l2.html": "{% extends 'l1.html' %}{% block b %}2{{ block.super }}{% endblock %}", "l1.html": "{% block b %}1{% endblock %}"})
+case("chain/block-in-if-and-for", "{% extends 'base.html' %}{% block x %}X{{ i }}{% endblock %}", {"on": True, "xs": [1, 2]}, {"base.html": "{% if on %}{% for i in xs %}{% block x %}b{% endblock %}{% endfor %}{% endif %}"})
+case("chain/include-loop-context", "{% for i in xs %}{% include 'i.html' %}{% endfor %}", {"xs": ["a", "b"]}, {"i.html": "{{ i }}{{ forloop.counter }}{% if forloop.last %}.{% endif %}"})
+case("chain/include-in-include", "{% include 'a.html' with d=1 %}", {}, {"a.html": "a{{ d }}{% include 'b.html' with d=d|add:1 %}", "b.html": "b{{ d }}{% include 'c.html' only %}", "c.html": "c[{{ d }}]"})
+case("chain/extends-variable-template-list", "{% include names with x=1 %}", {"names": ("missing.html", "b.html")}, {"b.html": "B{{ x }}"})
+
+# Filter expression syntax.
+case("syntax/args-with-separators", "{{ v|default:'a|b:c' }}|{{ v|default:\"x\\\"y\" }}|{{ v|cut:' '|default:'&' }}|{{ 'a:b'|cut:':' }}", {"v": ""})
+case("syntax/numeric-lookups", "{{ d.1 }}{{ xs.0.1 }}{{ xs.1.0 }}", {"d": {"1": "str-key"}, "xs": [["a", "b"], ("c",)]})
+case("syntax/i18n-literal-arg", "{{ v|default:_('Nothing') }}", {"v": ""})
+
+# Floats in bulk: repr (inside a list), str via localize, and floatformat,
+# over random doubles and over values with short binary fractions (ties).
+import random as _random  # noqa: E402
+
+_rng = _random.Random(20261130)
+_FLOATS = [_rng.uniform(-1e6, 1e6) for _ in range(150)]
+_FLOATS += [_rng.getrandbits(52) / 2 ** _rng.randint(1, 60) for _ in range(150)]
+_FLOATS += [float(_rng.getrandbits(60)) * 2.0 ** _rng.randint(-80, 80) for _ in range(100)]
+_FLOATS += [k / 8 + 10**_rng.randint(0, 17) for k in range(40)]
+for _i in range(0, len(_FLOATS), 40):
+    chunk = _FLOATS[_i:_i + 40]
+    case(f"floats/bulk-{_i:03d}", "{{ fs }}|{% for f in fs %}{{ f }} {{ f|floatformat }} {{ f|floatformat:3 }} {{ f|floatformat:'-2' }};{% endfor %}", {"fs": chunk})

@@ -255,7 +255,7 @@ impl Filter {
             WordCount => Value::Int(s().split_whitespace().count() as i64),
             WordWrap => Value::str(text::wrap(s(), int_arg(&arg_or_empty())?)),
             YesNo => numbers::yesno(value, arg.as_ref()),
-            Localize | Unlocalize => Value::str(crate::render::localize(&value).into_owned()),
+            Localize | Unlocalize => Value::str(crate::render::localize(&value)?.into_owned()),
         })
     }
 }

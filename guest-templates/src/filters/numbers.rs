@@ -147,6 +147,11 @@ pub fn floatformat(value: &Value, arg: Option<&Value>) -> Value {
     if !d.is_finite() {
         return Value::str(input_val);
     }
+    // Django returns huge or tiny values as they are (a denial-of-service guard).
+    let (_, digits, exponent) = d.parts().expect("finite");
+    if digits.len() as u64 + exponent.unsigned_abs() > 200 {
+        return Value::str(input_val);
+    }
     let has_fraction = d.has_fraction();
     if !has_fraction && p <= 0 {
         let int = d.trunc().expect("finite").to_fixed();
@@ -240,10 +245,26 @@ pub fn filesizeformat(value: &Value) -> String {
     text.replace(' ', "\u{a0}")
 }
 
-/// Python's `round(x, n)` on a float (correctly rounded, ties to even on the exact binary value).
+/// Python's `round(x, n)` on a float: the exact binary value rounded to `n`
+/// decimals, ties to even.
 fn round_half_even(x: f64, n: i32) -> f64 {
-    let s = format!("{:.*}", n as usize, x);
-    s.parse().unwrap_or(x)
+    // A double's exact decimal expansion has at most 1,074 fractional digits.
+    let exact = format!("{:.1100}", x.abs());
+    let (int_part, frac) = exact.split_once('.').expect("fixed notation");
+    let n = n as usize;
+    let kept = format!("{int_part}.{}", &frac[..n]);
+    let rest = &frac[n..];
+    let first = rest.as_bytes()[0];
+    let tail_zero = rest[1..].bytes().all(|b| b == b'0');
+    let last_digit = kept.bytes().rev().find(u8::is_ascii_digit).unwrap_or(b'0');
+    let last_kept_odd = last_digit % 2 == 1;
+    let up = first > b'5' || (first == b'5' && (!tail_zero || last_kept_odd));
+    let mut v: f64 = kept.parse().unwrap_or(x.abs());
+    if up {
+        v += 10f64.powi(-(n as i32));
+        v = format!("{:.*}", n, v).parse().unwrap_or(v);
+    }
+    if x < 0.0 { -v } else { v }
 }
 
 /// `str(f)` of a float, as a plain decimal string.
@@ -491,5 +512,22 @@ mod tests {
         assert_eq!(filesizeformat(&Value::Int(1023)), "1023\u{a0}bytes");
         assert_eq!(filesizeformat(&Value::Int(1536)), "1.5\u{a0}KB");
         assert_eq!(filesizeformat(&Value::str("x")), "0\u{a0}bytes");
+    }
+}
+
+#[cfg(test)]
+mod rounding_tests {
+    use super::*;
+
+    #[test]
+    fn rounds_ties_to_even_on_the_exact_value() {
+        let v = 10f64.powi(30) / 2f64.powi(50);
+        assert_eq!(format!("{v:.5}"), "888178419700125.25000");
+        assert_eq!(round_half_even(v, 1), 888178419700125.2);
+        assert_eq!(round_half_even(2.675, 2), 2.67);
+        assert_eq!(round_half_even(0.125, 2), 0.12);
+        assert_eq!(round_half_even(-1.5, 0), -2.0);
+        let big = Value::BigInt(std::rc::Rc::new(Decimal::parse("1000000000000000000000000000000").unwrap()));
+        assert_eq!(filesizeformat(&big), "888178419700125.2\u{a0}PB");
     }
 }

@@ -237,8 +237,8 @@ impl Value {
                 let d = dt.date;
                 let _ = write!(out, "datetime.datetime({}, {}, {}, ", d.year, d.month, d.day);
                 write_time_args(out, &dt.time, false);
-                match (dt.offset, &dt.tzname) {
-                    (Some(0), None) => out.push_str(", tzinfo=datetime.timezone.utc"),
+                match (dt.offset, dt.tzname.as_deref()) {
+                    (Some(0), None | Some("UTC")) => out.push_str(", tzinfo=datetime.timezone.utc"),
                     (Some(_), Some(name)) => {
                         let _ = write!(out, ", tzinfo=zoneinfo.ZoneInfo(key='{name}')");
                     }
@@ -361,22 +361,8 @@ pub fn float_repr(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "inf" } else { "-inf" }.into();
     }
-    // Where Python prints no exponent, Rust's shortest round-trip digits agree.
-    if f == 0.0 || (1e-4..1e16).contains(&f.abs()) {
-        let mut s = f.to_string();
-        if !s.contains('.') {
-            s.push_str(".0");
-        }
-        return s;
-    }
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
-    let exp: i32 = exp.parse().expect("integer exponent");
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let (digits, exp) = shortest_digits(f);
+    let sign = if f.is_sign_negative() { "-" } else { "" };
     if (-4..16).contains(&exp) {
         let dot = exp + 1;
         let body = if dot <= 0 {
@@ -391,6 +377,54 @@ pub fn float_repr(f: f64) -> String {
         let m = if digits.len() > 1 { format!("{}.{}", &digits[..1], &digits[1..]) } else { digits };
         format!("{sign}{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
     }
+}
+
+/// The significant digits and decimal exponent of the shortest string that
+/// reads back as `f`, chosen as Python does: the nearest to `f`'s exact
+/// value, and on a tie the even one (Rust's formatter rounds ties up).
+fn shortest_digits(f: f64) -> (String, i32) {
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
+    let exp: i32 = exp.parse().expect("integer exponent");
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let n = digits.len();
+    // A tie needs the exact value to end in 5 right after the n-th digit.
+    let one_more = format!("{:.*e}", n, f.abs());
+    if !one_more.split_once('e').is_some_and(|(m, _)| m.ends_with('5')) {
+        return (digits, exp);
+    }
+    let exact = format!("{:.800e}", f.abs());
+    let (m, e) = exact.split_once('e').expect("exponent");
+    let all: Vec<u8> = m.bytes().filter(|b| *b != b'.').collect();
+    let e: i32 = e.parse().expect("integer exponent");
+    let tie = all.get(n) == Some(&b'5') && all[n + 1..].iter().all(|b| *b == b'0');
+    if !tie {
+        return (digits, exp);
+    }
+    let mut kept: Vec<u8> = all[..n].to_vec();
+    let mut e = e;
+    if kept[n - 1] % 2 == 1 {
+        let mut i = n;
+        loop {
+            if i == 0 {
+                kept.insert(0, b'1');
+                kept.pop();
+                e += 1;
+                break;
+            }
+            i -= 1;
+            if kept[i] == b'9' {
+                kept[i] = b'0';
+            } else {
+                kept[i] += 1;
+                break;
+            }
+        }
+    }
+    let candidate = String::from_utf8(kept).expect("digits");
+    let reads_back = format!("{}.{}e{}", &candidate[..1], &candidate[1..], e).parse::<f64>().is_ok_and(|g| g == f.abs());
+    let candidate = candidate.trim_end_matches('0').to_string();
+    if reads_back && !candidate.is_empty() { (candidate, e) } else { (digits, exp) }
 }
 
 /// A number in one of Python's numeric types, for arithmetic and comparison.
@@ -548,7 +582,7 @@ mod tests {
 
     #[test]
     fn floats_print_like_python() {
-        for (f, s) in [(2.0, "2.0"), (0.1, "0.1"), (1e16, "1e+16"), (1.5e-5, "1.5e-05"), (123456789012345.6, "123456789012345.6"), (-0.0, "-0.0"), (0.0001, "0.0001")] {
+        for (f, s) in [(888178419700125.25, "888178419700125.2"), (0.3, "0.3"), (5e-324, "5e-324"), (2.0, "2.0"), (0.1, "0.1"), (1e16, "1e+16"), (1.5e-5, "1.5e-05"), (123456789012345.6, "123456789012345.6"), (-0.0, "-0.0"), (0.0001, "0.0001")] {
             assert_eq!(float_repr(f), s);
         }
     }
