@@ -22,7 +22,14 @@ async fn main() {
     let source = std::fs::read_to_string(template).expect("read the template");
     let context = std::fs::read_to_string(context).expect("read the context");
 
-    let engine = GuestEngine::new(EngineConfig::default()).expect("engine");
+    // WASMLIVE_MEMORY_RESERVATION_MIB=64 measures the engine with small
+    // reservations, where compiled guests keep their bounds checks.
+    let mut config = EngineConfig::default();
+    if let Some(mib) = std::env::var("WASMLIVE_MEMORY_RESERVATION_MIB").ok().and_then(|v| v.parse::<u64>().ok()) {
+        config.memory_reservation = mib << 20;
+        config.memory_guard_size = 64 << 10;
+    }
+    let engine = GuestEngine::new(config).expect("engine");
     let limits = GuestLimits { memory_bytes: 64 << 20, deadline: Duration::from_secs(10), output_bytes: 16 << 20 };
     let mut view = engine.default_templates().expect("default guest").instance(Arc::new(StandaloneServices::default()), limits);
     view.add_template("table.html", &source).await.expect("the template compiles");

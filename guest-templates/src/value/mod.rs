@@ -361,45 +361,86 @@ pub fn float_repr(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "inf" } else { "-inf" }.into();
     }
-    let (digits, exp) = shortest_digits(f);
-    let sign = if f.is_sign_negative() { "-" } else { "" };
+    let (digits, len, exp) = shortest_digits(f);
+    let digits = &digits[..len];
+    let mut out = String::with_capacity(len + 8);
+    if f.is_sign_negative() {
+        out.push('-');
+    }
+    let push = |out: &mut String, d: &[u8]| out.push_str(std::str::from_utf8(d).expect("ASCII digits"));
     if (-4..16).contains(&exp) {
         let dot = exp + 1;
-        let body = if dot <= 0 {
-            format!("0.{}{}", "0".repeat((-dot) as usize), digits)
-        } else if dot as usize >= digits.len() {
-            format!("{}{}.0", digits, "0".repeat(dot as usize - digits.len()))
+        if dot <= 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-dot) as usize));
+            push(&mut out, digits);
+        } else if dot as usize >= len {
+            push(&mut out, digits);
+            out.extend(std::iter::repeat_n('0', dot as usize - len));
+            out.push_str(".0");
         } else {
-            format!("{}.{}", &digits[..dot as usize], &digits[dot as usize..])
-        };
-        format!("{sign}{body}")
+            push(&mut out, &digits[..dot as usize]);
+            out.push('.');
+            push(&mut out, &digits[dot as usize..]);
+        }
     } else {
-        let m = if digits.len() > 1 { format!("{}.{}", &digits[..1], &digits[1..]) } else { digits };
-        format!("{sign}{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+        push(&mut out, &digits[..1]);
+        if len > 1 {
+            out.push('.');
+            push(&mut out, &digits[1..]);
+        }
+        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
     }
+    out
 }
 
-/// The significant digits and decimal exponent of the shortest string that
-/// reads back as `f`, chosen as Python does: the nearest to `f`'s exact
-/// value, and on a tie the even one (Rust's formatter rounds ties up).
-fn shortest_digits(f: f64) -> (String, i32) {
-    let sci = format!("{:e}", f.abs());
-    let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
-    let exp: i32 = exp.parse().expect("integer exponent");
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let n = digits.len();
-    // A tie needs the exact value to end in 5 right after the n-th digit.
-    let one_more = format!("{:.*e}", n, f.abs());
-    if !one_more.split_once('e').is_some_and(|(m, _)| m.ends_with('5')) {
-        return (digits, exp);
+/// The significant digits (in a buffer, with their count) and decimal
+/// exponent of the shortest string that reads back as `f`, chosen as Python
+/// does: the nearest to `f`'s exact value, and on a tie the even one (Ryu,
+/// like Rust's own formatter, takes the upper one).
+fn shortest_digits(f: f64) -> ([u8; 20], usize, i32) {
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(f.abs()).as_bytes();
+    // Ryu prints "1.25", "1e16", "1.5e-7", "0.0001", "123.0".
+    let (mantissa, exp_part) = match text.iter().position(|b| *b == b'e') {
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
+        None => (text, None),
+    };
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut dot = None;
+    let mut leading_zeros = 0;
+    for &b in mantissa {
+        if b == b'.' {
+            dot = Some(len + leading_zeros);
+            continue;
+        }
+        if len == 0 && b == b'0' {
+            leading_zeros += 1;
+            continue;
+        }
+        digits[len] = b;
+        len += 1;
     }
-    let exact = format!("{:.800e}", f.abs());
-    let (m, e) = exact.split_once('e').expect("exponent");
-    let all: Vec<u8> = m.bytes().filter(|b| *b != b'.').collect();
-    let e: i32 = e.parse().expect("integer exponent");
-    let tie = all.get(n) == Some(&b'5') && all[n + 1..].iter().all(|b| *b == b'0');
+    while len > 1 && digits[len - 1] == b'0' {
+        len -= 1;
+    }
+    if len == 0 {
+        digits[0] = b'0';
+        return (digits, 1, 0);
+    }
+    let int_digits = dot.unwrap_or(mantissa.len()) as i32;
+    let explicit: i32 = exp_part.map_or(0, |e| std::str::from_utf8(e).ok().and_then(|e| e.parse().ok()).unwrap_or(0));
+    let exp = int_digits - leading_zeros as i32 - 1 + explicit;
+    if !may_tie(f.abs(), len) {
+        return (digits, len, exp);
+    }
+    // Past 128 bits the exact value has 39 or more digits: no tie.
+    let Some((all, e)) = exact_digits(f.abs()) else { return (digits, len, exp) };
+    let n = len;
+    let tie = all.len() == n + 1 && all[n] == b'5';
     if !tie {
-        return (digits, exp);
+        return (digits, len, exp);
     }
     let mut kept: Vec<u8> = all[..n].to_vec();
     let mut e = e;
@@ -421,10 +462,66 @@ fn shortest_digits(f: f64) -> (String, i32) {
             }
         }
     }
-    let candidate = String::from_utf8(kept).expect("digits");
-    let reads_back = format!("{}.{}e{}", &candidate[..1], &candidate[1..], e).parse::<f64>().is_ok_and(|g| g == f.abs());
-    let candidate = candidate.trim_end_matches('0').to_string();
-    if reads_back && !candidate.is_empty() { (candidate, e) } else { (digits, exp) }
+    while kept.len() > 1 && kept.last() == Some(&b'0') {
+        kept.pop();
+    }
+    let text = std::str::from_utf8(&kept).expect("digits");
+    let reads_back = format!("{}.{}e{}", &text[..1], &text[1..], e).parse::<f64>().is_ok_and(|g| g == f.abs());
+    if !reads_back {
+        return (digits, len, exp);
+    }
+    let mut out = [0u8; 20];
+    out[..kept.len()].copy_from_slice(&kept);
+    (out, kept.len(), e)
+}
+
+/// Whether `f`'s exact decimal expansion can have `n + 1` significant digits
+/// (needed for a tie between two `n`-digit candidates). As m·2^e with m odd,
+/// the expansion has the digits of m·5^-e (e < 0) or of m·2^e: estimated from
+/// bit lengths, which is cheap and rules out almost every double.
+fn may_tie(f: f64, n: usize) -> bool {
+    let bits = f.to_bits();
+    let raw_exp = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1 << 52) - 1);
+    let (m, e) = if raw_exp == 0 { (frac, -1074) } else { (frac | (1 << 52), raw_exp - 1075) };
+    if m == 0 {
+        return false;
+    }
+    let tz = m.trailing_zeros() as i32;
+    let m_bits = 64 - (m >> tz).leading_zeros() as i32;
+    let e = e + tz;
+    let log2 = if e < 0 { f64::from(m_bits) + f64::from(-e) * std::f64::consts::LOG2_10 - f64::from(-e) } else { f64::from(m_bits + e) };
+    // Digits ≈ log2 · log10(2); allow one either way.
+    let digits = log2 * std::f64::consts::LOG10_2;
+    digits < (n + 3) as f64
+}
+
+/// The exact decimal digits of a finite non-negative double (no trailing
+/// zeros) and its decimal exponent, when they fit in 128-bit arithmetic: the
+/// value is m·2^e = m·5^-e / 10^-e, so the digits are those of m·5^-e.
+fn exact_digits(f: f64) -> Option<(Vec<u8>, i32)> {
+    if f == 0.0 {
+        return Some((vec![b'0'], 0));
+    }
+    let bits = f.to_bits();
+    let raw_exp = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1 << 52) - 1);
+    let (mut m, mut e) = if raw_exp == 0 { (frac, -1074) } else { (frac | (1 << 52), raw_exp - 1075) };
+    let tz = m.trailing_zeros();
+    m >>= tz;
+    e += tz as i32;
+    let (n, point): (u128, i32) = if e >= 0 {
+        (u128::from(m).checked_shl(e as u32).filter(|v| v >> e == u128::from(m))?, 0)
+    } else {
+        let k = (-e) as u32;
+        (u128::from(m).checked_mul(5u128.checked_pow(k)?)?, -(k as i32))
+    };
+    let mut digits = n.to_string().into_bytes();
+    let exp10 = digits.len() as i32 - 1 + point;
+    while digits.len() > 1 && digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    Some((digits, exp10))
 }
 
 /// A number in one of Python's numeric types, for arithmetic and comparison.
