@@ -17,6 +17,8 @@ pub struct Template {
     pub(crate) nodes: NodeList,
     /// Every `{% block %}` in the template, by name (for the root of an extends chain).
     pub(crate) blocks: Vec<Rc<BlockNode>>,
+    /// The length of the last output, to size the next one's buffer.
+    pub(crate) last_len: std::cell::Cell<usize>,
 }
 
 impl Template {
@@ -24,7 +26,7 @@ impl Template {
     pub fn compile(name: &str, source: &str) -> Result<Template, Error> {
         let mut parser = Parser::new(name, source);
         let nodes = parser.parse(&[]).map_err(|e| e.in_template(name))?;
-        Ok(Template { name: Rc::from(name), nodes, blocks: parser.all_blocks })
+        Ok(Template { name: Rc::from(name), nodes, blocks: parser.all_blocks, last_len: std::cell::Cell::new(256) })
     }
 
     /// The name given at compile time.

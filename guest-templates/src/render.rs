@@ -45,8 +45,9 @@ impl Template {
             template_name: self.name.clone(),
         };
         let mut ctx = Context::new(vars);
-        let mut out = String::with_capacity(1024);
+        let mut out = String::with_capacity(self.last_len.get() + self.last_len.get() / 8);
         r.render_nodes(&self.nodes, &mut ctx, &mut out).map_err(|e| e.in_template(&self.name))?;
+        self.last_len.set(out.len());
         Ok(out)
     }
 }
@@ -319,22 +320,34 @@ impl Renderer<'_> {
         let forloop_key = loop_key(7);
         let unpack = f.loopvars.len() > 1;
         let mut result = Ok(());
+        let key = |i| Value::Str(loop_key(i), false);
+        let mut forloop = Rc::new(Dict {
+            entries: vec![
+                (key(0), parentloop),
+                (key(1), Value::Int(0)),
+                (key(2), Value::Int(1)),
+                (key(3), Value::Int(len as i64)),
+                (key(4), Value::Int(len as i64 - 1)),
+                (key(5), Value::Bool(true)),
+                (key(6), Value::Bool(len == 1)),
+            ],
+        });
         for n in 0..len {
             let i = if f.reversed { len - 1 - n } else { n };
             let item = &items[i];
-            let key = |i| Value::Str(loop_key(i), false);
-            let forloop = Dict {
-                entries: vec![
-                    (key(0), parentloop.clone()),
-                    (key(1), Value::Int(n as i64)),
-                    (key(2), Value::Int(n as i64 + 1)),
-                    (key(3), Value::Int((len - n) as i64)),
-                    (key(4), Value::Int((len - n - 1) as i64)),
-                    (key(5), Value::Bool(n == 0)),
-                    (key(6), Value::Bool(n == len - 1)),
-                ],
-            };
-            ctx.set(&forloop_key, Value::Dict(Rc::new(forloop)));
+            if n > 0 {
+                // Drop the context's reference so the dict can be updated in
+                // place; if a template kept it (`{% with f=forloop %}`), copy.
+                ctx.set(&forloop_key, Value::None);
+                let d = Rc::make_mut(&mut forloop);
+                d.entries[1].1 = Value::Int(n as i64);
+                d.entries[2].1 = Value::Int(n as i64 + 1);
+                d.entries[3].1 = Value::Int((len - n) as i64);
+                d.entries[4].1 = Value::Int((len - n - 1) as i64);
+                d.entries[5].1 = Value::Bool(false);
+                d.entries[6].1 = Value::Bool(n == len - 1);
+            }
+            ctx.set(&forloop_key, Value::Dict(forloop.clone()));
             if unpack {
                 let parts = item.iter_items().filter(|_| !matches!(item, Value::Str(..)) || item.len() != Some(1));
                 let parts = match (item, parts) {

@@ -22,12 +22,14 @@ async fn main() {
     let source = std::fs::read_to_string(template).expect("read the template");
     let context = std::fs::read_to_string(context).expect("read the context");
 
-    // WASMLIVE_MEMORY_RESERVATION_MIB=64 measures the engine with small
-    // reservations, where compiled guests keep their bounds checks.
+    // WASMLIVE_MEMORY_RESERVATION_MIB=4096 measures the engine with 4 GiB
+    // reservations, where compiled guests need no bounds checks.
     let mut config = EngineConfig::default();
     if let Some(mib) = std::env::var("WASMLIVE_MEMORY_RESERVATION_MIB").ok().and_then(|v| v.parse::<u64>().ok()) {
         config.memory_reservation = mib << 20;
-        config.memory_guard_size = 64 << 10;
+        if mib >= 4096 {
+            config.memory_guard_size = 32 << 20;
+        }
     }
     let engine = GuestEngine::new(config).expect("engine");
     let limits = GuestLimits { memory_bytes: 64 << 20, deadline: Duration::from_secs(10), output_bytes: 16 << 20 };

@@ -45,19 +45,25 @@ fn cond_escape(v: &Value) -> String {
 pub fn join(value: &Value, arg: &Value, autoescape: bool) -> Value {
     if let (Value::List(items) | Value::Tuple(items), true) = (value, autoescape) {
         // The common case, without an intermediate list of strings.
-        let sep = cond_escape(arg);
-        let mut out = String::new();
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                out.push_str(&sep);
-            }
-            match item {
-                Value::Str(s, true) => out.push_str(s),
-                Value::Str(s, false) => crate::render::escape_into(&mut out, s),
-                other => crate::render::escape_into(&mut out, &other.to_py_str()),
-            }
-        }
-        return Value::safe(out);
+        let sep: std::borrow::Cow<str> = match arg {
+            Value::Str(s, true) => std::borrow::Cow::Borrowed(s),
+            other => std::borrow::Cow::Owned(cond_escape(other)),
+        };
+        return Value::Str(
+            crate::value::build_str(|out| {
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(&sep);
+                    }
+                    match item {
+                        Value::Str(s, true) => out.push_str(s),
+                        Value::Str(s, false) => crate::render::escape_into(out, s),
+                        other => crate::render::escape_into(out, &other.to_py_str()),
+                    }
+                }
+            }),
+            true,
+        );
     }
     let Some(items) = (match value {
         Value::Str(..) | Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::DictView(..) | Value::Object(_) => value.iter_items(),

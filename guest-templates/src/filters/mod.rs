@@ -11,7 +11,7 @@ mod numbers;
 pub(crate) mod text;
 
 use crate::host::Host;
-use crate::value::Value;
+use crate::value::{Value, build_str};
 
 /// What a filter can see besides its input and argument.
 pub(crate) struct FilterCx<'a> {
@@ -169,9 +169,9 @@ impl Filter {
             DictSort | DictSortReversed => lists::dictsort(&value, &arg_or_empty(), self == DictSortReversed),
             DivisibleBy => numbers::divisibleby(&value, &arg_or_empty())?,
             Escape => {
-                if value.is_safe() { value } else { Value::safe(html::escape(s())) }
+                if value.is_safe() { value } else { Value::Str(build_str(|b| crate::render::escape_into(b, s())), true) }
             }
-            ForceEscape => Value::safe(html::escape(s())),
+            ForceEscape => Value::Str(build_str(|b| crate::render::escape_into(b, s())), true),
             EscapeJs => Value::safe(html::escapejs(s())),
             EscapeSeq => lists::escapeseq(&value)?,
             FileSizeFormat => Value::safe(numbers::filesizeformat(&value)),
@@ -195,8 +195,8 @@ impl Filter {
                 Value::safe(v.replace('\n', "<br>"))
             }
             LineNumbers => Value::safe(text::linenumbers(s(), cx.autoescape && !value.is_safe())),
-            Lower => Value::str(s().to_lowercase()),
-            Upper => Value::str(s().to_uppercase()),
+            Lower => Value::Str(text::map_case(s(), false), false),
+            Upper => Value::Str(text::map_case(s(), true), false),
             MakeList => Value::List(std::rc::Rc::new(s().chars().map(|c| Value::str(c.to_string())).collect())),
             Phone2Numeric => match &value {
                 Value::Str(s, _) => Value::str(text::phone2numeric(s)),

@@ -115,7 +115,7 @@ pub fn floatformat(value: &Value, arg: Option<&Value>) -> Value {
             _ => -1,
         };
         if let Some(s) = floatformat_float(*f, p) {
-            return Value::safe(s);
+            return Value::Str(Rc::from(s.as_str()), true);
         }
     }
     let (mut force_grouping, mut arg_v) = (false, arg.cloned().unwrap_or(Value::Int(-1)));

@@ -2,6 +2,21 @@
 
 use super::Filter;
 
+/// `str.upper()` / `str.lower()`, built once into its `Rc<str>`.
+pub fn map_case(s: &str, upper: bool) -> std::rc::Rc<str> {
+    crate::value::build_str(|b| {
+        if s.is_ascii() {
+            b.push_str(s);
+            if upper { b.make_ascii_uppercase() } else { b.make_ascii_lowercase() }
+        } else if upper {
+            b.extend(s.chars().flat_map(char::to_uppercase));
+        } else {
+            // str::to_lowercase knows the final-sigma rule that char mapping does not.
+            b.push_str(&s.to_lowercase());
+        }
+    })
+}
+
 pub fn capfirst(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {

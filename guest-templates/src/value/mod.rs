@@ -87,6 +87,28 @@ impl Dict {
     }
 }
 
+thread_local! {
+    static SCRATCH: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(256));
+}
+
+/// Build a string in a reused buffer and copy it into its `Rc<str>` once:
+/// one allocation per result instead of a `String` and then an `Rc`.
+pub fn build_str(build: impl FnOnce(&mut String)) -> Rc<str> {
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            build(&mut buf);
+            Rc::from(buf.as_str())
+        }
+        // Re-entered (a builder that builds): fall back to a fresh buffer.
+        Err(_) => {
+            let mut buf = String::new();
+            build(&mut buf);
+            Rc::from(buf)
+        }
+    })
+}
+
 impl Value {
     pub fn str(s: impl Into<Rc<str>>) -> Value {
         Value::Str(s.into(), false)
