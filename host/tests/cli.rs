@@ -155,3 +155,75 @@ fn bench_rejects_zero_work() {
     let out = wasmlive(&["bench", "--events", "many"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn check_reports_every_error_located_and_fails() {
+    let dir = temp_dir("check");
+    std::fs::create_dir_all(dir.join("sub/.hidden")).unwrap();
+    std::fs::write(dir.join("a.html"), "{% if x %}\n  {% frob %}{% endif %}").unwrap();
+    std::fs::write(dir.join("sub/b.html"), "{% extends 'base.html' %}{% block a %}{{ ok|upper }}{% endblock %}").unwrap();
+    std::fs::write(dir.join("sub/c.txt"), "x\n{{ a|nope }}").unwrap();
+    std::fs::write(dir.join("sub/notes.md"), "{% not a template %}").unwrap();
+    std::fs::write(dir.join("sub/.hidden/d.html"), "{% bad %}").unwrap();
+    std::fs::write(dir.join("latin1.html"), b"caf\xe9").unwrap();
+    let out = wasmlive(&["check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let lines: Vec<String> = stdout(&out).lines().map(|l| l.replace(dir.to_str().unwrap(), "DIR")).collect();
+    assert_eq!(
+        lines,
+        [
+            "DIR/a.html:2:3: Invalid block tag on line 2: 'frob', expected 'elif', 'else' or 'endif'. Did you forget to register or load this tag?",
+            "DIR/latin1.html:0:0: not UTF-8 text",
+            "DIR/sub/c.txt:2:1: Invalid filter: 'nope'",
+        ]
+    );
+    assert!(stderr(&out).contains("checked 4 templates: 3 errors"), "{}", stderr(&out));
+
+    // Clean templates pass; a file named directly is checked whatever its extension.
+    let out = wasmlive(&["check", dir.join("sub/b.html").to_str().unwrap(), "--ext", "md", dir.join("sub").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("notes.md:1:1: Invalid block tag on line 1: 'not'"), "{}", stdout(&out));
+    let out = wasmlive(&["check", dir.join("sub/b.html").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("checked 1 template: no errors"), "{}", stderr(&out));
+
+    let out = wasmlive(&["check", dir.join("missing").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+}
+
+#[test]
+fn inspect_names_the_world_and_what_the_host_refuses() {
+    let dir = temp_dir("inspect");
+    let templates = dir.join("templates.wasm");
+    std::fs::write(&templates, wasmlive::guests::TEMPLATES).unwrap();
+    let out = wasmlive(&["inspect", templates.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("implements: template-engine"), "{text}");
+    assert!(text.contains("  wasmlive:engine/django@0.1.0"), "{text}");
+    assert!(text.contains("    [static]template.compile"), "{text}");
+    assert!(text.contains("as vdom-engine:\n  refused:"), "{text}");
+    assert!(text.contains("  import not provided: wasmlive:engine/loader@0.1.0"), "{text}");
+
+    let forbidden = dir.join("forbidden.wasm");
+    std::fs::write(&forbidden, wasmlive_fixtures::FORBIDDEN_IMPORT).unwrap();
+    let out = wasmlive(&["inspect", forbidden.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["implements"], serde_json::json!([]));
+    assert_eq!(json["worlds"]["template-engine"]["refused_imports"], serde_json::json!(["wasmlive:fixtures/secrets"]));
+    assert!(json["worlds"]["template-engine"]["problem"].as_str().unwrap().contains("wasmlive:fixtures/secrets"));
+
+    let core = dir.join("core.wasm");
+    std::fs::write(&core, b"\0asm\x01\0\0\0").unwrap();
+    let out = wasmlive(&["inspect", core.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("core WebAssembly module"), "{}", stderr(&out));
+    let junk = dir.join("junk.wasm");
+    std::fs::write(&junk, b"hello").unwrap();
+    let out = wasmlive(&["inspect", junk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: `"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is not a valid WebAssembly component"), "{}", stderr(&out));
+}

@@ -2,7 +2,9 @@
 //! library per subcommand.
 
 mod bench;
+mod check;
 mod diff;
+mod inspect;
 mod render;
 
 use crate::engine::{EngineConfig, GuestEngine, TemplateEngine, VdomEngine};
@@ -25,6 +27,10 @@ enum Command {
     Render(render::RenderArgs),
     /// Diff two HTML files and print the patches that turn the first into the second.
     Diff(diff::DiffArgs),
+    /// Compile every template under the paths and report every error as file:line:col.
+    Check(check::CheckArgs),
+    /// Show a component's imports and exports and which wasmlive world it implements.
+    Inspect(inspect::InspectArgs),
     /// Run the actor benchmark suite against the embedded guests.
     Bench(bench::BenchArgs),
 }
@@ -61,6 +67,8 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Render(args) => render::run(args).await,
             Command::Diff(args) => diff::run(args).await,
+            Command::Check(args) => check::run(args).await,
+            Command::Inspect(args) => inspect::run(args).await,
             Command::Bench(args) => bench::run(args).await,
         }
     });
@@ -70,7 +78,10 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError(message)) => {
-            eprintln!("{message}");
+            // An empty message: the command has reported already (`check`).
+            if !message.is_empty() {
+                eprintln!("{message}");
+            }
             ExitCode::FAILURE
         }
     }

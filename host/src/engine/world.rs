@@ -110,6 +110,16 @@ pub struct ComponentInfo {
 }
 
 impl ComponentInfo {
+    /// The component's imports that `world` does not provide: what the host
+    /// would refuse if the component were loaded as that world.
+    pub fn refused_imports(&self, world: World) -> Vec<&str> {
+        self.imports
+            .iter()
+            .filter(|i| !world.provided_imports().iter().any(|p| same_interface(i, p)))
+            .map(String::as_str)
+            .collect()
+    }
+
     pub(crate) fn of(engine: &wasmtime::Engine, name: &str, component: &Component) -> ComponentInfo {
         let ty = component.component_type();
         let imports = ty.imports(engine).map(|(n, _)| n.to_string()).collect();
@@ -117,9 +127,11 @@ impl ComponentInfo {
             .exports(engine)
             .map(|(n, item)| {
                 let functions = match item.ty {
-                    ComponentItem::ComponentInstance(instance) => {
-                        instance.exports(engine).map(|(f, _)| f.to_string()).collect()
-                    }
+                    ComponentItem::ComponentInstance(instance) => instance
+                        .exports(engine)
+                        .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentFunc(_)))
+                        .map(|(f, _)| f.to_string())
+                        .collect(),
                     _ => Vec::new(),
                 };
                 (n.to_string(), functions)
