@@ -359,8 +359,9 @@ async fn both_vdom_parsers_build_the_browsers_table() {
     }
 }
 
-/// Random markup through the real guests (both parsers): no trap, no fault,
-/// every call well inside the deadline.
+/// Random markup through the real guests (both parsers): no trap, no fault.
+/// The deadline is generous: this is about correctness, and a loaded CI
+/// machine (tests run in parallel) must not turn it into a timing test.
 #[tokio::test]
 async fn random_markup_never_traps_the_vdom_guests() {
     const SOUP: &[&str] = &[
@@ -378,7 +379,7 @@ async fn random_markup_never_traps_the_vdom_guests() {
         engine.default_vdom().unwrap(),
         engine.load_vdom("html5ever", wasmlive_fixtures::VDOM_HTML5EVER).unwrap(),
     ] {
-        let mut v = vdom.instance(services(), limits());
+        let mut v = vdom.instance(services(), GuestLimits { deadline: Duration::from_secs(10), ..limits() });
         // Deep nesting stays within the guest's stack (trees are capped at
         // Chromium's depth, 512).
         for deep in ["<div>".repeat(5_000), "<b><i><p>".repeat(2_000), "<table><td>".repeat(2_000)] {
