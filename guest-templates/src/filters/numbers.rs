@@ -82,21 +82,7 @@ fn floatformat_float(f: f64, p: i64) -> Option<String> {
         out.push(*frac.get(i).unwrap_or(&b'0'));
     }
     if frac.get(places).is_some_and(|d| *d >= b'5') {
-        // Carry from the last kept digit leftwards.
-        let mut i = out.len();
-        loop {
-            if i == 0 {
-                out.insert(0, b'1');
-                break;
-            }
-            i -= 1;
-            if out[i] == b'9' {
-                out[i] = b'0';
-            } else {
-                out[i] += 1;
-                break;
-            }
-        }
+        crate::value::increment_digits(&mut out);
     }
     let split = out.len() - places;
     if places > 0 {

@@ -467,21 +467,9 @@ fn shortest_digits(f: f64) -> ([u8; 20], usize, i32) {
     let mut kept: Vec<u8> = all[..n].to_vec();
     let mut e = e;
     if kept[n - 1] % 2 == 1 {
-        let mut i = n;
-        loop {
-            if i == 0 {
-                kept.insert(0, b'1');
-                kept.pop();
-                e += 1;
-                break;
-            }
-            i -= 1;
-            if kept[i] == b'9' {
-                kept[i] = b'0';
-            } else {
-                kept[i] += 1;
-                break;
-            }
+        if increment_digits(&mut kept) {
+            kept.pop();
+            e += 1;
         }
     }
     while kept.len() > 1 && kept.last() == Some(&b'0') {
@@ -495,6 +483,21 @@ fn shortest_digits(f: f64) -> ([u8; 20], usize, i32) {
     let mut out = [0u8; 20];
     out[..kept.len()].copy_from_slice(&kept);
     (out, kept.len(), e)
+}
+
+/// Add one to a string of ASCII decimal digits, carrying leftwards; `true`
+/// when the carry grew it by a leading digit (`999` → `1000`).
+pub(crate) fn increment_digits(digits: &mut Vec<u8>) -> bool {
+    for d in digits.iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return false;
+        }
+    }
+    digits.insert(0, b'1');
+    true
 }
 
 /// Whether `f`'s exact decimal expansion can have `n + 1` significant digits
