@@ -66,6 +66,11 @@ impl GuestEngine {
             .memory_reservation(config.memory_reservation)
             .memory_guard_size(config.memory_guard_size)
             .memory_init_cow(true);
+        // A diagnostic: `WASMLIVE_PERFMAP=1` writes /tmp/perf-PID.map so `perf`
+        // names the guests' compiled functions.
+        if std::env::var_os("WASMLIVE_PERFMAP").is_some() {
+            wasm.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         match config.allocator {
             Allocator::OnDemand => {
                 wasm.allocation_strategy(InstanceAllocationStrategy::OnDemand);
