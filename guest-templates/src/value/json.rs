@@ -338,46 +338,24 @@ impl<'a> Decoder<'a> {
             }
             Ok(d.string()?.into_owned())
         };
+        // A tag whose value is a string that `parse` must accept.
+        let parsed = |d: &mut Self, parse: fn(&str) -> Option<Value>| -> Result<Value, String> {
+            let s = text(d)?;
+            parse(&s).map_or_else(|| bad(d, &s), Ok)
+        };
         let value = match tag {
             "$safe" => Value::safe(text(self)?),
-            "$int" => {
-                let s = text(self)?;
-                match Decimal::parse(&s).filter(|d| d.is_finite() && !d.has_fraction()) {
-                    Some(d) => match d.to_i128().and_then(|n| i64::try_from(n).ok()) {
-                        Some(i) => Value::Int(i),
-                        None => Value::BigInt(Rc::new(d.trunc().expect("finite"))),
-                    },
-                    None => return bad(self, &s),
-                }
-            }
-            "$float" => {
-                let s = text(self)?;
-                match super::parse_py_float(&s) {
-                    Some(f) => Value::Float(f),
-                    None => return bad(self, &s),
-                }
-            }
-            "$decimal" => {
-                let s = text(self)?;
-                match Decimal::parse(&s) {
-                    Some(d) => Value::Decimal(Rc::new(d)),
-                    None => return bad(self, &s),
-                }
-            }
-            "$date" => {
-                let s = text(self)?;
-                match Date::parse(&s) {
-                    Some(d) => Value::Date(d),
-                    None => return bad(self, &s),
-                }
-            }
-            "$time" => {
-                let s = text(self)?;
-                match Time::parse(&s) {
-                    Some(t) => Value::Time(t),
-                    None => return bad(self, &s),
-                }
-            }
+            "$int" => parsed(self, |s| {
+                let d = Decimal::parse(s).filter(|d| d.is_finite() && !d.has_fraction())?;
+                Some(match d.to_i128().and_then(|n| i64::try_from(n).ok()) {
+                    Some(i) => Value::Int(i),
+                    None => Value::BigInt(Rc::new(d.trunc().expect("finite"))),
+                })
+            })?,
+            "$float" => parsed(self, |s| super::parse_py_float(s).map(Value::Float))?,
+            "$decimal" => parsed(self, |s| Decimal::parse(s).map(|d| Value::Decimal(Rc::new(d))))?,
+            "$date" => parsed(self, |s| Date::parse(s).map(Value::Date))?,
+            "$time" => parsed(self, |s| Time::parse(s).map(Value::Time))?,
             "$tuple" => match self.value()? {
                 Value::List(items) => Value::Tuple(items),
                 _ => return bad(self, "expected an array"),
