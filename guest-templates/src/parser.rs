@@ -163,6 +163,21 @@ impl<'s> Parser<'s> {
         Ok(nodes)
     }
 
+    /// A body up to `end`, consuming the end tag.
+    fn parse_body(&mut self, end: &str) -> Result<NodeList, Error> {
+        let body = self.parse(&[end])?;
+        self.next += 1;
+        Ok(body)
+    }
+
+    /// A body up to `middle` or `end`, then (after `middle`) a second body up
+    /// to `end`: `for … empty`, `ifchanged … else`.
+    fn parse_two_bodies(&mut self, middle: &str, end: &str) -> Result<(NodeList, NodeList), Error> {
+        let first = self.parse(&[middle, end])?;
+        let second = if self.next_token().contents == middle { self.parse_body(end)? } else { Vec::new() };
+        Ok((first, second))
+    }
+
     fn next_token(&mut self) -> Token<'s> {
         let t = self.tokens[self.next].clone();
         self.next += 1;
@@ -201,8 +216,7 @@ impl<'s> Parser<'s> {
                 if let Some(first) = rest.first() {
                     return Err(syntax(format!("'{}' received an invalid token: {}", bits[0], py_str_repr(first))));
                 }
-                let body = self.parse(&["endwith"])?;
-                self.next += 1;
+                let body = self.parse_body("endwith")?;
                 Node::With(assignments, body)
             }
             "comment" => {
@@ -221,8 +235,7 @@ impl<'s> Parser<'s> {
                 if args[1] != "on" && args[1] != "off" {
                     return Err(syntax("'autoescape' argument should be 'on' or 'off'".into()));
                 }
-                let body = self.parse(&["endautoescape"])?;
-                self.next += 1;
+                let body = self.parse_body("endautoescape")?;
                 Node::Autoescape(args[1] == "on", body)
             }
             "filter" => {
@@ -237,8 +250,7 @@ impl<'s> Parser<'s> {
                         return Err(syntax(format!("\"filter {name}\" is not permitted.  Use the \"autoescape\" tag instead.")));
                     }
                 }
-                let body = self.parse(&["endfilter"])?;
-                self.next += 1;
+                let body = self.parse_body("endfilter")?;
                 Node::Filter(expr.filters, pos, body)
             }
             "firstof" => {
@@ -269,26 +281,16 @@ impl<'s> Parser<'s> {
                 Node::ResetCycle(node)
             }
             "ifchanged" => {
-                let then = self.parse(&["else", "endifchanged"])?;
-                let end = self.next_token();
-                let otherwise = if end.contents == "else" {
-                    let o = self.parse(&["endifchanged"])?;
-                    self.next += 1;
-                    o
-                } else {
-                    Vec::new()
-                };
+                let (then, otherwise) = self.parse_two_bodies("else", "endifchanged")?;
                 let exprs = bits[1..].iter().map(|b| self.compile_filter(b, pos)).collect::<Result<_, _>>()?;
                 Node::IfChanged(Box::new(IfChangedNode { id: next_id(), exprs, then, otherwise }))
             }
             "spaceless" => {
-                let body = self.parse(&["endspaceless"])?;
-                self.next += 1;
+                let body = self.parse_body("endspaceless")?;
                 Node::Spaceless(body)
             }
             "verbatim" => {
-                let body = self.parse(&["endverbatim"])?;
-                self.next += 1;
+                let body = self.parse_body("endverbatim")?;
                 let text: String = body
                     .iter()
                     .map(|n| match n {
@@ -441,8 +443,7 @@ impl<'s> Parser<'s> {
                 if !matches!(args.as_slice(), [_] | [_, "on" | "off"]) {
                     return Err(syntax(format!("'{}' argument should be 'on' or 'off'", args[0])));
                 }
-                let body = self.parse(&["endlocalize"])?;
-                self.next += 1;
+                let body = self.parse_body("endlocalize")?;
                 Node::Localize(body)
             }
             other => return Err(unsupported(other, pos)),
@@ -554,15 +555,7 @@ impl<'s> Parser<'s> {
             loopvars.push(Rc::from(var));
         }
         let sequence = self.compile_filter(bits[in_index + 1], pos)?;
-        let body = self.parse(&["empty", "endfor"])?;
-        let end = self.next_token();
-        let empty = if end.contents == "empty" {
-            let e = self.parse(&["endfor"])?;
-            self.next += 1;
-            e
-        } else {
-            Vec::new()
-        };
+        let (body, empty) = self.parse_two_bodies("empty", "endfor")?;
         Ok(Node::For(Box::new(ForNode { loopvars, sequence, reversed, body, empty })))
     }
 
