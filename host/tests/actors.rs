@@ -192,6 +192,39 @@ async fn a_view_without_logic_merges_event_params() {
 }
 
 #[tokio::test]
+async fn set_state_replaces_the_state_and_a_failed_render_keeps_the_old_one() {
+    let supervisor = ActorSupervisor::start(config()).unwrap();
+    let session = supervisor.get_or_create_session("s");
+    let template = TemplateSource::Loaded {
+        name: "items.html".into(),
+        source: "<ul>{% for i in items %}<li>{{ i|add:total }}</li>{% endfor %}</ul>".into(),
+    };
+    let mounted = session
+        .mount(MountRequest::new("items", template).params(obj(json!({"items": [1], "total": 10}))))
+        .await
+        .unwrap();
+    assert_eq!(mounted.html, "<ul><li>11</li></ul>");
+    let r = session
+        .set_state(obj(json!({"items": [1, 2], "total": 1})), Some(&mounted.view_id), wasmlive::actors::Delivery::Wait)
+        .await
+        .unwrap();
+    assert_eq!(r.version, 2);
+    assert_eq!(r.patches.as_ref().unwrap().len(), 2, "{r:?}");
+    // Replaced, not merged: without `total`, `add:total` fails (Django's
+    // VariableDoesNotExist for a filter argument), and the state stays.
+    let err = session
+        .set_state(obj(json!({"items": [3]})), None, wasmlive::actors::Delivery::FailFast)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ActorError::Template(_)), "{err:?}");
+    let html = session.view(None).await.unwrap().render().await.unwrap().html.unwrap();
+    assert_eq!(html, "<ul><li>2</li><li>3</li></ul>");
+    let err = session.set_state(State::new(), Some("not-a-view"), wasmlive::actors::Delivery::Wait).await.unwrap_err();
+    assert_eq!(err, ActorError::ViewNotFound("not-a-view".into()));
+    supervisor.shutdown_all().await;
+}
+
+#[tokio::test]
 async fn handler_errors_reach_the_caller_and_leave_the_state_untouched() {
     let supervisor = ActorSupervisor::start(config()).unwrap();
     let session = supervisor.get_or_create_session("h");

@@ -36,6 +36,9 @@ pub enum TemplateSource {
     /// A template name, loaded through the view's host services (template
     /// directories, or Django's loaders).
     Named(String),
+    /// A template already loaded by the caller, with its name (for errors,
+    /// and relative `{% include %}`/`{% extends %}` names).
+    Loaded { name: String, source: String },
 }
 
 /// A pair of guest engines a view runs instead of the defaults.
@@ -126,6 +129,7 @@ pub struct ComponentRequest {
 enum SessionMsg {
     Mount { request: Box<MountRequest>, reply: Reply<Mounted> },
     Event { call: Box<Call>, delivery: Delivery, reply: Reply<Rendered> },
+    SetState { call: Box<Call>, delivery: Delivery, reply: Reply<Rendered> },
     Unmount { view_id: String, reply: Reply<()> },
     Ping { reply: Reply<()> },
     CreateComponent { request: Box<ComponentRequest>, reply: Reply<String> },
@@ -217,6 +221,17 @@ impl SessionHandle {
         let call = call(view_id, "", event, params);
         self.outbox
             .request(delivery, |reply| SessionMsg::Event { call, delivery, reply })
+            .await
+    }
+
+    /// Replace a view's state with `state`, then render and diff: how views
+    /// whose handlers ran elsewhere (Python's, in the bindings) hand their
+    /// new context to the actor. Fails like an event does, leaving the
+    /// state and HTML as they were.
+    pub async fn set_state(&self, state: State, view_id: Option<&str>, delivery: Delivery) -> Result<Rendered, ActorError> {
+        let call = call(view_id, "", "", state);
+        self.outbox
+            .request(delivery, |reply| SessionMsg::SetState { call, delivery, reply })
             .await
     }
 
@@ -360,6 +375,10 @@ impl SessionActor {
                     Ok(view) => Box::pin(view.handle.forward(ViewMsg::Event { call, reply }, delivery)).await,
                     Err(e) => self.reject(MessageKind::Event, reply, e),
                 },
+                SessionMsg::SetState { call, delivery, reply } => match self.view(call.view_id.as_deref()) {
+                    Ok(view) => Box::pin(view.handle.forward(ViewMsg::SetState { call, reply }, delivery)).await,
+                    Err(e) => self.reject(MessageKind::Event, reply, e),
+                },
                 SessionMsg::Unmount { view_id, reply } => {
                     let started = Instant::now();
                     let result = match self.views.shift_remove(&view_id) {
@@ -447,6 +466,7 @@ impl SessionActor {
                 })?;
                 (name, source)
             }
+            TemplateSource::Loaded { name, source } => (name, source),
         };
         let view_id = uuid::Uuid::new_v4().to_string();
         // The view's two guests share one store (one fiber stack, one set of

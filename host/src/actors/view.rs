@@ -42,6 +42,7 @@ pub(crate) enum ViewMsg {
     Render { reply: Reply<Rendered> },
     RenderWithDiff { reply: Reply<Rendered> },
     Event { call: Box<Call>, reply: Reply<Rendered> },
+    SetState { call: Box<Call>, reply: Reply<Rendered> },
     Reset { reply: Reply<Rendered> },
     CreateComponent { spec: Box<ComponentSpec>, reply: Reply<String> },
     ComponentEvent { call: Box<Call>, reply: Reply<Rendered> },
@@ -72,6 +73,7 @@ impl ViewMsg {
             ViewMsg::Render { reply }
             | ViewMsg::RenderWithDiff { reply }
             | ViewMsg::Event { reply, .. }
+            | ViewMsg::SetState { reply, .. }
             | ViewMsg::Reset { reply }
             | ViewMsg::ComponentEvent { reply, .. }
             | ViewMsg::UpdateComponentProps { reply, .. } => reply.send(Err(error)),
@@ -248,6 +250,14 @@ impl ViewActor {
                 }
                 ViewMsg::Event { call, reply } => {
                     let result = Box::pin(self.event(&call.event, &call.params)).await;
+                    (MessageKind::Event, answer(reply, result))
+                }
+                ViewMsg::SetState { call, reply } => {
+                    let saved = std::mem::replace(&mut self.state, call.params);
+                    let result = Box::pin(self.render_diff()).await;
+                    if result.is_err() {
+                        self.state = saved;
+                    }
                     (MessageKind::Event, answer(reply, result))
                 }
                 ViewMsg::Reset { reply } => {
