@@ -1,0 +1,64 @@
+"""wasmlive: a LiveView engine for Django.
+
+State lives in Rust actors, templates render and HTML diffs in sandboxed
+WebAssembly guests, and Python event handlers stay ordinary methods.
+
+The seed's API (``create_session_actor``, ``get_actor_stats``, …) comes
+from the native module ``wasmlive._host``; ``LiveView``, ``LiveComponent``
+and ``event_handler`` from ``wasmlive.live``.
+"""
+
+from ._host import (
+    ActorPanicError,
+    ActorShutdownError,
+    ActorStats,
+    ActorTimeoutError,
+    ComponentNotFoundError,
+    EventRejectedError,
+    GuestFaultError,
+    HandlerNotFoundError,
+    InvalidParamsError,
+    MailboxFullError,
+    SessionActorHandle,
+    TemplateError,
+    VdomError,
+    ViewNotFoundError,
+    WasmliveError,
+    __version__,
+    clear_caches,
+    configure,
+    create_session_actor,
+    get_actor_stats,
+    set_services,
+    shutdown_actor_system,
+)
+from .live import LiveComponent, LiveView, event_handler, registered_views
+
+__all__ = [
+    "ActorPanicError",
+    "ActorShutdownError",
+    "ActorStats",
+    "ActorTimeoutError",
+    "ComponentNotFoundError",
+    "EventRejectedError",
+    "GuestFaultError",
+    "HandlerNotFoundError",
+    "InvalidParamsError",
+    "LiveComponent",
+    "LiveView",
+    "MailboxFullError",
+    "SessionActorHandle",
+    "TemplateError",
+    "VdomError",
+    "ViewNotFoundError",
+    "WasmliveError",
+    "__version__",
+    "clear_caches",
+    "configure",
+    "create_session_actor",
+    "event_handler",
+    "get_actor_stats",
+    "registered_views",
+    "set_services",
+    "shutdown_actor_system",
+]

@@ -1,0 +1,295 @@
+//! The asyncio ↔ Tokio bridge: how a request made on Python's event loop
+//! comes back to it.
+//!
+//! A request is spawned on the Tokio runtime with a [`Slot`] for its
+//! outcome, and Python gets a [`Reply`] awaitable. Two ways back:
+//!
+//! - **Fast path, no wake.** When nothing else is in flight, the loop thread
+//!   waits for the slot a few microseconds (`bridge_spin_us`, GIL released)
+//!   before returning. An actor answering within that budget — a counter
+//!   event renders and diffs in tens of microseconds — completes the
+//!   awaitable before Python ever awaits it: no asyncio future, no
+//!   cross-thread wake.
+//! - **Batched completions.** Otherwise the awaitable parks on an asyncio
+//!   future. The Tokio thread that completes the slot never takes the GIL:
+//!   it queues the slot on its loop's [`LoopBridge`] and, only when the queue
+//!   was empty, writes one eventfd the loop watches (`add_reader`). The loop
+//!   then resolves every queued future in one callback. Under load one wake
+//!   serves many completions, and no Tokio worker ever waits for the GIL.
+
+use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
+use pyo3::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Turns a finished request into its Python value, on the loop thread.
+pub type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+
+/// Requests spawned and not yet completed, process-wide: when any are, the
+/// loop does not spin (it has other work; completions will come batched).
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Where one request's outcome lands.
+pub struct Slot {
+    done: AtomicBool,
+    inner: Mutex<SlotInner>,
+}
+
+#[derive(Default)]
+struct SlotInner {
+    outcome: Option<Outcome>,
+    /// The asyncio future the awaiting task sleeps on, once it parked.
+    future: Option<Py<PyAny>>,
+    /// The loop to wake, once a task parked.
+    bridge: Option<Arc<LoopBridge>>,
+}
+
+impl Slot {
+    fn new() -> Arc<Slot> {
+        Arc::new(Slot {
+            done: AtomicBool::new(false),
+            inner: Mutex::new(SlotInner::default()),
+        })
+    }
+
+    /// Store the outcome; wake the loop if a task is parked on it. Called on
+    /// a Tokio thread, without the GIL.
+    pub fn complete(self: &Arc<Slot>, outcome: Outcome) {
+        let bridge = {
+            let mut inner = self.inner.lock().expect("slot lock");
+            inner.outcome = Some(outcome);
+            self.done.store(true, Ordering::Release);
+            inner.bridge.take()
+        };
+        IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
+        if let Some(bridge) = bridge {
+            bridge.push(self.clone());
+        }
+    }
+
+    /// Wait up to `budget` for the outcome, spinning (GIL released by the caller).
+    fn spin(&self, budget: Duration) -> bool {
+        let start = Instant::now();
+        let mut spins = 0u32;
+        loop {
+            if self.done.load(Ordering::Acquire) {
+                return true;
+            }
+            spins += 1;
+            if spins % 64 == 0 && start.elapsed() >= budget {
+                return false;
+            }
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// How long the loop may wait for a request with nothing else in flight.
+static SPIN: OnceLock<Mutex<Duration>> = OnceLock::new();
+
+pub fn set_spin(budget: Duration) {
+    *SPIN.get_or_init(|| Mutex::new(budget)).lock().expect("spin lock") = budget;
+}
+
+fn spin_budget() -> Duration {
+    *SPIN.get_or_init(|| Mutex::new(Duration::from_micros(200))).lock().expect("spin lock")
+}
+
+/// Spawn `request` on `runtime`; its result, made Python by `finish`, is
+/// what the returned awaitable gives.
+pub fn spawn<T, F, G>(py: Python<'_>, runtime: &tokio::runtime::Runtime, request: F, finish: G) -> Reply
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+    G: FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+{
+    let slot = Slot::new();
+    let busy = IN_FLIGHT.fetch_add(1, Ordering::AcqRel) > 0;
+    let completer = slot.clone();
+    runtime.spawn(async move {
+        let value = request.await;
+        completer.complete(Box::new(move |py| finish(py, value)));
+    });
+    if !busy {
+        let budget = spin_budget();
+        if !budget.is_zero() {
+            let slot = &slot;
+            py.detach(|| slot.spin(budget));
+        }
+    }
+    Reply { slot: Some(slot), ready: Mutex::new(None) }
+}
+
+/// An awaitable for one request's outcome (`await reply`).
+#[pyclass(module = "wasmlive._host")]
+pub struct Reply {
+    slot: Option<Arc<Slot>>,
+    /// An outcome known before any request (a rejected event, say).
+    ready: Mutex<Option<Outcome>>,
+}
+
+impl Reply {
+    /// An awaitable that gives `value` at once.
+    pub fn ready(value: Py<PyAny>) -> Reply {
+        Reply { slot: None, ready: Mutex::new(Some(Box::new(move |_| Ok(value)))) }
+    }
+
+    /// An awaitable that raises `error` when awaited.
+    pub fn failed(error: PyErr) -> Reply {
+        Reply { slot: None, ready: Mutex::new(Some(Box::new(move |_| Err(error)))) }
+    }
+
+    fn finish(py: Python<'_>, outcome: Outcome) -> PyResult<Py<PyAny>> {
+        let value = outcome(py)?;
+        Err(PyStopIteration::new_err((value,)))
+    }
+}
+
+#[pymethods]
+impl Reply {
+    fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// Done: raise `StopIteration(value)` (or the error). Not done: park on
+    /// an asyncio future the loop's bridge resolves.
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if let Some(outcome) = self.ready.get_mut().expect("reply lock").take() {
+            return Reply::finish(py, outcome);
+        }
+        let Some(slot) = self.slot.clone() else {
+            return Err(PyRuntimeError::new_err("this wasmlive reply was already awaited"));
+        };
+        let mut inner = slot.inner.lock().expect("slot lock");
+        if let Some(outcome) = inner.outcome.take() {
+            drop(inner);
+            self.slot = None;
+            return Reply::finish(py, outcome);
+        }
+        if let Some(future) = &inner.future {
+            // Resumed before the outcome (should not happen): keep waiting.
+            let future = future.bind(py).clone();
+            future.setattr("_asyncio_future_blocking", true)?;
+            return Ok(future.unbind());
+        }
+        let bridge = LoopBridge::for_running_loop(py)?;
+        let future = bridge.event_loop.bind(py).call_method0("create_future")?;
+        future.setattr("_asyncio_future_blocking", true)?;
+        inner.future = Some(future.clone().unbind());
+        inner.bridge = Some(bridge);
+        Ok(future.unbind())
+    }
+
+    fn send(&mut self, py: Python<'_>, _value: Py<PyAny>) -> PyResult<Py<PyAny>> {
+        self.__next__(py)
+    }
+
+    /// A cancelled task throws into its awaitable: the request goes on in
+    /// its actor (it cannot be taken back), its outcome is dropped.
+    #[pyo3(signature = (kind, value=None, _traceback=None))]
+    fn throw(&mut self, py: Python<'_>, kind: Bound<'_, PyAny>, value: Option<Bound<'_, PyAny>>, _traceback: Option<Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        self.slot = None;
+        *self.ready.get_mut().expect("reply lock") = None;
+        let error = match value {
+            Some(v) if !v.is_none() => v,
+            _ if kind.is_instance_of::<pyo3::types::PyType>() => kind.call0()?,
+            _ => kind,
+        };
+        let _ = py;
+        Err(PyErr::from_value(error))
+    }
+
+    fn close(&mut self) {
+        self.slot = None;
+        *self.ready.get_mut().expect("reply lock") = None;
+    }
+}
+
+/// One event loop's end of the bridge: completed slots waiting for it, and
+/// the eventfd that wakes it.
+pub struct LoopBridge {
+    event_loop: Py<PyAny>,
+    eventfd: i32,
+    queue: Mutex<Vec<Arc<Slot>>>,
+}
+
+/// The bridges of the loops seen so far (usually one).
+static BRIDGES: Mutex<Vec<Arc<LoopBridge>>> = Mutex::new(Vec::new());
+
+impl LoopBridge {
+    fn for_running_loop(py: Python<'_>) -> PyResult<Arc<LoopBridge>> {
+        let running = py.import("asyncio")?.call_method0("get_running_loop")?;
+        let mut bridges = BRIDGES.lock().expect("bridges lock");
+        // Forget loops that were closed (each test, say, has its own).
+        bridges.retain(|b| {
+            let closed = b.event_loop.bind(py).call_method0("is_closed").and_then(|c| c.is_truthy()).unwrap_or(true);
+            if closed {
+                // SAFETY: the fd is ours and no longer watched by a closed loop.
+                unsafe { libc::close(b.eventfd) };
+            }
+            !closed
+        });
+        if let Some(bridge) = bridges.iter().find(|b| b.event_loop.bind(py).is(&running)) {
+            return Ok(bridge.clone());
+        }
+        // SAFETY: plain syscall; the result is checked.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(PyRuntimeError::new_err(format!("eventfd: {}", std::io::Error::last_os_error())));
+        }
+        let bridge = Arc::new(LoopBridge {
+            event_loop: running.clone().unbind(),
+            eventfd: fd,
+            queue: Mutex::new(Vec::new()),
+        });
+        let drain = Py::new(py, Drain { bridge: bridge.clone() })?;
+        running.call_method1("add_reader", (fd, drain))?;
+        bridges.push(bridge.clone());
+        Ok(bridge)
+    }
+
+    /// Queue a completed slot; wake the loop if it was not already woken.
+    fn push(&self, slot: Arc<Slot>) {
+        let was_empty = {
+            let mut queue = self.queue.lock().expect("bridge queue lock");
+            queue.push(slot);
+            queue.len() == 1
+        };
+        if was_empty {
+            let one: u64 = 1;
+            // SAFETY: writes 8 bytes from a live u64 to our eventfd.
+            unsafe { libc::write(self.eventfd, (&one as *const u64).cast(), 8) };
+        }
+    }
+}
+
+/// The loop's reader callback: resolve every queued future.
+#[pyclass(module = "wasmlive._host")]
+struct Drain {
+    bridge: Arc<LoopBridge>,
+}
+
+#[pymethods]
+impl Drain {
+    fn __call__(&self, py: Python<'_>) -> PyResult<()> {
+        let mut count: u64 = 0;
+        // SAFETY: reads 8 bytes into a live u64; EAGAIN just leaves it 0.
+        unsafe { libc::read(self.bridge.eventfd, (&mut count as *mut u64).cast(), 8) };
+        let slots = std::mem::take(&mut *self.bridge.queue.lock().expect("bridge queue lock"));
+        for slot in slots {
+            let future = slot.inner.lock().expect("slot lock").future.take();
+            if let Some(future) = future {
+                let future = future.bind(py);
+                if !future.call_method0("done")?.is_truthy()? {
+                    future.call_method1("set_result", (py.None(),))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,132 @@
+//! The Python exceptions of `wasmlive._host`, and how actor errors become them.
+//!
+//! Every class derives from `WasmliveError` and, where one fits, from the
+//! built-in a caller would already catch (`TimeoutError`, `LookupError`,
+//! `PermissionError`…). Exceptions raised by Python handlers are not
+//! wrapped: they reach the caller as raised.
+
+use pyo3::exceptions::{PyAttributeError, PyException, PyLookupError, PyPermissionError, PyTimeoutError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use wasmlive::actors::{ActorError, HandlerError};
+
+pyo3::create_exception!(_host, WasmliveError, PyException, "Base class of every error wasmlive raises itself.");
+pyo3::create_exception!(_host, MailboxFullError, WasmliveError, "An actor's mailbox was full and the request did not wait.");
+pyo3::create_exception!(_host, ActorShutdownError, WasmliveError, "The actor has shut down (session ended, expired or removed).");
+pyo3::create_exception!(_host, ActorPanicError, WasmliveError, "The actor panicked handling the request; it was restarted.");
+pyo3::create_exception!(_host, TemplateError, WasmliveError, "A template failed to compile or render; see `template`, `line`, `column`.");
+pyo3::create_exception!(_host, GuestFaultError, WasmliveError, "A guest engine faulted (`kind`); its instance was replaced, the view kept its state.");
+pyo3::create_exception!(_host, VdomError, WasmliveError, "The VDOM guest's patches were refused by the host.");
+pyo3::create_exception!(_host, InvalidParamsError, WasmliveError, "Event parameters are too large, too deep, or not JSON-like.");
+
+// ActorTimeoutError (TimeoutError), ViewNotFoundError and ComponentNotFoundError
+// (LookupError), HandlerNotFoundError (AttributeError) and EventRejectedError
+// (PermissionError) have two bases, so `define` makes them in Python.
+
+/// Exception classes with two bases are made in Python (see `_define_errors`
+/// in the module init); this finds them again.
+fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("wasmlive._host")?.getattr(name)
+}
+
+/// Build an exception of class `name` with `message`, and attributes.
+pub fn raise(py: Python<'_>, name: &str, message: impl Into<String>, attrs: &[(&str, Py<PyAny>)]) -> PyErr {
+    let message = message.into();
+    let built = class(py, name).and_then(|cls| {
+        let err = cls.call1((message.clone(),))?;
+        for (k, v) in attrs {
+            err.setattr(*k, v.bind(py))?;
+        }
+        Ok(PyErr::from_value(err))
+    });
+    built.unwrap_or_else(|e| e)
+}
+
+/// Define the exception classes with two bases (a wasmlive one and a builtin).
+pub fn define(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("WasmliveError", py.get_type::<WasmliveError>())?;
+    m.add("MailboxFullError", py.get_type::<MailboxFullError>())?;
+    m.add("ActorShutdownError", py.get_type::<ActorShutdownError>())?;
+    m.add("ActorPanicError", py.get_type::<ActorPanicError>())?;
+    m.add("TemplateError", py.get_type::<TemplateError>())?;
+    m.add("GuestFaultError", py.get_type::<GuestFaultError>())?;
+    m.add("VdomError", py.get_type::<VdomError>())?;
+    m.add("InvalidParamsError", py.get_type::<InvalidParamsError>())?;
+    let base = py.get_type::<WasmliveError>();
+    let types = py.import("builtins")?.getattr("type")?;
+    let doc = |d: &str| -> PyResult<Bound<'_, PyDict>> {
+        let ns = PyDict::new(py);
+        ns.set_item("__doc__", d)?;
+        ns.set_item("__module__", "wasmlive._host")?;
+        Ok(ns)
+    };
+    for (name, builtin, text) in [
+        ("ActorTimeoutError", py.get_type::<PyTimeoutError>(), "No reply within the configured message timeout."),
+        ("ViewNotFoundError", py.get_type::<PyLookupError>(), "No view with this id is mounted in this session."),
+        ("ComponentNotFoundError", py.get_type::<PyLookupError>(), "No component with this id exists in the view."),
+        ("HandlerNotFoundError", py.get_type::<PyAttributeError>(), "The event names no handler of the view."),
+        ("EventRejectedError", py.get_type::<PyPermissionError>(), "The event names something that is not an @event_handler."),
+    ] {
+        let cls = types.call1((name, (base.clone(), builtin), doc(text)?))?;
+        m.add(name, cls)?;
+    }
+    Ok(())
+}
+
+/// An actor error as the Python exception a caller can act on.
+pub fn to_py(py: Python<'_>, error: ActorError) -> PyErr {
+    let text = error.to_string();
+    match error {
+        ActorError::MailboxFull { .. } => MailboxFullError::new_err(text),
+        ActorError::Shutdown { .. } => ActorShutdownError::new_err(text),
+        ActorError::Panicked { .. } => ActorPanicError::new_err(text),
+        ActorError::Timeout { .. } => raise(py, "ActorTimeoutError", text, &[]),
+        ActorError::ViewNotFound(_) => raise(py, "ViewNotFoundError", text, &[]),
+        ActorError::ComponentNotFound(_) => raise(py, "ComponentNotFoundError", text, &[]),
+        ActorError::Template(t) => {
+            let attrs = [
+                ("kind", format!("{:?}", t.kind).into_pyobject(py).map(|v| v.into_any().unbind())),
+                ("template", t.template.clone().into_pyobject(py).map(|v| v.into_any().unbind())),
+                ("line", t.line.into_pyobject(py).map(|v| v.into_any().unbind())),
+                ("column", t.column.into_pyobject(py).map(|v| v.into_any().unbind())),
+                ("message", t.message.clone().into_pyobject(py).map(|v| v.into_any().unbind())),
+            ];
+            let attrs: Vec<(&str, Py<PyAny>)> = attrs.into_iter().filter_map(|(k, v)| v.ok().map(|v| (k, v))).collect();
+            with_attrs(py, TemplateError::new_err(t.to_string()), &attrs)
+        }
+        ActorError::GuestFault(f) => {
+            let kind = f.kind.to_string().into_pyobject(py).map(|v| v.into_any().unbind());
+            let attrs: Vec<(&str, Py<PyAny>)> = kind.ok().map(|k| vec![("kind", k)]).unwrap_or_default();
+            with_attrs(py, GuestFaultError::new_err(text), &attrs)
+        }
+        ActorError::Vdom(_) => VdomError::new_err(text),
+        ActorError::Handler(HandlerError::UnknownEvent { .. }) => raise(py, "HandlerNotFoundError", text, &[]),
+        ActorError::Handler(HandlerError::InvalidParams { .. }) => InvalidParamsError::new_err(text),
+        ActorError::Handler(HandlerError::Raised { kind, message }) => builtin_or_base(py, &kind, message),
+        other => WasmliveError::new_err(other.to_string()),
+    }
+}
+
+fn with_attrs(py: Python<'_>, err: PyErr, attrs: &[(&str, Py<PyAny>)]) -> PyErr {
+    let value = err.value(py);
+    for (k, v) in attrs {
+        let _ = value.setattr(*k, v.bind(py));
+    }
+    err
+}
+
+/// A Rust handler's `Raised { kind }` as that builtin exception when one
+/// has the name, else as `WasmliveError("kind: message")`.
+fn builtin_or_base(py: Python<'_>, kind: &str, message: String) -> PyErr {
+    let builtin = py
+        .import("builtins")
+        .and_then(|b| b.getattr(kind))
+        .ok()
+        .filter(|cls| cls.is_instance_of::<pyo3::types::PyType>())
+        .and_then(|cls| cls.call1((message.clone(),)).ok())
+        .filter(|e| e.is_instance_of::<pyo3::exceptions::PyBaseException>());
+    match builtin {
+        Some(e) => PyErr::from_value(e),
+        None => WasmliveError::new_err(format!("{kind}: {message}")),
+    }
+}

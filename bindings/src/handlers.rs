@@ -1,0 +1,135 @@
+//! Which events a Python view may receive, decided in Rust before any
+//! Python runs.
+//!
+//! An event is callable only if it names a method of the view's class
+//! marked by `@event_handler` (the decorator sets `_wasmlive_handler`).
+//! Names starting with `_`, lifecycle methods and anything else are
+//! refused with a message that says why. Each class is scanned once.
+
+use crate::errors;
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// Methods the framework calls itself; never events, marked or not.
+const LIFECYCLE: &[&str] = &[
+    "mount",
+    "unmount",
+    "get_context_data",
+    "get_template",
+    "get_template_names",
+    "render",
+    "render_to_response",
+    "dispatch",
+    "setup",
+    "as_view",
+    "http_method_not_allowed",
+    "send_parent",
+    "update_props",
+];
+
+/// Longest event name accepted.
+const MAX_NAME: usize = 100;
+
+/// The declared handlers of one class.
+pub struct HandlerTable {
+    class_name: String,
+    names: HashSet<String>,
+}
+
+static TABLES: Mutex<Option<HashMap<usize, (Py<PyType>, Arc<HandlerTable>)>>> = Mutex::new(None);
+
+impl HandlerTable {
+    /// The table of `object`'s class, scanned at first use.
+    pub fn of(object: &Bound<'_, PyAny>) -> PyResult<Arc<HandlerTable>> {
+        let class = object.get_type();
+        let key = class.as_ptr() as usize;
+        if let Some((_, table)) = TABLES.lock().expect("tables lock").get_or_insert_with(HashMap::new).get(&key) {
+            return Ok(table.clone());
+        }
+        let mut names = HashSet::new();
+        for name in class.dir()? {
+            let name: String = name.extract()?;
+            if name.starts_with('_') || LIFECYCLE.contains(&name.as_str()) {
+                continue;
+            }
+            let Ok(attr) = class.getattr(name.as_str()) else { continue };
+            let marked = attr
+                .getattr("_wasmlive_handler")
+                .and_then(|m| m.is_truthy())
+                .unwrap_or(false);
+            if marked && attr.is_callable() {
+                names.insert(name);
+            }
+        }
+        let table = Arc::new(HandlerTable {
+            class_name: class.qualname()?.to_string(),
+            names,
+        });
+        TABLES
+            .lock()
+            .expect("tables lock")
+            .get_or_insert_with(HashMap::new)
+            .insert(key, (class.unbind(), table.clone()));
+        Ok(table)
+    }
+
+    /// The declared handler names, sorted (for errors and the client).
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.names.iter().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// Refuse `event` unless it is a declared handler; the error says why.
+    pub fn check(&self, py: Python<'_>, object: &Bound<'_, PyAny>, event: &str) -> PyResult<()> {
+        check_name(py, event)?;
+        if self.names.contains(event) {
+            return Ok(());
+        }
+        let class = &self.class_name;
+        if LIFECYCLE.contains(&event) {
+            return Err(errors::raise(py, "EventRejectedError", format!("`{event}` is a lifecycle method of {class}, not an event handler"), &[]));
+        }
+        match object.getattr(event) {
+            Err(_) => Err(errors::raise(
+                py,
+                "HandlerNotFoundError",
+                format!("{class} has no event handler `{event}` (its handlers: {})", self.names().join(", ")),
+                &[],
+            )),
+            Ok(attr) if !attr.is_callable() => Err(errors::raise(
+                py,
+                "EventRejectedError",
+                format!("`{event}` is an attribute of {class}, not an event handler"),
+                &[],
+            )),
+            Ok(_) => Err(errors::raise(
+                py,
+                "EventRejectedError",
+                format!("`{event}` of {class} is not marked with @event_handler"),
+                &[],
+            )),
+        }
+    }
+}
+
+/// Refuse names no handler can have, whatever the view.
+pub fn check_name(py: Python<'_>, event: &str) -> PyResult<()> {
+    let why = if event.is_empty() {
+        Some("an event name cannot be empty".to_string())
+    } else if event.len() > MAX_NAME {
+        Some(format!("event names are at most {MAX_NAME} characters"))
+    } else if event.starts_with('_') {
+        Some(format!("`{event}` is private: event names cannot start with `_`"))
+    } else if !event.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || event.as_bytes()[0].is_ascii_digit() {
+        Some(format!("`{}` is not a valid event name (letters, digits and `_`)", event.escape_default()))
+    } else {
+        None
+    };
+    match why {
+        Some(message) => Err(errors::raise(py, "EventRejectedError", message, &[])),
+        None => Ok(()),
+    }
+}

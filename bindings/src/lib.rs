@@ -1,0 +1,38 @@
+//! `wasmlive._host`: the actor system, the guests and the asyncio bridge,
+//! as a Python extension module. The Python package `wasmlive` re-exports
+//! it; `_host.pyi` describes it.
+//!
+//! - [`system`]: the process's Tokio runtime and supervisor; `configure`,
+//!   `get_actor_stats`, `shutdown_actor_system`, host services.
+//! - [`session`]: `SessionActorHandle`, the seed's API.
+//! - [`bridge`]: how Tokio's answers reach asyncio (fast path, batched wakes).
+//! - [`handlers`]: which events a Python view accepts, decided before any Python runs.
+//! - [`convert`]: Python values ↔ JSON (contexts, params, patches).
+//! - [`services`]: Django answering the guests' imports, cached.
+//! - [`errors`]: the exception classes.
+
+mod bridge;
+mod convert;
+mod errors;
+mod handlers;
+mod services;
+mod session;
+mod system;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _host(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::define(py, m)?;
+    m.add_class::<session::Session>()?;
+    m.add_class::<bridge::Reply>()?;
+    m.add_class::<system::ActorStats>()?;
+    m.add_function(wrap_pyfunction!(session::create_session_actor, m)?)?;
+    m.add_function(wrap_pyfunction!(system::configure, m)?)?;
+    m.add_function(wrap_pyfunction!(system::get_actor_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(system::shutdown_actor_system, m)?)?;
+    m.add_function(wrap_pyfunction!(system::set_services, m)?)?;
+    m.add_function(wrap_pyfunction!(system::clear_caches, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,690 @@
+//! `SessionActorHandle`: one session actor, as Python drives it.
+//!
+//! Views with Python logic keep their handlers in Python: an event is
+//! checked here (name, declared handler, params), its handler runs on the
+//! calling event loop (where Django code expects to run, with the GIL it
+//! already holds), and the view's new context goes to its view actor,
+//! which renders and diffs it in its guests (`set_state`). Tokio workers
+//! never run Python handlers and never wait for the GIL on this path.
+//! Views without Python logic run entirely in their actor.
+
+use crate::bridge::{self, Reply};
+use crate::convert;
+use crate::errors;
+use crate::handlers::{self, HandlerTable};
+use crate::services::PythonServices;
+use crate::system::{self, System};
+use indexmap::IndexMap;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use wasmlive::actors::{ActorError, ComponentRequest, Delivery, MountRequest, Mounted, Rendered, SessionHandle, TemplateSource};
+use wasmlive::engine::{HostServices, StandaloneServices};
+
+/// A view or component object with Python handlers.
+struct PyLogic {
+    object: Py<PyAny>,
+    handlers: Arc<HandlerTable>,
+}
+
+/// What this handle knows of its session's views.
+#[derive(Default)]
+struct Views {
+    /// Every mounted view id, in mount order (the first gets events without an id).
+    order: Vec<String>,
+    /// Views with Python logic.
+    python: IndexMap<String, PyLogic>,
+    /// Components with Python logic, by (view id, component id).
+    components: IndexMap<(String, String), PyLogic>,
+}
+
+/// How a render result goes back to Python.
+#[derive(Clone)]
+enum Output {
+    /// A dict: `{"patches" | "html", "version", "view_id", ["component_id"]}`.
+    Dict,
+    /// A ready-to-send JSON text frame for the client, with the event's `ref`.
+    Frame { reference: Option<Value> },
+}
+
+/// A handle to one session actor (`await create_session_actor(id)`).
+#[pyclass(module = "wasmlive._host", name = "SessionActorHandle", frozen)]
+pub struct Session {
+    system: Arc<System>,
+    handle: SessionHandle,
+    views: Arc<Mutex<Views>>,
+}
+
+/// Create (or find) the session actor `session_id`. Awaitable.
+#[pyfunction]
+pub fn create_session_actor(py: Python<'_>, session_id: String) -> PyResult<Reply> {
+    let system = system::system()?;
+    let handle = {
+        let _guard = system::runtime()?.enter();
+        system.supervisor.get_or_create_session(&session_id)
+    };
+    let session = Session {
+        system,
+        handle,
+        views: Arc::new(Mutex::new(Views::default())),
+    };
+    Ok(Reply::ready(Py::new(py, session)?.into_any()))
+}
+
+impl Session {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Views> {
+        self.views.lock().expect("views lock")
+    }
+
+    /// The view an event without an id goes to.
+    fn target(&self, view_id: Option<String>) -> Option<String> {
+        view_id.or_else(|| self.lock().order.first().cloned())
+    }
+
+    fn spawn_rendered<F>(&self, py: Python<'_>, request: F, view_id: Option<String>, output: Output) -> PyResult<Reply>
+    where
+        F: std::future::Future<Output = Result<Rendered, ActorError>> + Send + 'static,
+    {
+        let rt = system::runtime()?;
+        Ok(bridge::spawn(py, rt, request, move |py, result| {
+            let rendered = result.map_err(|e| errors::to_py(py, e))?;
+            rendered_to_py(py, rendered, view_id.as_deref(), &output)
+        }))
+    }
+
+    /// Hand a Python view's new context to its actor: render and diff.
+    fn sync_view(&self, py: Python<'_>, view_id: &str, output: Output) -> PyResult<Reply> {
+        let object = match self.lock().python.get(view_id) {
+            Some(logic) => logic.object.clone_ref(py),
+            None => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id.to_string()))),
+        };
+        let context = context_of(object.bind(py))?;
+        let handle = self.handle.clone();
+        let id = view_id.to_string();
+        self.spawn_rendered(
+            py,
+            async move { handle.set_state(context, Some(&id), Delivery::Wait).await },
+            Some(view_id.to_string()),
+            output,
+        )
+    }
+
+    /// Call `object.event(**params)`; then sync (awaiting it first if it is a coroutine).
+    fn run_handler(
+        slf: &Bound<'_, Self>,
+        object: &Bound<'_, PyAny>,
+        event: &str,
+        params: &Map<String, Value>,
+        after: Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let kwargs = convert::dict(py, params)?;
+        let result = object.call_method(event, (), Some(&kwargs))?;
+        if result.hasattr("__await__")? {
+            // A coroutine handler: `after` awaits it, then syncs.
+            return Ok(after.call1((result,))?.unbind());
+        }
+        Ok(after.call1((py.None(),))?.unbind())
+    }
+}
+
+/// The template context a Python view or component gives: its
+/// `get_context_data()`, or else its public instance attributes.
+fn context_of(object: &Bound<'_, PyAny>) -> PyResult<Map<String, Value>> {
+    if object.hasattr("get_context_data")? {
+        let ctx = object.call_method0("get_context_data")?;
+        return convert::context(&ctx);
+    }
+    let attrs = PyDict::new(object.py());
+    if let Ok(d) = object.getattr("__dict__") {
+        for (k, v) in d.cast::<PyDict>()?.iter() {
+            if !k.extract::<String>()?.starts_with('_') {
+                attrs.set_item(k, v)?;
+            }
+        }
+    }
+    convert::context(attrs.as_any())
+}
+
+/// A render result as Python sees it (a dict, or a JSON frame).
+fn rendered_to_py(py: Python<'_>, r: Rendered, view_id: Option<&str>, output: &Output) -> PyResult<Py<PyAny>> {
+    match output {
+        Output::Frame { reference } => {
+            let mut frame = Map::new();
+            match (&r.html, &r.patches) {
+                (Some(html), _) => {
+                    frame.insert("type".into(), "html_update".into());
+                    frame.insert("html".into(), html.as_str().into());
+                }
+                (None, patches) => {
+                    frame.insert("type".into(), "patch".into());
+                    frame.insert("patches".into(), serde_json::to_value(patches.as_deref().unwrap_or(&[])).unwrap_or_default());
+                }
+            }
+            frame.insert("version".into(), r.version.into());
+            if let Some(id) = view_id {
+                frame.insert("view_id".into(), id.into());
+            }
+            if let Some(c) = &r.component_id {
+                frame.insert("component_id".into(), c.as_str().into());
+            }
+            if let Some(reference) = reference {
+                frame.insert("ref".into(), reference.clone());
+            }
+            let text = serde_json::to_string(&Value::Object(frame)).map_err(|e| PyTypeError::new_err(e.to_string()))?;
+            Ok(PyString::new(py, &text).into_any().unbind())
+        }
+        Output::Dict => {
+            let d = PyDict::new(py);
+            if let Some(html) = &r.html {
+                d.set_item("html", html)?;
+            }
+            if let Some(patches) = &r.patches {
+                let list = PyList::empty(py);
+                for p in patches {
+                    list.append(convert::to_py(py, &serde_json::to_value(p).unwrap_or_default())?)?;
+                }
+                d.set_item("patches", list)?;
+            }
+            d.set_item("version", r.version)?;
+            if let Some(id) = view_id {
+                d.set_item("view_id", id)?;
+            }
+            if let Some(c) = &r.component_id {
+                d.set_item("component_id", c)?;
+            }
+            Ok(d.into_any().unbind())
+        }
+    }
+}
+
+fn output(frame: bool, reference: Option<&Bound<'_, PyAny>>) -> PyResult<Output> {
+    if !frame {
+        return Ok(Output::Dict);
+    }
+    let reference = match reference {
+        Some(r) if !r.is_none() => Some(convert::to_json(r, 0)?),
+        _ => None,
+    };
+    Ok(Output::Frame { reference })
+}
+
+fn helper<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("wasmlive._bridge")?.getattr(name)
+}
+
+#[pymethods]
+impl Session {
+    #[getter]
+    fn session_id(&self) -> &str {
+        self.handle.session_id()
+    }
+
+    /// Mount a view; gives `{"html", "session_id", "view_id", "version"}`.
+    ///
+    /// With `python_view`, that object's handlers (`@event_handler`) and
+    /// `get_context_data()` drive the view; its template is `template`, or
+    /// its own `template` (source) or `template_name`. Without it,
+    /// `view_path` must name a registered LiveView class (it is
+    /// instantiated and mounted with `params`), or `template` be given
+    /// (then events merge their params into the state).
+    #[pyo3(signature = (view_path, params=None, python_view=None, template=None, template_dirs=None, language=None))]
+    fn mount(
+        slf: &Bound<'_, Self>,
+        view_path: String,
+        params: Option<Bound<'_, PyAny>>,
+        python_view: Option<Bound<'_, PyAny>>,
+        template: Option<String>,
+        template_dirs: Option<Vec<PathBuf>>,
+        language: Option<String>,
+    ) -> PyResult<Reply> {
+        let py = slf.py();
+        let this = slf.get();
+        let params = match &params {
+            Some(p) if !p.is_none() => p.clone(),
+            _ => PyDict::new(py).into_any(),
+        };
+        let mut python_view = python_view.filter(|v| !v.is_none());
+        if python_view.is_none() && template.is_none() {
+            // Only registered LiveView classes, never an arbitrary import.
+            let made = helper(py, "instantiate")?.call1((view_path.as_str(), &params));
+            match made {
+                Ok(view) => python_view = Some(view),
+                Err(e) => return Ok(Reply::failed(e)),
+            }
+        }
+        let backend = system::backend();
+        let language = match language {
+            Some(l) => l,
+            None => helper(py, "current_language")?.call0()?.extract()?,
+        };
+        let services: Arc<dyn HostServices> = match (&template_dirs, &backend) {
+            (Some(dirs), _) => Arc::new(StandaloneServices::with_template_dirs(dirs.clone())),
+            (None, Some(backend)) => Arc::new(PythonServices { backend: backend.clone(), language }),
+            (None, None) => Arc::new(StandaloneServices::default()),
+        };
+        let (state, logic) = match &python_view {
+            Some(view) => {
+                let table = HandlerTable::of(view)?;
+                let state = match context_of(view) {
+                    Ok(s) => s,
+                    Err(e) => return Ok(Reply::failed(e)),
+                };
+                (state, Some(PyLogic { object: view.clone().unbind(), handlers: table }))
+            }
+            None => {
+                let state = convert::params(&params, this.system.settings.params)
+                    .map_err(errors::InvalidParamsError::new_err)?;
+                (state, None)
+            }
+        };
+        let source = match (template, &python_view) {
+            (Some(source), _) => TemplateSource::Loaded { name: view_path.clone(), source },
+            (None, Some(view)) => view_template(view, &view_path, &template_dirs, services.as_ref())?,
+            (None, None) => unreachable!("a view without template was instantiated above"),
+        };
+        let request = MountRequest::new(view_path, source).params(state).services(services);
+        let handle = this.handle.clone();
+        let views = this.views.clone();
+        let rt = system::runtime()?;
+        Ok(bridge::spawn(py, rt, async move { handle.mount(request).await }, move |py, result: Result<Mounted, ActorError>| {
+            let mounted = result.map_err(|e| errors::to_py(py, e))?;
+            let mut views = views.lock().expect("views lock");
+            views.order.push(mounted.view_id.clone());
+            if let Some(logic) = logic {
+                views.python.insert(mounted.view_id.clone(), logic);
+            }
+            let d = PyDict::new(py);
+            d.set_item("html", &mounted.html)?;
+            d.set_item("session_id", &mounted.session_id)?;
+            d.set_item("view_id", &mounted.view_id)?;
+            d.set_item("version", mounted.version)?;
+            Ok(d.into_any().unbind())
+        }))
+    }
+
+    /// Send an event; gives `{"patches": [...], "version", "view_id"}`.
+    /// Goes to the first mounted view when `view_id` is `None`.
+    #[pyo3(signature = (event_name, params=None, view_id=None))]
+    fn event(slf: &Bound<'_, Self>, event_name: &str, params: Option<Bound<'_, PyAny>>, view_id: Option<String>) -> PyResult<Py<PyAny>> {
+        Session::dispatch(slf, event_name, params, view_id, Output::Dict)
+    }
+
+    /// Like `event`, but gives the JSON text frame to send to the client
+    /// (`{"type": "patch", "patches", "version", "view_id", "ref"}`), built
+    /// in Rust: the consumer's hot path.
+    #[pyo3(signature = (event_name, params=None, view_id=None, reference=None))]
+    fn event_frame(
+        slf: &Bound<'_, Self>,
+        event_name: &str,
+        params: Option<Bound<'_, PyAny>>,
+        view_id: Option<String>,
+        reference: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let out = output(true, reference.as_ref())?;
+        Session::dispatch(slf, event_name, params, view_id, out)
+    }
+
+    /// Render a view in full: `{"html", "version"}` (or a frame); the client's
+    /// tree becomes this HTML (for resync).
+    #[pyo3(signature = (view_id=None, frame=false, reference=None))]
+    fn render(&self, py: Python<'_>, view_id: Option<String>, frame: bool, reference: Option<Bound<'_, PyAny>>) -> PyResult<Reply> {
+        let out = output(frame, reference.as_ref())?;
+        let view_id = self.target(view_id);
+        let handle = self.handle.clone();
+        let id = view_id.clone();
+        self.spawn_rendered(
+            py,
+            async move { handle.view(id.as_deref()).await?.render().await },
+            view_id,
+            out,
+        )
+    }
+
+    /// (internal) Sync a Python view after its handler ran.
+    #[pyo3(signature = (view_id, frame=false, reference=None))]
+    fn _sync(&self, py: Python<'_>, view_id: String, frame: bool, reference: Option<Bound<'_, PyAny>>) -> PyResult<Reply> {
+        self.sync_view(py, &view_id, output(frame, reference.as_ref())?)
+    }
+
+    /// Unmount a view. Awaitable.
+    fn unmount(&self, py: Python<'_>, view_id: String) -> PyResult<Reply> {
+        {
+            let mut views = self.lock();
+            views.order.retain(|v| *v != view_id);
+            views.python.shift_remove(&view_id);
+            views.components.retain(|(v, _), _| *v != view_id);
+        }
+        let handle = self.handle.clone();
+        let rt = system::runtime()?;
+        Ok(bridge::spawn(py, rt, async move { handle.unmount(&view_id).await }, |py, r| {
+            r.map_err(|e| errors::to_py(py, e)).map(|()| py.None())
+        }))
+    }
+
+    /// Check the actor answers. Awaitable; raises if it does not.
+    fn ping(&self, py: Python<'_>) -> PyResult<Reply> {
+        let handle = self.handle.clone();
+        let rt = system::runtime()?;
+        Ok(bridge::spawn(py, rt, async move { handle.ping().await }, |py, r| {
+            r.map_err(|e| errors::to_py(py, e)).map(|()| py.None())
+        }))
+    }
+
+    /// Stop the session and its views, and remove it from the supervisor. Awaitable.
+    fn shutdown(&self, py: Python<'_>) -> PyResult<Reply> {
+        *self.lock() = Views::default();
+        let supervisor = self.system.supervisor.clone();
+        let id = self.handle.session_id().to_string();
+        let handle = self.handle.clone();
+        let rt = system::runtime()?;
+        Ok(bridge::spawn(
+            py,
+            rt,
+            async move {
+                let stopped = handle.shutdown().await;
+                supervisor.remove_session(&id).await.map(|_| ()).or(stopped)
+            },
+            |py, r| match r {
+                Ok(()) | Err(ActorError::Shutdown { .. }) => Ok(py.None()),
+                Err(e) => Err(errors::to_py(py, e)),
+            },
+        ))
+    }
+
+    /// The mounted views' ids, in mount order.
+    fn view_ids(&self) -> Vec<String> {
+        self.lock().order.clone()
+    }
+
+    /// The event handlers a view declares (what its client may call).
+    #[pyo3(signature = (view_id=None))]
+    fn handlers(&self, view_id: Option<String>) -> Vec<String> {
+        let Some(id) = self.target(view_id) else { return Vec::new() };
+        self.lock().python.get(&id).map(|l| l.handlers.names()).unwrap_or_default()
+    }
+
+    /// Create a live component in a view; gives its HTML. With
+    /// `python_component`, its handlers and `get_context_data()` drive it.
+    #[pyo3(signature = (view_id, component_id, template_string, initial_props=None, python_component=None))]
+    fn create_component(
+        &self,
+        py: Python<'_>,
+        view_id: String,
+        component_id: String,
+        template_string: String,
+        initial_props: Option<Bound<'_, PyAny>>,
+        python_component: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Reply> {
+        let mut props = match &initial_props {
+            Some(p) if !p.is_none() => {
+                convert::params(p, self.system.settings.params).map_err(errors::InvalidParamsError::new_err)?
+            }
+            _ => Map::new(),
+        };
+        let logic = match python_component.filter(|c| !c.is_none()) {
+            Some(c) => {
+                if let Some(p) = &initial_props {
+                    if c.hasattr("update_props")? {
+                        c.call_method1("update_props", (p,))?;
+                    }
+                }
+                props.extend(context_of(&c)?);
+                Some(PyLogic { handlers: HandlerTable::of(&c)?, object: c.unbind() })
+            }
+            None => None,
+        };
+        let request = ComponentRequest {
+            view_id: view_id.clone(),
+            component_id: component_id.clone(),
+            template: template_string,
+            props,
+            logic: None,
+        };
+        let handle = self.handle.clone();
+        let views = self.views.clone();
+        let rt = system::runtime()?;
+        Ok(bridge::spawn(py, rt, async move { handle.create_component(request).await }, move |py, r| {
+            let html = r.map_err(|e| errors::to_py(py, e))?;
+            if let Some(logic) = logic {
+                views.lock().expect("views lock").components.insert((view_id, component_id), logic);
+            }
+            Ok(PyString::new(py, &html).into_any().unbind())
+        }))
+    }
+
+    /// Send an event to a component; gives its patches (`component_id`
+    /// set), or the parent's when the component messaged its parent.
+    #[pyo3(signature = (view_id, component_id, event_name, params=None, frame=false, reference=None))]
+    fn component_event(
+        slf: &Bound<'_, Self>,
+        view_id: String,
+        component_id: String,
+        event_name: &str,
+        params: Option<Bound<'_, PyAny>>,
+        frame: bool,
+        reference: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let out = output(frame, reference.as_ref())?;
+        let prepared = (|| -> PyResult<(Py<PyAny>, Map<String, Value>)> {
+            handlers::check_name(py, event_name)?;
+            let params = match &params {
+                Some(p) if !p.is_none() => {
+                    convert::params(p, this.system.settings.params).map_err(errors::InvalidParamsError::new_err)?
+                }
+                _ => Map::new(),
+            };
+            let key = (view_id.clone(), component_id.clone());
+            let views = this.lock();
+            match views.components.get(&key) {
+                Some(logic) => {
+                    let object = logic.object.bind(py).clone();
+                    logic.handlers.check(py, &object, event_name)?;
+                    Ok((object.unbind(), params))
+                }
+                None => Ok((py.None(), params)),
+            }
+        })();
+        let (object, params) = match prepared {
+            Ok(p) => p,
+            Err(e) => return Ok(Py::new(py, Reply::failed(e))?.into_any()),
+        };
+        if object.is_none(py) {
+            // A component without Python logic: its actor merges the params.
+            let handle = this.handle.clone();
+            let (v, c, e) = (view_id.clone(), component_id, event_name.to_string());
+            let reply = this.spawn_rendered(py, async move { handle.component_event(&v, &c, &e, params).await }, Some(view_id), out)?;
+            return Ok(Py::new(py, reply)?.into_any());
+        }
+        let (frame, reference) = match &out {
+            Output::Frame { reference } => (true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?),
+            Output::Dict => (false, None),
+        };
+        let after = helper(py, "after_component_handler")?.call1((slf, view_id, component_id, object.bind(py), frame, reference))?;
+        match Session::run_handler(slf, object.bind(py), event_name, &params, after) {
+            Ok(awaitable) => Ok(awaitable),
+            Err(e) => Ok(Py::new(py, Reply::failed(e))?.into_any()),
+        }
+    }
+
+    /// (internal) Push a Python component's new context to its actor.
+    #[pyo3(signature = (view_id, component_id, frame=false, reference=None))]
+    fn _sync_component(
+        &self,
+        py: Python<'_>,
+        view_id: String,
+        component_id: String,
+        frame: bool,
+        reference: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Reply> {
+        let object = match self.lock().components.get(&(view_id.clone(), component_id.clone())) {
+            Some(l) => l.object.clone_ref(py),
+            None => return Err(errors::to_py(py, ActorError::ComponentNotFound(component_id))),
+        };
+        let context = context_of(object.bind(py))?;
+        let handle = self.handle.clone();
+        let v = view_id.clone();
+        self.spawn_rendered(
+            py,
+            async move { handle.update_component_props(&v, &component_id, context).await },
+            Some(view_id),
+            output(frame, reference.as_ref())?,
+        )
+    }
+
+    /// (internal) Check and run a parent view's handler for a component's
+    /// message; gives what the handler returned (maybe a coroutine).
+    fn _parent_handler(&self, py: Python<'_>, view_id: String, event_name: &str, data: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let (object, table) = match self.lock().python.get(&view_id) {
+            Some(l) => (l.object.clone_ref(py), l.handlers.clone()),
+            None => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id))),
+        };
+        let object = object.bind(py);
+        table.check(py, object, event_name)?;
+        let params = convert::params(&data, self.system.settings.params).map_err(errors::InvalidParamsError::new_err)?;
+        let kwargs = convert::dict(py, &params)?;
+        Ok(object.call_method(event_name, (), Some(&kwargs))?.unbind())
+    }
+
+    /// Give a component new props (merged into its state); gives its patches.
+    #[pyo3(signature = (view_id, component_id, props))]
+    fn update_component_props(&self, py: Python<'_>, view_id: String, component_id: String, props: Bound<'_, PyAny>) -> PyResult<Reply> {
+        let mut props = convert::params(&props, self.system.settings.params).map_err(errors::InvalidParamsError::new_err)?;
+        if let Some(logic) = self.lock().components.get(&(view_id.clone(), component_id.clone())) {
+            let object = logic.object.bind(py);
+            if object.hasattr("update_props")? {
+                object.call_method1("update_props", (convert::dict(py, &props)?,))?;
+            }
+            props = context_of(object)?;
+        }
+        let handle = self.handle.clone();
+        let v = view_id.clone();
+        self.spawn_rendered(
+            py,
+            async move { handle.update_component_props(&v, &component_id, props).await },
+            Some(view_id),
+            Output::Dict,
+        )
+    }
+
+    /// Remove a component from its view. Awaitable.
+    fn remove_component(&self, py: Python<'_>, view_id: String, component_id: String) -> PyResult<Reply> {
+        self.lock().components.shift_remove(&(view_id.clone(), component_id.clone()));
+        let handle = self.handle.clone();
+        let rt = system::runtime()?;
+        Ok(bridge::spawn(py, rt, async move { handle.remove_component(&view_id, &component_id).await }, |py, r| {
+            r.map_err(|e| errors::to_py(py, e)).map(|()| py.None())
+        }))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<SessionActorHandle {:?} views={}>", self.handle.session_id(), self.lock().order.len())
+    }
+}
+
+impl Session {
+    /// The event path: checks in Rust, then the Python handler (if any)
+    /// on this thread, then the actor.
+    fn dispatch(slf: &Bound<'_, Self>, event: &str, params: Option<Bound<'_, PyAny>>, view_id: Option<String>, out: Output) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let failed = |e: PyErr| -> PyResult<Py<PyAny>> { Ok(Py::new(py, Reply::failed(e))?.into_any()) };
+        if let Err(e) = handlers::check_name(py, event) {
+            return failed(e);
+        }
+        let params = match &params {
+            Some(p) if !p.is_none() => match convert::params(p, this.system.settings.params) {
+                Ok(p) => p,
+                Err(message) => return failed(errors::InvalidParamsError::new_err(message)),
+            },
+            _ => Map::new(),
+        };
+        let target = this.target(view_id.clone());
+        let logic = target.as_ref().and_then(|id| {
+            this.lock()
+                .python
+                .get(id)
+                .map(|l| (l.object.clone_ref(py), l.handlers.clone()))
+        });
+        let Some((object, table)) = logic else {
+            // No Python logic: the view actor runs the event (or answers "not found").
+            let handle = this.handle.clone();
+            let name = event.to_string();
+            let id = target.clone();
+            let reply = this.spawn_rendered(
+                py,
+                async move { handle.event(&name, params, id.as_deref()).await },
+                target.or(view_id),
+                out,
+            )?;
+            return Ok(Py::new(py, reply)?.into_any());
+        };
+        let object = object.bind(py);
+        if let Err(e) = table.check(py, object, event) {
+            return failed(e);
+        }
+        let target = target.expect("a Python view has an id");
+        let (frame, reference) = match &out {
+            Output::Frame { reference } => (true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?),
+            Output::Dict => (false, None),
+        };
+        let after = helper(py, "after_handler")?.call1((slf, target, frame, reference))?;
+        match Session::run_handler(slf, object, event, &params, after) {
+            Ok(awaitable) => Ok(awaitable),
+            Err(e) => failed(e),
+        }
+    }
+}
+
+/// A Python view's template: its `template` source, or its
+/// `template_name` loaded through the view's services on this thread.
+fn view_template(
+    view: &Bound<'_, PyAny>,
+    view_path: &str,
+    template_dirs: &Option<Vec<PathBuf>>,
+    services: &dyn HostServices,
+) -> PyResult<TemplateSource> {
+    let py = view.py();
+    if let Ok(source) = view.getattr("template") {
+        if !source.is_none() {
+            return Ok(TemplateSource::Loaded { name: format!("{view_path} (template)"), source: source.extract()? });
+        }
+    }
+    let name: String = match view.getattr("template_name") {
+        Ok(n) if !n.is_none() => n.extract()?,
+        _ => {
+            return Err(errors::to_py(
+                py,
+                ActorError::Template(wasmlive::engine::TemplateError {
+                    kind: wasmlive::engine::TemplateErrorKind::TemplateNotFound,
+                    message: format!("{view_path} sets neither `template` nor `template_name`"),
+                    template: view_path.to_string(),
+                    line: 0,
+                    column: 0,
+                }),
+            ));
+        }
+    };
+    let loaded = match (template_dirs, system::backend()) {
+        (None, Some(backend)) => backend.load_template_with(py, &name),
+        _ => services.load_template(&name),
+    };
+    match loaded {
+        Ok(source) => Ok(TemplateSource::Loaded { name, source }),
+        Err(message) => Err(errors::to_py(
+            py,
+            ActorError::Template(wasmlive::engine::TemplateError {
+                kind: wasmlive::engine::TemplateErrorKind::TemplateNotFound,
+                message,
+                template: name,
+                line: 0,
+                column: 0,
+            }),
+        )),
+    }
+}

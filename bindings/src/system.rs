@@ -1,0 +1,269 @@
+//! The process's actor system as Python sees it: one Tokio runtime and one
+//! supervisor, started at first use with the settings `configure()` set.
+
+use crate::bridge::{self, Reply};
+use crate::convert::ParamLimits;
+use crate::services::Backend;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use wasmlive::actors::{ActorConfig, ActorSupervisor, StatsSnapshot};
+
+/// Everything `configure()` sets.
+#[derive(Clone)]
+pub struct Settings {
+    pub actors: ActorConfig,
+    pub params: ParamLimits,
+    pub worker_threads: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            actors: ActorConfig::default(),
+            params: ParamLimits::default(),
+            worker_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8),
+        }
+    }
+}
+
+/// The running system.
+pub struct System {
+    pub supervisor: Arc<ActorSupervisor>,
+    pub settings: Settings,
+}
+
+static SETTINGS: Mutex<Option<Settings>> = Mutex::new(None);
+static SYSTEM: Mutex<Option<Arc<System>>> = Mutex::new(None);
+static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+static BACKEND: Mutex<Option<Arc<Backend>>> = Mutex::new(None);
+
+pub fn settings() -> Settings {
+    SETTINGS.lock().expect("settings lock").clone().unwrap_or_default()
+}
+
+/// The Tokio runtime (one per process; its size is fixed at first use).
+pub fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
+    if let Some(rt) = RUNTIME.get() {
+        return Ok(rt);
+    }
+    let workers = settings().worker_threads;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name("wasmlive-actor")
+        .enable_all()
+        .build()
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start the Tokio runtime: {e}")))?;
+    Ok(RUNTIME.get_or_init(|| rt))
+}
+
+/// The running system, started now if it is not.
+pub fn system() -> PyResult<Arc<System>> {
+    let mut slot = SYSTEM.lock().expect("system lock");
+    if let Some(system) = slot.as_ref() {
+        return Ok(system.clone());
+    }
+    let settings = settings();
+    let rt = runtime()?;
+    let _guard = rt.enter();
+    let supervisor = ActorSupervisor::start(settings.actors.clone())
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start the actor system: {e}")))?;
+    let system = Arc::new(System { supervisor, settings });
+    *slot = Some(system.clone());
+    Ok(system)
+}
+
+/// The Python host services set by `set_services`, if any.
+pub fn backend() -> Option<Arc<Backend>> {
+    BACKEND.lock().expect("backend lock").clone()
+}
+
+/// Use `services` (an object with `load_template`, `reverse_url`,
+/// `static_url`, `translate`, `translate_plural`, `now`) for the imports of
+/// every view mounted from now on without `template_dirs`; `None` goes back
+/// to the standalone services.
+#[pyfunction]
+#[pyo3(signature = (services))]
+pub fn set_services(services: Option<Py<PyAny>>) {
+    *BACKEND.lock().expect("backend lock") = services.map(Backend::new);
+}
+
+/// Forget cached template sources, URLs and translations.
+#[pyfunction]
+pub fn clear_caches() {
+    if let Some(b) = backend() {
+        b.clear();
+    }
+}
+
+/// Set the actor system's configuration. Takes effect for a system started
+/// afterwards: call it before the first session, or after
+/// `shutdown_actor_system()`. Unknown keys are refused.
+#[pyfunction]
+#[pyo3(signature = (**options))]
+pub fn configure(options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    if SYSTEM.lock().expect("system lock").is_some() {
+        return Err(PyRuntimeError::new_err(
+            "the actor system is running: call configure() before the first session, or after shutdown_actor_system()",
+        ));
+    }
+    let mut s = settings();
+    let Some(options) = options else { return Ok(()) };
+    for (key, value) in options.iter() {
+        let key: String = key.extract()?;
+        let secs = |v: &Bound<'_, PyAny>| -> PyResult<Duration> {
+            let f: f64 = v.extract()?;
+            Duration::try_from_secs_f64(f).map_err(|_| PyValueError::new_err(format!("{key} must be a non-negative number of seconds")))
+        };
+        let count = |v: &Bound<'_, PyAny>| -> PyResult<usize> {
+            let n: usize = v.extract()?;
+            if n == 0 {
+                return Err(PyValueError::new_err(format!("{key} must be at least 1")));
+            }
+            Ok(n)
+        };
+        match key.as_str() {
+            "ttl_secs" | "actor_ttl_seconds" | "session_ttl" => s.actors.session_ttl = secs(&value)?,
+            "cleanup_interval" => s.actors.cleanup_interval = secs(&value)?,
+            "health_check_interval" => s.actors.health_check_interval = secs(&value)?,
+            "health_check_timeout" => s.actors.health_check_timeout = secs(&value)?,
+            "message_timeout" => s.actors.message_timeout = secs(&value)?,
+            "shutdown_timeout" => s.actors.shutdown_timeout = secs(&value)?,
+            "session_mailbox" | "session_channel_capacity" => s.actors.session_mailbox = count(&value)?,
+            "view_mailbox" | "view_channel_capacity" => s.actors.view_mailbox = count(&value)?,
+            "component_mailbox" | "component_channel_capacity" => s.actors.component_mailbox = count(&value)?,
+            "guest_memory_bytes" => s.actors.guest_limits.memory_bytes = count(&value)?,
+            "guest_deadline" => s.actors.guest_limits.deadline = secs(&value)?,
+            "guest_output_bytes" => s.actors.guest_limits.output_bytes = count(&value)?,
+            "max_param_depth" => s.params.depth = count(&value)?,
+            "max_param_items" => s.params.items = count(&value)?,
+            "max_param_bytes" => s.params.bytes = count(&value)?,
+            "bridge_spin_us" => bridge::set_spin(Duration::from_micros(value.extract()?)),
+            "worker_threads" => {
+                if RUNTIME.get().is_some() {
+                    return Err(PyRuntimeError::new_err("worker_threads is fixed once the runtime has started"));
+                }
+                s.worker_threads = count(&value)?;
+            }
+            "use_actors" => {}
+            other => return Err(PyValueError::new_err(format!("unknown actor system setting `{other}`"))),
+        }
+    }
+    *SETTINGS.lock().expect("settings lock") = Some(s);
+    Ok(())
+}
+
+/// Stop every session (draining queued messages) and the background tasks;
+/// the next session starts a fresh system. Awaitable.
+#[pyfunction]
+pub fn shutdown_actor_system(py: Python<'_>) -> PyResult<Reply> {
+    let Some(system) = SYSTEM.lock().expect("system lock").take() else {
+        return Ok(Reply::ready(py.None()));
+    };
+    let rt = runtime()?;
+    Ok(bridge::spawn(
+        py,
+        rt,
+        async move { system.supervisor.shutdown_all().await },
+        |py, report| {
+            let d = PyDict::new(py);
+            d.set_item("sessions", report.sessions)?;
+            d.set_item("drained", report.drained)?;
+            Ok(d.into_any().unbind())
+        },
+    ))
+}
+
+/// The actor system's statistics (`get_actor_stats()`).
+#[pyclass(module = "wasmlive._host", get_all, frozen)]
+pub struct ActorStats {
+    pub active_sessions: u64,
+    pub active_views: u64,
+    pub active_components: u64,
+    pub sessions_created: u64,
+    pub sessions_expired: u64,
+    pub sessions_unhealthy: u64,
+    pub session_restarts: u64,
+    pub messages_processed: u64,
+    pub errors: u64,
+    pub guest_restarts: u64,
+    /// Per message kind: `{"count", "p50_us", "p95_us", "p99_us"}`.
+    pub latency: Py<PyDict>,
+    /// `{"session", "view", "component"}`: most messages ever queued at once.
+    pub mailbox_high_water: Py<PyDict>,
+    pub ttl_secs: u64,
+    pub cleanup_interval_secs: u64,
+    pub health_check_interval_secs: u64,
+    pub running: bool,
+}
+
+#[pymethods]
+impl ActorStats {
+    fn __repr__(&self) -> String {
+        format!(
+            "ActorStats(active_sessions={}, active_views={}, active_components={}, messages_processed={}, errors={}, guest_restarts={})",
+            self.active_sessions, self.active_views, self.active_components, self.messages_processed, self.errors, self.guest_restarts
+        )
+    }
+}
+
+/// The statistics now (zeros when no system runs).
+#[pyfunction]
+pub fn get_actor_stats(py: Python<'_>) -> PyResult<ActorStats> {
+    let running = SYSTEM.lock().expect("system lock").clone();
+    let s = settings();
+    let snap = running.as_ref().map(|sys| sys.supervisor.stats());
+    let snap = snap.unwrap_or_else(empty_snapshot);
+    let latency = PyDict::new(py);
+    for (kind, l) in &snap.latency {
+        let d = PyDict::new(py);
+        d.set_item("count", l.count)?;
+        d.set_item("p50_us", l.p50_us)?;
+        d.set_item("p95_us", l.p95_us)?;
+        d.set_item("p99_us", l.p99_us)?;
+        let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        latency.set_item(name, d)?;
+    }
+    let high = PyDict::new(py);
+    high.set_item("session", snap.mailbox_high_water.session)?;
+    high.set_item("view", snap.mailbox_high_water.view)?;
+    high.set_item("component", snap.mailbox_high_water.component)?;
+    let cfg = running.as_ref().map(|r| r.settings.actors.clone()).unwrap_or(s.actors);
+    Ok(ActorStats {
+        active_sessions: snap.active_sessions,
+        active_views: snap.active_views,
+        active_components: snap.active_components,
+        sessions_created: snap.sessions_created,
+        sessions_expired: snap.sessions_expired,
+        sessions_unhealthy: snap.sessions_unhealthy,
+        session_restarts: snap.session_restarts,
+        messages_processed: snap.messages_processed,
+        errors: snap.errors,
+        guest_restarts: snap.guest_restarts,
+        latency: latency.unbind(),
+        mailbox_high_water: high.unbind(),
+        ttl_secs: cfg.session_ttl.as_secs(),
+        cleanup_interval_secs: cfg.cleanup_interval.as_secs(),
+        health_check_interval_secs: cfg.health_check_interval.as_secs(),
+        running: running.is_some(),
+    })
+}
+
+fn empty_snapshot() -> StatsSnapshot {
+    StatsSnapshot {
+        active_sessions: 0,
+        active_views: 0,
+        active_components: 0,
+        sessions_created: 0,
+        sessions_expired: 0,
+        sessions_unhealthy: 0,
+        session_restarts: 0,
+        messages_processed: 0,
+        errors: 0,
+        guest_restarts: 0,
+        latency: Default::default(),
+        mailbox_high_water: wasmlive::actors::MailboxHighWater { session: 0, view: 0, component: 0 },
+    }
+}
