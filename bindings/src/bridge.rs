@@ -104,21 +104,52 @@ where
     F: std::future::Future<Output = T> + Send + 'static,
     G: FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
 {
+    let (completer, waiting) = start();
+    runtime.spawn(async move { completer.complete(request.await, finish) });
+    waiting.wait(py)
+}
+
+/// A request's two ends: the [`Completer`] goes with the work (to a Tokio
+/// task), the [`Waiting`] becomes the awaitable.
+pub fn start() -> (Completer, Waiting) {
     let slot = Slot::new();
     let busy = IN_FLIGHT.fetch_add(1, Ordering::AcqRel) > 0;
-    let completer = slot.clone();
-    runtime.spawn(async move {
-        let value = request.await;
-        completer.complete(Box::new(move |py| finish(py, value)));
-    });
-    if !busy {
-        let budget = spin_budget();
-        if !budget.is_zero() {
-            let slot = &slot;
-            py.detach(|| slot.spin(budget));
-        }
+    (Completer { slot: slot.clone() }, Waiting { slot, busy })
+}
+
+/// Completes one request's slot (exactly once).
+pub struct Completer {
+    slot: Arc<Slot>,
+}
+
+impl Completer {
+    pub fn complete<T, G>(self, value: T, finish: G)
+    where
+        T: Send + 'static,
+        G: FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+    {
+        self.slot.complete(Box::new(move |py| finish(py, value)));
     }
-    Reply { slot: Some(slot), ready: Mutex::new(None) }
+}
+
+/// The caller's end of a request, before it becomes an awaitable.
+pub struct Waiting {
+    slot: Arc<Slot>,
+    busy: bool,
+}
+
+impl Waiting {
+    /// The awaitable, after the fast-path wait when nothing else is in flight.
+    pub fn wait(self, py: Python<'_>) -> Reply {
+        if !self.busy {
+            let budget = spin_budget();
+            if !budget.is_zero() {
+                let slot = &self.slot;
+                py.detach(|| slot.spin(budget));
+            }
+        }
+        Reply { slot: Some(self.slot), ready: Mutex::new(None) }
+    }
 }
 
 /// An awaitable for one request's outcome (`await reply`).

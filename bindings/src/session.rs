@@ -19,9 +19,14 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use serde_json::{Map, Value};
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
+use tokio::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use wasmlive::actors::{ActorError, ComponentRequest, Delivery, MountRequest, Mounted, Rendered, SessionHandle, TemplateSource};
+use wasmlive::actors::{
+    ActorError, ComponentRequest, Delivery, MountRequest, Mounted, Pending, Rendered, SessionHandle, TemplateSource,
+};
 use wasmlive::engine::{HostServices, StandaloneServices};
 
 /// A view or component object with Python handlers.
@@ -50,12 +55,19 @@ enum Output {
     Frame { reference: Option<Value> },
 }
 
+/// Delivers one request to the session actor, then hands its answer on.
+type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// A handle to one session actor (`await create_session_actor(id)`).
 #[pyclass(module = "wasmlive._host", name = "SessionActorHandle", frozen)]
 pub struct Session {
     system: Arc<System>,
     handle: SessionHandle,
     views: Arc<Mutex<Views>>,
+    /// Requests whose order matters (events, state syncs), delivered one
+    /// after the other by one task: Tokio tasks spawned per request could
+    /// reach the mailbox in any order.
+    ordered: mpsc::UnboundedSender<Job>,
 }
 
 /// Create (or find) the session actor `session_id`. Awaitable.
@@ -66,10 +78,17 @@ pub fn create_session_actor(py: Python<'_>, session_id: String) -> PyResult<Repl
         let _guard = system::runtime()?.enter();
         system.supervisor.get_or_create_session(&session_id)
     };
+    let (ordered, mut jobs) = mpsc::unbounded_channel::<Job>();
+    system::runtime()?.spawn(async move {
+        while let Some(job) = jobs.recv().await {
+            job.await;
+        }
+    });
     let session = Session {
         system,
         handle,
         views: Arc::new(Mutex::new(Views::default())),
+        ordered,
     };
     Ok(Reply::ready(Py::new(py, session)?.into_any()))
 }
@@ -82,6 +101,33 @@ impl Session {
     /// The view an event without an id goes to.
     fn target(&self, view_id: Option<String>) -> Option<String> {
         view_id.or_else(|| self.lock().order.first().cloned())
+    }
+
+    /// Deliver a request in order with the others of this handle; its
+    /// answer is awaited apart, so requests still overlap in the actors.
+    fn ordered<F, Fut>(&self, py: Python<'_>, deliver: F, view_id: Option<String>, output: Output) -> PyResult<Reply>
+    where
+        F: FnOnce(SessionHandle) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Pending<Rendered>, ActorError>> + Send + 'static,
+    {
+        let (completer, waiting) = bridge::start();
+        let handle = self.handle.clone();
+        let finish = move |py: Python<'_>, result: Result<Rendered, ActorError>| {
+            let rendered = result.map_err(|e| errors::to_py(py, e))?;
+            rendered_to_py(py, rendered, view_id.as_deref(), &output)
+        };
+        let job: Job = Box::pin(async move {
+            match deliver(handle).await {
+                Ok(pending) => {
+                    tokio::spawn(async move { completer.complete(pending.answer().await, finish) });
+                }
+                Err(e) => completer.complete(Err(e), finish),
+            }
+        });
+        if self.ordered.send(job).is_err() {
+            return Err(errors::to_py(py, ActorError::Shutdown { actor: "session" }));
+        }
+        Ok(waiting.wait(py))
     }
 
     fn spawn_rendered<F>(&self, py: Python<'_>, request: F, view_id: Option<String>, output: Output) -> PyResult<Reply>
@@ -102,11 +148,10 @@ impl Session {
             None => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id.to_string()))),
         };
         let context = context_of(object.bind(py))?;
-        let handle = self.handle.clone();
         let id = view_id.to_string();
-        self.spawn_rendered(
+        self.ordered(
             py,
-            async move { handle.set_state(context, Some(&id), Delivery::Wait).await },
+            move |handle| async move { handle.send_set_state(context, Some(&id), Delivery::Wait).await },
             Some(view_id.to_string()),
             output,
         )
@@ -496,9 +541,13 @@ impl Session {
         };
         if object.is_none(py) {
             // A component without Python logic: its actor merges the params.
-            let handle = this.handle.clone();
             let (v, c, e) = (view_id.clone(), component_id, event_name.to_string());
-            let reply = this.spawn_rendered(py, async move { handle.component_event(&v, &c, &e, params).await }, Some(view_id), out)?;
+            let reply = this.ordered(
+                py,
+                move |handle| async move { handle.send_component_event(&v, &c, &e, params).await },
+                Some(view_id),
+                out,
+            )?;
             return Ok(Py::new(py, reply)?.into_any());
         }
         let (frame, reference) = match &out {
@@ -527,11 +576,10 @@ impl Session {
             None => return Err(errors::to_py(py, ActorError::ComponentNotFound(component_id))),
         };
         let context = context_of(object.bind(py))?;
-        let handle = self.handle.clone();
         let v = view_id.clone();
-        self.spawn_rendered(
+        self.ordered(
             py,
-            async move { handle.update_component_props(&v, &component_id, context).await },
+            move |handle| async move { handle.send_update_component_props(&v, &component_id, context).await },
             Some(view_id),
             output(frame, reference.as_ref())?,
         )
@@ -562,11 +610,10 @@ impl Session {
             }
             props = context_of(object)?;
         }
-        let handle = self.handle.clone();
         let v = view_id.clone();
-        self.spawn_rendered(
+        self.ordered(
             py,
-            async move { handle.update_component_props(&v, &component_id, props).await },
+            move |handle| async move { handle.send_update_component_props(&v, &component_id, props).await },
             Some(view_id),
             Output::Dict,
         )
@@ -613,12 +660,11 @@ impl Session {
         });
         let Some((object, table)) = logic else {
             // No Python logic: the view actor runs the event (or answers "not found").
-            let handle = this.handle.clone();
             let name = event.to_string();
             let id = target.clone();
-            let reply = this.spawn_rendered(
+            let reply = this.ordered(
                 py,
-                async move { handle.event(&name, params, id.as_deref()).await },
+                move |handle| async move { handle.send_event(&name, params, id.as_deref(), Delivery::Wait).await },
                 target.or(view_id),
                 out,
             )?;

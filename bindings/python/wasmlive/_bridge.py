@@ -52,11 +52,32 @@ async def _component_round(result, session, view_id, component_id, component, fr
         await result
     outbox = getattr(component, "_wasmlive_outbox", [])
     messages, outbox[:] = list(outbox), []
-    rendered = await session._sync_component(view_id, component_id, frame and not messages, ref)
+    rendered = await session._sync_component(view_id, component_id, frame, ref)
     if not messages:
         return rendered
     for event, data in messages:
         returned = session._parent_handler(view_id, event, data)
         if hasattr(returned, "__await__"):
             await returned
-    return await session._sync(view_id, frame, ref)
+    parent = await session._sync(view_id, frame, ref)
+    if frame:
+        # Two frames: the component's patches, then the parent's.
+        return [rendered, parent]
+    parent["component"] = rendered
+    return parent
+
+
+async def mount_live(session, view, view_path=None):
+    """Mount a LiveView object and create the live components it declares
+    (``components = {id: (Class, props)}``); gives the mounted dict, whose
+    HTML includes the components."""
+    path = view_path or type(view).view_path()
+    mounted = await session.mount(path, python_view=view)
+    declared = getattr(view, "components", None) or {}
+    if not declared:
+        return mounted
+    for component_id, (cls, props) in declared.items():
+        component = cls(**props)
+        await session.create_component(mounted["view_id"], component_id, cls.template, props, component)
+    full = await session.render(mounted["view_id"])
+    return {**mounted, "html": full["html"], "version": full["version"]}

@@ -54,7 +54,7 @@ mod view;
 pub use config::ActorConfig;
 pub use error::{ActorError, HandlerError};
 pub use logic::{ComponentLogic, LogicFuture, MergeParams, State, ToParent, ViewLogic, merge};
-pub use reply::Delivery;
+pub use reply::{Delivery, Pending};
 pub use session::{ComponentRequest, Engines, MountRequest, Mounted, SessionHandle, TemplateSource};
 pub use stats::{LatencySummary, MailboxHighWater, MessageKind, StatsSnapshot};
 pub use supervisor::{ActorSupervisor, ShutdownReport};

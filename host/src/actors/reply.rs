@@ -98,6 +98,35 @@ impl<M: Send + 'static> Outbox<M> {
         }
     }
 
+    /// Deliver a request built around a fresh reply, without awaiting the
+    /// answer: callers that must keep their requests in order deliver one
+    /// after the other, then await the answers in any order.
+    pub async fn send<T>(&self, delivery: Delivery, make: impl FnOnce(Reply<T>) -> M) -> Result<Pending<T>, ActorError> {
+        let started = tokio::time::Instant::now();
+        let (tx, rx) = oneshot::channel();
+        let message = make(Reply {
+            tx: Some(tx),
+            actor: self.actor,
+        });
+        match tokio::time::timeout(self.timeout, self.deliver(delivery, message)).await {
+            Ok(delivered) => delivered?,
+            Err(_) => return Err(self.timed_out()),
+        }
+        Ok(Pending {
+            rx,
+            actor: self.actor,
+            deadline: started + self.timeout,
+            timeout: self.timeout,
+        })
+    }
+
+    fn timed_out(&self) -> ActorError {
+        ActorError::Timeout {
+            actor: self.actor,
+            timeout_ms: self.timeout.as_millis() as u64,
+        }
+    }
+
     async fn deliver(&self, delivery: Delivery, message: M) -> Result<(), ActorError> {
         self.forward(delivery, message).await.map_err(|(error, _)| error)
     }
@@ -131,6 +160,27 @@ impl<M: Send + 'static> Outbox<M> {
     /// Whether the actor has stopped receiving.
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
+    }
+}
+
+/// The answer to a delivered request, still to come (see [`Outbox::send`]).
+pub struct Pending<T> {
+    rx: oneshot::Receiver<Result<T, ActorError>>,
+    actor: &'static str,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+}
+
+impl<T> Pending<T> {
+    /// Await the answer, within what is left of the message timeout.
+    pub async fn answer(self) -> Result<T, ActorError> {
+        match tokio::time::timeout_at(self.deadline, self.rx).await {
+            Ok(result) => result.unwrap_or(Err(ActorError::Shutdown { actor: self.actor })),
+            Err(_) => Err(ActorError::Timeout {
+                actor: self.actor,
+                timeout_ms: self.timeout.as_millis() as u64,
+            }),
+        }
     }
 }
 

@@ -14,7 +14,7 @@
 use super::component::ComponentSpec;
 use super::error::ActorError;
 use super::logic::{ComponentLogic, MergeParams, State, ViewLogic};
-use super::reply::{Delivery, Outbox, Reply};
+use super::reply::{Delivery, Outbox, Pending, Reply};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
 use super::view::{Call, Rendered, ViewHandle, ViewMsg, ViewSpec};
@@ -218,9 +218,21 @@ impl SessionHandle {
         view_id: Option<&str>,
         delivery: Delivery,
     ) -> Result<Rendered, ActorError> {
+        self.send_event(event, params, view_id, delivery).await?.answer().await
+    }
+
+    /// Deliver an event to the session without awaiting its answer: two
+    /// events delivered one after the other are handled in that order.
+    pub async fn send_event(
+        &self,
+        event: &str,
+        params: State,
+        view_id: Option<&str>,
+        delivery: Delivery,
+    ) -> Result<Pending<Rendered>, ActorError> {
         let call = call(view_id, "", event, params);
         self.outbox
-            .request(delivery, |reply| SessionMsg::Event { call, delivery, reply })
+            .send(delivery, |reply| SessionMsg::Event { call, delivery, reply })
             .await
     }
 
@@ -229,9 +241,19 @@ impl SessionHandle {
     /// new context to the actor. Fails like an event does, leaving the
     /// state and HTML as they were.
     pub async fn set_state(&self, state: State, view_id: Option<&str>, delivery: Delivery) -> Result<Rendered, ActorError> {
+        self.send_set_state(state, view_id, delivery).await?.answer().await
+    }
+
+    /// [`SessionHandle::set_state`], delivered without awaiting the answer (in order, like [`SessionHandle::send_event`]).
+    pub async fn send_set_state(
+        &self,
+        state: State,
+        view_id: Option<&str>,
+        delivery: Delivery,
+    ) -> Result<Pending<Rendered>, ActorError> {
         let call = call(view_id, "", "", state);
         self.outbox
-            .request(delivery, |reply| SessionMsg::SetState { call, delivery, reply })
+            .send(delivery, |reply| SessionMsg::SetState { call, delivery, reply })
             .await
     }
 
@@ -277,9 +299,20 @@ impl SessionHandle {
         event: &str,
         params: State,
     ) -> Result<Rendered, ActorError> {
+        self.send_component_event(view_id, component_id, event, params).await?.answer().await
+    }
+
+    /// [`SessionHandle::component_event`], delivered without awaiting the answer.
+    pub async fn send_component_event(
+        &self,
+        view_id: &str,
+        component_id: &str,
+        event: &str,
+        params: State,
+    ) -> Result<Pending<Rendered>, ActorError> {
         let call = call(Some(view_id), component_id, event, params);
         self.outbox
-            .request(Delivery::Wait, |reply| SessionMsg::ComponentEvent { call, reply })
+            .send(Delivery::Wait, |reply| SessionMsg::ComponentEvent { call, reply })
             .await
     }
 
@@ -290,9 +323,19 @@ impl SessionHandle {
         component_id: &str,
         props: State,
     ) -> Result<Rendered, ActorError> {
+        self.send_update_component_props(view_id, component_id, props).await?.answer().await
+    }
+
+    /// [`SessionHandle::update_component_props`], delivered without awaiting the answer.
+    pub async fn send_update_component_props(
+        &self,
+        view_id: &str,
+        component_id: &str,
+        props: State,
+    ) -> Result<Pending<Rendered>, ActorError> {
         let call = call(Some(view_id), component_id, "", props);
         self.outbox
-            .request(Delivery::Wait, |reply| SessionMsg::UpdateComponentProps { call, reply })
+            .send(Delivery::Wait, |reply| SessionMsg::UpdateComponentProps { call, reply })
             .await
     }
 

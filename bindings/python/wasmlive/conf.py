@@ -1,0 +1,53 @@
+"""``LIVEVIEW_CONFIG``: the seed's keys plus guest limits, with defaults.
+
+Every key is optional. Unknown keys are an error at startup, so a typo
+never silently falls back to a default.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+DEFAULTS = {
+    # The seed's keys.
+    "use_actors": True,
+    "actor_ttl_seconds": 3600,
+    "cleanup_interval": 60,
+    "health_check_interval": 30,
+    "health_check_timeout": 5,
+    "session_channel_capacity": 100,
+    "view_channel_capacity": 50,
+    "component_channel_capacity": 20,
+    "message_timeout": 30,
+    "shutdown_timeout": 10,
+    # Guest limits, per instance.
+    "guest_memory_bytes": 64 << 20,
+    "guest_deadline": 1.0,
+    "guest_output_bytes": 16 << 20,
+    # What a client may send.
+    "max_param_depth": 8,
+    "max_param_items": 1000,
+    "max_param_bytes": 256 << 10,
+    "max_frame_bytes": 1 << 20,
+    # LiveView classes a client may mount by path; empty means every registered LiveView.
+    "allowed_views": [],
+    # The asyncio bridge's wait before parking (microseconds).
+    "bridge_spin_us": 200,
+}
+
+# Keys the consumer uses itself, not the actor system.
+LOCAL = {"max_frame_bytes", "allowed_views"}
+
+
+def config():
+    user = getattr(settings, "LIVEVIEW_CONFIG", {}) or {}
+    unknown = sorted(set(user) - set(DEFAULTS))
+    if unknown:
+        raise ImproperlyConfigured(f"LIVEVIEW_CONFIG has unknown keys: {', '.join(unknown)}; known: {', '.join(DEFAULTS)}")
+    merged = dict(DEFAULTS)
+    merged.update(user)
+    return merged
+
+
+def actor_options(cfg):
+    """The keys ``wasmlive.configure()`` takes."""
+    return {k: v for k, v in cfg.items() if k not in LOCAL}

@@ -1,0 +1,103 @@
+"""The Channels consumer: the JSON protocol between the JS client and the
+session actor (docs/protocol.md).
+
+Client → server: ``mount``, ``event``, ``resync``, ``ping``.
+Server → client: ``connected``, ``mounted``, ``patch``, ``html_update``,
+``error``, ``pong``. Event replies are JSON frames built in Rust and sent
+as they come: never parsed or serialized again in Python.
+"""
+
+import json
+import uuid
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from . import conf
+from ._bridge import mount_live
+from ._host import WasmliveError, create_session_actor
+from .http import error_frame
+from .live import registered_views
+from .request import LiveRequest
+
+# Errors a client can cause; anything else is a server bug and is re-raised after replying.
+CLIENT_ERRORS = (WasmliveError, LookupError, PermissionError, AttributeError, ValueError, TypeError)
+
+
+class LiveViewConsumer(AsyncWebsocketConsumer):
+    session = None
+
+    async def connect(self):
+        self.config = conf.config()
+        await self.accept()
+        session_id = uuid.uuid4().hex
+        self.session = await create_session_actor(f"ws-{session_id}")
+        await self.send_json({"type": "connected", "session_id": session_id})
+
+    async def disconnect(self, code):
+        if self.session is not None:
+            session, self.session = self.session, None
+            await session.shutdown()
+
+    async def send_json(self, frame):
+        await self.send(text_data=json.dumps(frame))
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None:
+            return await self.send_json(error_frame(ValueError("frames must be JSON text")))
+        if len(text_data) > self.config["max_frame_bytes"]:
+            return await self.send_json(error_frame(ValueError(f"frame larger than {self.config['max_frame_bytes']} bytes")))
+        try:
+            message = json.loads(text_data)
+            if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+                raise ValueError('a frame is a JSON object with a string "type"')
+        except ValueError as e:
+            return await self.send_json(error_frame(ValueError(f"invalid frame: {e}")))
+        kind = message["type"]
+        ref = message.get("ref")
+        view_id = message.get("view_id")
+        handler = {"mount": self.on_mount, "event": self.on_event, "resync": self.on_resync, "ping": self.on_ping}.get(kind)
+        if handler is None:
+            return await self.send_json(error_frame(ValueError(f"unknown frame type {kind!r}"), ref, view_id))
+        try:
+            await handler(message, ref, view_id)
+        except CLIENT_ERRORS as e:
+            await self.send_json(error_frame(e, ref, view_id))
+        except Exception as e:
+            await self.send_json(error_frame(e, ref, view_id))
+            raise
+
+    async def on_ping(self, message, ref, view_id):
+        await self.session.ping()
+        await self.send_json({"type": "pong", "ref": ref})
+
+    async def on_mount(self, message, ref, view_id):
+        path = message.get("view")
+        allowed = self.config["allowed_views"]
+        views = registered_views()
+        if not isinstance(path, str) or path not in views or (allowed and path not in allowed):
+            raise LookupError(f"no LiveView may be mounted as {path!r}")
+        params = message.get("params") or {}
+        if not isinstance(params, dict):
+            raise ValueError("mount params must be an object")
+        live = views[path]()
+        live.mount(LiveRequest.from_scope(self.scope, message.get("url")), **params)
+        mounted = await mount_live(self.session, live, path)
+        await self.send_json({"type": "mounted", "ref": ref, **mounted})
+
+    async def on_event(self, message, ref, view_id):
+        name = message.get("event")
+        if not isinstance(name, str):
+            raise ValueError('an event frame needs a string "event"')
+        params = message.get("params") or {}
+        component = message.get("component_id")
+        if component is not None:
+            frames = await self.session.component_event(view_id, component, name, params, True, ref)
+            for frame in frames if isinstance(frames, list) else [frames]:
+                await self.send(text_data=frame)
+            return
+        else:
+            frame = await self.session.event_frame(name, params, view_id, ref)
+        await self.send(text_data=frame)
+
+    async def on_resync(self, message, ref, view_id):
+        await self.send(text_data=await self.session.render(view_id, True, ref))

@@ -1,0 +1,274 @@
+// wasmlive's browser client: a plain ES module, no build step.
+//
+// Each element with `data-wasmlive-root` is one live view. The page arrives
+// rendered (first paint over HTTP); this module then opens one WebSocket,
+// mounts every view, and from then on sends events and applies the patches
+// the server answers with (wire format: docs/vdom.md; protocol:
+// docs/protocol.md). Without WebSockets, events go over HTTP POST.
+
+const EVENTS = ["click", "submit", "change", "input"];
+const LOADING = "wasmlive-loading";
+
+class View {
+  constructor(client, root) {
+    this.client = client;
+    this.root = root;
+    this.path = root.dataset.view;
+    this.params = JSON.parse(root.dataset.params || "{}");
+    this.httpViewId = root.dataset.viewId || null; // the view the first paint mounted
+    this.viewId = null;
+    this.version = 0;
+    this.inFlight = 0;
+    this.timers = new Map();
+    for (const type of EVENTS) root.addEventListener(type, (e) => this.onDomEvent(type, e));
+  }
+
+  // Event delegation: the nearest element with `@type` between the target and the root.
+  onDomEvent(type, event) {
+    const attr = "@" + type;
+    for (let el = event.target; el && el !== this.root.parentNode; el = el.parentNode) {
+      if (el.nodeType !== 1 || !el.hasAttribute(attr)) continue;
+      const name = el.getAttribute(attr);
+      if (type === "submit") event.preventDefault();
+      const params = paramsOf(el, type, event);
+      const debounce = Number(el.dataset.debounce || (type === "input" ? 150 : 0));
+      const component = el.closest("[data-component-id]");
+      const send = () => this.send(name, params, component && this.root.contains(component) ? component.dataset.componentId : null, type === "submit" ? el : null);
+      if (debounce > 0) {
+        clearTimeout(this.timers.get(el));
+        this.timers.set(el, setTimeout(send, debounce));
+      } else {
+        send();
+      }
+      return;
+    }
+  }
+
+  send(event, params, componentId, form) {
+    const frame = { type: "event", event, params, view_id: this.viewId || this.httpViewId };
+    if (componentId) frame.component_id = componentId;
+    this.busy(+1);
+    this.client.request(frame, this).then((reply) => {
+      this.busy(-1);
+      if (reply.type !== "error" && form) form.reset();
+    });
+  }
+
+  busy(delta) {
+    this.inFlight += delta;
+    this.root.classList.toggle(LOADING, this.inFlight > 0);
+  }
+
+  // A reply for this view: patches, full HTML, or an error.
+  receive(frame) {
+    if (frame.type === "mounted" || frame.type === "html_update") {
+      if (frame.view_id) this.viewId = frame.view_id;
+      this.root.innerHTML = frame.html;
+      this.version = frame.version;
+      this.root.classList.remove("wasmlive-error");
+    } else if (frame.type === "patch") {
+      if (frame.version !== this.version + 1) return this.resync(`version ${frame.version} after ${this.version}`);
+      const scope = frame.component_id ? this.root.querySelector(`[data-component-id="${CSS.escape(frame.component_id)}"]`) : this.root;
+      try {
+        applyPatches(scope || this.root, frame.patches);
+        this.version = frame.version;
+      } catch (e) {
+        return this.resync(e.message);
+      }
+    } else if (frame.type === "error") {
+      this.root.dataset.error = `${frame.error}: ${frame.message}`;
+      this.root.classList.add("wasmlive-error");
+      this.root.dispatchEvent(new CustomEvent("wasmlive:error", { detail: frame, bubbles: true }));
+    }
+  }
+
+  resync(reason) {
+    console.warn(`wasmlive: resync ${this.path} (${reason})`);
+    this.client.request({ type: "resync", view_id: this.viewId || this.httpViewId }, this);
+  }
+}
+
+// Params of an event: the element's data-* (but data-key/-debounce/-component-id),
+// the form's fields for submit, the value for change/input.
+function paramsOf(el, type, event) {
+  const params = {};
+  for (const [k, v] of Object.entries(el.dataset)) {
+    if (k !== "key" && k !== "debounce" && k !== "componentId") params[k] = v;
+  }
+  if (type === "submit" && el.tagName === "FORM") {
+    for (const [k, v] of new FormData(el).entries()) if (typeof v === "string") params[k] = v;
+  } else if ((type === "change" || type === "input") && "value" in event.target) {
+    params.value = event.target.type === "checkbox" ? event.target.checked : event.target.value;
+    if (event.target.name) params[event.target.name] = params.value;
+  }
+  return params;
+}
+
+function nodeAt(root, path) {
+  let node = root;
+  for (const i of path) {
+    node = node.childNodes[i];
+    if (!node) throw new Error(`no node at [${path}]`);
+  }
+  return node;
+}
+
+// Parse `html` in `parent`'s context into exactly `count` nodes.
+function fragment(parent, html, count) {
+  const range = document.createRange();
+  range.selectNodeContents(parent.content ? parent.content : parent);
+  const frag = range.createContextualFragment(html);
+  if (count !== undefined && frag.childNodes.length !== count) {
+    throw new Error(`expected ${count} nodes, parsed ${frag.childNodes.length}`);
+  }
+  return frag;
+}
+
+function children(node) {
+  return node.content instanceof DocumentFragment ? node.content : node;
+}
+
+// Attribute names setAttribute refuses (`@click`) go through the parser.
+function setAttribute(el, name, value) {
+  try {
+    el.setAttribute(name, value);
+  } catch (_) {
+    const tmp = document.createElement("template");
+    tmp.innerHTML = `<span ${name}=""></span>`;
+    const attr = tmp.content.firstChild.attributes[0].cloneNode();
+    attr.value = value;
+    el.setAttributeNode(attr);
+  }
+}
+
+export function applyPatches(root, patches) {
+  for (const p of patches) {
+    switch (p.op) {
+      case "set-text":
+        nodeAt(root, p.path).data = p.text;
+        break;
+      case "set-attribute":
+        setAttribute(nodeAt(root, p.path), p.name, p.value);
+        break;
+      case "remove-attribute":
+        nodeAt(root, p.path).removeAttribute(p.name);
+        break;
+      case "replace-node": {
+        const old = nodeAt(root, p.path);
+        old.replaceWith(fragment(old.parentNode, p.html, 1));
+        break;
+      }
+      case "insert-child": {
+        const parent = children(nodeAt(root, p.parent));
+        const frag = fragment(nodeAt(root, p.parent), p.html, p.count);
+        if (p.index > parent.childNodes.length) throw new Error(`insert at ${p.index} of ${parent.childNodes.length}`);
+        parent.insertBefore(frag, parent.childNodes[p.index] || null);
+        break;
+      }
+      case "remove-child": {
+        const parent = children(nodeAt(root, p.parent));
+        if (p.index + p.count > parent.childNodes.length) throw new Error(`remove ${p.count} at ${p.index}`);
+        for (let i = 0; i < p.count; i++) parent.removeChild(parent.childNodes[p.index]);
+        break;
+      }
+      case "move-child": {
+        const parent = children(nodeAt(root, p.parent));
+        if (p.from + p.count > parent.childNodes.length) throw new Error(`move ${p.count} from ${p.from}`);
+        const moved = [];
+        for (let i = 0; i < p.count; i++) moved.push(parent.removeChild(parent.childNodes[p.from]));
+        const before = parent.childNodes[p.to] || null;
+        for (const n of moved) parent.insertBefore(n, before);
+        break;
+      }
+      default:
+        throw new Error(`unknown patch op ${p.op}`);
+    }
+  }
+}
+
+class Client {
+  constructor(wsPath, transport) {
+    this.url = new URL(wsPath, location.href);
+    this.url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    this.views = [...document.querySelectorAll("[data-wasmlive-root]")].map((root) => new View(this, root));
+    this.nextRef = 1;
+    this.pending = new Map(); // ref → {view, resolve}
+    this.attempt = 0;
+    this.socket = null;
+    // Over HTTP only when the browser has no WebSocket, or the page asks (data-transport="http").
+    this.http = !("WebSocket" in window) || transport === "http";
+    if (this.http) {
+      for (const view of this.views) view.version = 1; // the first paint is version 1 of the HTTP view
+    } else {
+      this.connect();
+    }
+  }
+
+  connect() {
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    socket.onopen = () => {
+      this.attempt = 0;
+    };
+    socket.onmessage = (e) => this.onFrame(JSON.parse(e.data));
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      for (const { view, resolve } of this.pending.values()) {
+        resolve({ type: "error", error: "Disconnected", message: "connection lost" });
+      }
+      this.pending.clear();
+      for (const view of this.views) view.viewId = null;
+      // Exponential backoff with full jitter, capped at 10 s.
+      const delay = Math.random() * Math.min(10000, 250 * 2 ** this.attempt++);
+      document.documentElement.dataset.wasmlive = "reconnecting";
+      setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  onFrame(frame) {
+    if (frame.type === "connected") {
+      document.documentElement.dataset.wasmlive = "connected";
+      for (const view of this.views) this.request({ type: "mount", view: view.path, params: view.params, url: location.pathname }, view);
+      return;
+    }
+    const waiting = frame.ref !== undefined ? this.pending.get(frame.ref) : undefined;
+    if (waiting) this.pending.delete(frame.ref);
+    const view = waiting ? waiting.view : this.views.find((v) => v.viewId && v.viewId === frame.view_id);
+    if (view) view.receive(frame);
+    if (waiting) waiting.resolve(frame);
+  }
+
+  request(frame, view) {
+    frame.ref = this.nextRef++;
+    return new Promise((resolve) => {
+      if (!this.http && this.socket && this.socket.readyState === WebSocket.OPEN && (view.viewId || frame.type === "mount")) {
+        this.pending.set(frame.ref, { view, resolve });
+        this.socket.send(JSON.stringify(frame));
+      } else if (this.http && view.httpViewId && frame.type !== "mount") {
+        this.post(frame, view).then(resolve);
+      } else {
+        resolve({ type: "error", error: "NotConnected", message: "not connected" });
+      }
+    });
+  }
+
+  // The HTTP fallback: events (and resyncs) go to the view the first paint mounted.
+  async post(frame, view) {
+    frame.view_id = view.httpViewId;
+    let reply;
+    try {
+      const response = await fetch(location.href, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(frame), credentials: "same-origin" });
+      reply = await response.json();
+    } catch (e) {
+      reply = { type: "error", error: "NetworkError", message: String(e) };
+    }
+    const frames = Array.isArray(reply) ? reply : [reply];
+    for (const f of frames) view.receive(f);
+    return frames[frames.length - 1];
+  }
+}
+
+const script = document.querySelector("script[data-ws-path]");
+export const client = new Client(script ? script.dataset.wsPath : "/ws/live/", script ? script.dataset.transport : undefined);
+window.wasmlive = client;

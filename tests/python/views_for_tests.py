@@ -1,0 +1,72 @@
+"""LiveViews the tests mount: every way a handler can behave."""
+
+import asyncio
+
+from wasmlive import LiveView, event_handler
+
+
+class Boom(Exception):
+    """A user-defined exception type: must reach the caller as itself."""
+
+
+class Probe(LiveView):
+    template = "<p>{{ n }}</p>"
+    not_a_handler = 5
+
+    def mount(self, request, **kwargs):
+        self.n = kwargs.get("n", 0)
+        self._private_state = "hidden"
+        self.broken_context = False
+
+    @event_handler
+    def bump(self, by=1, **kwargs):
+        self.n += by
+
+    @event_handler
+    def fail_value(self, **kwargs):
+        raise ValueError("bad value")
+
+    @event_handler
+    def fail_custom(self, **kwargs):
+        raise Boom("custom boom")
+
+    @event_handler
+    async def later(self, by=1, **kwargs):
+        await asyncio.sleep(0.005)
+        self.n += by
+
+    @event_handler
+    async def fail_later(self, **kwargs):
+        await asyncio.sleep(0)
+        raise KeyError("async key")
+
+    @event_handler
+    def break_context(self, **kwargs):
+        self.broken_context = True
+
+    @event_handler
+    def echo(self, **kwargs):
+        self.n = repr(sorted(kwargs.items()))
+
+    def undecorated(self, **kwargs):
+        self.n = -1
+
+    @event_handler
+    def _hidden(self, **kwargs):
+        self.n = -2
+
+    def get_context_data(self, **kwargs):
+        if self.broken_context:
+            raise RuntimeError("context exploded")
+        return {"n": self.n}
+
+
+class BadTemplate(LiveView):
+    template = "<p>{% if %}</p>"
+
+
+class NotADict(LiveView):
+    template = "<p></p>"
+
+    def get_context_data(self, **kwargs):
+        return ["not", "a", "dict"]
