@@ -59,6 +59,12 @@ fi
 # Satisfied pinned requirements cost pip no network round trip.
 "$root/.venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/tests/requirements.txt"
 
+# The Python package, built from bindings/ into .venv (editable: the
+# extension lands next to its Python sources; the dev profile shares the
+# workspace's build of the host with `cargo test`).
+say "building the wasmlive Python package (maturin develop)"
+(cd "$root/bindings" && VIRTUAL_ENV="$root/.venv" PATH="$root/.venv/bin:$PATH" maturin develop --quiet >/dev/null)
+
 host=$(rustc -vV | sed -n 's/^host: //p')
 if [ ! -x "$sysroot/lib/rustlib/$host/bin/rust-lld" ] && [ ! -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
     say "rustup's toolchain has no rust-lld at $sysroot/lib/rustlib/$host/bin: reinstall the toolchain with rustup"

@@ -1,20 +1,15 @@
 #!/usr/bin/env bash
-# Install what is needed, then show wasmlive at work: render the example
-# template through the embedded template guest, and diff two HTML files
-# through the embedded VDOM guest.
+# Install what is needed, then run the example Django project (counter,
+# chat, todo list, live components) under uvicorn and print its URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
-cargo build --quiet -p wasmlive
-wasmlive=target/debug/wasmlive
-
-echo "== wasmlive render examples/hello/page.html --context examples/hello/context.json"
-"$wasmlive" render examples/hello/page.html --context examples/hello/context.json
+addr=${WASMLIVE_ADDR:-127.0.0.1}
+port=${WASMLIVE_PORT:-8000}
 echo
-echo "== wasmlive diff examples/hello/before.html examples/hello/after.html"
-"$wasmlive" diff examples/hello/before.html examples/hello/after.html
+echo "  wasmlive demo: open http://$addr:$port/  (Ctrl-C stops it)"
 echo
-echo "== the same patches as the client receives them (--json)"
-"$wasmlive" diff examples/hello/before.html examples/hello/after.html --json
+cd examples/demo
+exec ../../.venv/bin/python -m uvicorn demo.asgi:application --host "$addr" --port "$port" --ws websockets

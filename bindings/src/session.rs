@@ -55,6 +55,9 @@ enum Output {
     Frame { reference: Option<Value> },
 }
 
+/// The views of each session, by session id (shared by its handles).
+static REGISTRY: std::sync::LazyLock<dashmap::DashMap<String, Arc<Mutex<Views>>>> = std::sync::LazyLock::new(dashmap::DashMap::new);
+
 /// Delivers one request to the session actor, then hands its answer on.
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -84,10 +87,14 @@ pub fn create_session_actor(py: Python<'_>, session_id: String) -> PyResult<Repl
             job.await;
         }
     });
+    // Every handle to one session shares what it knows of the views: a
+    // handle made later (an HTTP request after the first paint) must find
+    // the Python logic of views mounted through another.
+    let views = REGISTRY.entry(session_id.clone()).or_default().clone();
     let session = Session {
         system,
         handle,
-        views: Arc::new(Mutex::new(Views::default())),
+        views,
         ordered,
     };
     Ok(Reply::ready(Py::new(py, session)?.into_any()))
@@ -422,6 +429,7 @@ impl Session {
     /// Stop the session and its views, and remove it from the supervisor. Awaitable.
     fn shutdown(&self, py: Python<'_>) -> PyResult<Reply> {
         *self.lock() = Views::default();
+        REGISTRY.remove(self.handle.session_id());
         let supervisor = self.system.supervisor.clone();
         let id = self.handle.session_id().to_string();
         let handle = self.handle.clone();

@@ -1,0 +1,151 @@
+"""The Channels consumer's protocol, end to end through the demo's ASGI
+application (routing, origin validation, auth middleware included)."""
+
+import json
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+import wasmlive
+from demo.asgi import application
+
+ORIGIN = [(b"origin", b"http://127.0.0.1")]
+
+
+async def connect():
+    ws = WebsocketCommunicator(application, "/ws/live/", headers=ORIGIN)
+    connected, _ = await ws.connect()
+    assert connected
+    hello = await ws.receive_json_from(timeout=5)
+    assert hello["type"] == "connected" and hello["session_id"]
+    return ws
+
+
+async def mount(ws, view, params=None, ref=1):
+    await ws.send_json_to({"type": "mount", "view": view, "params": params or {}, "ref": ref})
+    mounted = await ws.receive_json_from(timeout=5)
+    assert mounted["type"] == "mounted", mounted
+    return mounted
+
+
+async def test_mount_event_patch_versions_and_refs():
+    ws = await connect()
+    mounted = await mount(ws, "demo.views.CounterView")
+    assert "Counter: 0" in mounted["html"] and mounted["version"] == 1 and mounted["ref"] == 1
+    for i in range(1, 4):
+        await ws.send_json_to({"type": "event", "event": "increment", "params": {}, "view_id": mounted["view_id"], "ref": 10 + i})
+        patch = await ws.receive_json_from(timeout=5)
+        assert patch == {
+            "type": "patch",
+            "patches": [{"op": "set-text", "path": [0, 1, 0], "text": f"Counter: {i}"}],
+            "version": 1 + i,
+            "view_id": mounted["view_id"],
+            "ref": 10 + i,
+        }
+    await ws.send_json_to({"type": "resync", "view_id": mounted["view_id"], "ref": 99})
+    full = await ws.receive_json_from(timeout=5)
+    assert full["type"] == "html_update" and "Counter: 3" in full["html"] and full["version"] == 5 and full["ref"] == 99
+    await ws.send_json_to({"type": "ping", "ref": 7})
+    assert await ws.receive_json_from(timeout=5) == {"type": "pong", "ref": 7}
+    await ws.disconnect()
+
+
+@pytest.mark.parametrize(
+    "frame, error, message",
+    [
+        ("{not json", "ValueError", "invalid frame"),
+        ("[1, 2]", "ValueError", "JSON object"),
+        ('{"type": "teleport"}', "ValueError", "unknown frame type"),
+        ('{"type": "mount", "view": "os.system"}', "LookupError", "no LiveView may be mounted"),
+        ('{"type": "event", "event": "increment", "view_id": "nope", "ref": 3}', "ViewNotFoundError", "nope"),
+        ('{"type": "event", "view_id": "x"}', "ValueError", 'string "event"'),
+    ],
+)
+async def test_bad_frames_get_an_error_and_lose_nothing(frame, error, message):
+    ws = await connect()
+    mounted = await mount(ws, "demo.views.CounterView")
+    await ws.send_to(text_data=frame)
+    reply = await ws.receive_json_from(timeout=5)
+    assert reply["type"] == "error" and reply["error"] == error, reply
+    assert message in reply["message"]
+    # The connection and the view still work.
+    await ws.send_json_to({"type": "event", "event": "increment", "view_id": mounted["view_id"], "ref": 5})
+    assert (await ws.receive_json_from(timeout=5))["patches"][0]["text"] == "Counter: 1"
+    await ws.disconnect()
+
+
+async def test_rejected_events_are_error_frames_with_their_ref():
+    ws = await connect()
+    mounted = await mount(ws, "demo.views.CounterView")
+    for name, error in [("mount", "EventRejectedError"), ("_private", "EventRejectedError"), ("count", "EventRejectedError"), ("nothing", "HandlerNotFoundError")]:
+        await ws.send_json_to({"type": "event", "event": name, "view_id": mounted["view_id"], "ref": name})
+        reply = await ws.receive_json_from(timeout=5)
+        assert reply["type"] == "error" and reply["error"] == error and reply["ref"] == name, reply
+    await ws.send_json_to({"type": "event", "event": "increment", "params": {"deep": [[[[[[[[[[1]]]]]]]]]]}, "view_id": mounted["view_id"]})
+    reply = await ws.receive_json_from(timeout=5)
+    assert reply["error"] == "InvalidParamsError"
+    await ws.disconnect()
+
+
+async def test_oversized_frames_are_refused():
+    ws = await connect()
+    await ws.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * (1 << 20)}))
+    reply = await ws.receive_json_from(timeout=5)
+    assert reply["type"] == "error" and "larger than" in reply["message"]
+    await ws.disconnect()
+
+
+async def test_a_foreign_origin_is_refused():
+    ws = WebsocketCommunicator(application, "/ws/live/", headers=[(b"origin", b"http://evil.example")])
+    connected, _ = await ws.connect()
+    assert not connected
+
+
+async def test_disconnect_shuts_the_session_down():
+    ws = await connect()
+    await mount(ws, "demo.views.CounterView")
+    during = wasmlive.get_actor_stats().active_views
+    await ws.disconnect()
+    after = wasmlive.get_actor_stats().active_views
+    assert after == during - 1
+
+
+async def test_chat_form_submit_appends_keyed_messages():
+    ws = await connect()
+    m = await mount(ws, "demo.views.ChatView")
+    assert "No messages yet" in m["html"] and "Anonymous" in m["html"]
+    await ws.send_json_to({"type": "event", "event": "send_message", "params": {"message": "hello"}, "view_id": m["view_id"], "ref": 1})
+    p = await ws.receive_json_from(timeout=5)
+    assert p["type"] == "patch" and any("hello" in json.dumps(x) for x in p["patches"])
+    await ws.send_json_to({"type": "event", "event": "send_message", "params": {"message": "   "}, "view_id": m["view_id"], "ref": 2})
+    assert (await ws.receive_json_from(timeout=5))["patches"] == [], "blank messages change nothing"
+    await ws.disconnect()
+
+
+async def test_todo_reorder_moves_keyed_rows():
+    ws = await connect()
+    m = await mount(ws, "demo.views.TodoView")
+    await ws.send_json_to({"type": "event", "event": "reverse", "view_id": m["view_id"], "ref": 1})
+    p = await ws.receive_json_from(timeout=5)
+    ops = [x["op"] for x in p["patches"]]
+    assert "move-child" in ops and "replace-node" not in ops and "insert-child" not in ops, ops
+    await ws.send_json_to({"type": "event", "event": "remove", "params": {"id": "2"}, "view_id": m["view_id"], "ref": 2})
+    p = await ws.receive_json_from(timeout=5)
+    assert [x["op"] for x in p["patches"]].count("remove-child") == 1
+    await ws.send_json_to({"type": "event", "event": "add", "params": {"text": "New"}, "view_id": m["view_id"], "ref": 3})
+    p = await ws.receive_json_from(timeout=5)
+    assert any(x["op"] == "insert-child" and "New" in x["html"] for x in p["patches"])
+    await ws.disconnect()
+
+
+async def test_components_child_event_reaches_the_parent():
+    ws = await connect()
+    m = await mount(ws, "demo.views.DashboardView")
+    assert "Apples: 0" in m["html"] and "Pears: 10" in m["html"] and "Changes: 0" in m["html"]
+    await ws.send_json_to({"type": "event", "event": "bump", "component_id": "pears", "view_id": m["view_id"], "ref": 1})
+    child = await ws.receive_json_from(timeout=5)
+    parent = await ws.receive_json_from(timeout=5)
+    assert child["component_id"] == "pears" and child["patches"][0]["text"].startswith("Pears: 15")
+    assert parent.get("component_id") is None and parent["version"] == child["version"] + 1
+    assert any("Changes: 1" in x.get("text", "") for x in parent["patches"]), parent
+    await ws.disconnect()
