@@ -149,3 +149,17 @@ async def test_components_child_event_reaches_the_parent():
     assert parent.get("component_id") is None and parent["version"] == child["version"] + 1
     assert any("Changes: 1" in x.get("text", "") for x in parent["patches"]), parent
     await ws.disconnect()
+
+
+async def test_a_handler_bug_is_an_error_frame_and_the_connection_lives_on(caplog):
+    import views_for_tests  # noqa: F401  (registers Probe)
+
+    ws = await connect()
+    m = await mount(ws, "views_for_tests.Probe")
+    await ws.send_json_to({"type": "event", "event": "break_context", "view_id": m["view_id"], "ref": 1})
+    reply = await ws.receive_json_from(timeout=5)
+    assert reply == {"type": "error", "error": "RuntimeError", "message": "context exploded", "ref": 1, "view_id": m["view_id"]}
+    assert "context exploded" in caplog.text, "the traceback is logged"
+    await ws.send_json_to({"type": "event", "event": "fail_custom", "view_id": m["view_id"], "ref": 2})
+    assert (await ws.receive_json_from(timeout=5))["error"] == "Boom"
+    await ws.disconnect()

@@ -8,6 +8,7 @@ as they come: never parsed or serialized again in Python.
 """
 
 import json
+import logging
 import uuid
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -19,7 +20,11 @@ from .http import error_frame
 from .live import registered_views
 from .request import LiveRequest
 
-# Errors a client can cause; anything else is a server bug and is re-raised after replying.
+logger = logging.getLogger("wasmlive")
+
+# Errors a client can cause by what it sends; anything else (a handler's
+# bug, say) is logged with its traceback too. Either way the client gets an
+# error frame for its ref, and the connection and its views carry on.
 CLIENT_ERRORS = (WasmliveError, LookupError, PermissionError, AttributeError, ValueError, TypeError)
 
 
@@ -63,8 +68,8 @@ class LiveViewConsumer(AsyncWebsocketConsumer):
         except CLIENT_ERRORS as e:
             await self.send_json(error_frame(e, ref, view_id))
         except Exception as e:
+            logger.exception("wasmlive: %s frame failed (view %s)", kind, view_id)
             await self.send_json(error_frame(e, ref, view_id))
-            raise
 
     async def on_ping(self, message, ref, view_id):
         await self.session.ping()
