@@ -15,7 +15,9 @@ cargo test --workspace --exclude wasmlive-python --locked --no-fail-fast 2>&1 | 
 # The VDOM guest once more, built with its html5ever parser.
 cargo test -p guest-vdom --features html5ever --locked --no-fail-fast 2>&1 | tee -a "$log" || status=$?
 
-# The Python package, the Django integration and the demo project.
+# The Python package, the Django integration and the demo project; the
+# fixture guests (tests/guests/) as files, for the engine-swap tests.
+cargo run -q --locked -p wasmlive-fixtures --example export -- target/fixture-guests >/dev/null || status=$?
 pylog=$(mktemp)
 (cd tests/python && ../../.venv/bin/python -m pytest -q 2>&1) | tee "$pylog" || status=$?
 

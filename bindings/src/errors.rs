@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyAttributeError, PyException, PyLookupError, PyPermissio
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wasmlive::actors::{ActorError, HandlerError};
+use wasmlive::engine::{FaultKind, TemplateErrorKind};
 
 pyo3::create_exception!(_host, WasmliveError, PyException, "Base class of every error wasmlive raises itself.");
 pyo3::create_exception!(_host, MailboxFullError, WasmliveError, "An actor's mailbox was full and the request did not wait.");
@@ -18,6 +19,7 @@ pyo3::create_exception!(_host, TemplateError, WasmliveError, "A template failed 
 pyo3::create_exception!(_host, GuestFaultError, WasmliveError, "A guest engine faulted (`kind`); its instance was replaced, the view kept its state.");
 pyo3::create_exception!(_host, VdomError, WasmliveError, "The VDOM guest's patches were refused by the host.");
 pyo3::create_exception!(_host, InvalidParamsError, WasmliveError, "Event parameters are too large, too deep, or not JSON-like.");
+pyo3::create_exception!(_host, EngineLoadError, WasmliveError, "A guest engine file cannot be read, compiled, or does not implement its world.");
 
 // ActorTimeoutError (TimeoutError), ViewNotFoundError and ComponentNotFoundError
 // (LookupError), HandlerNotFoundError (AttributeError) and EventRejectedError
@@ -52,6 +54,7 @@ pub fn define(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("GuestFaultError", py.get_type::<GuestFaultError>())?;
     m.add("VdomError", py.get_type::<VdomError>())?;
     m.add("InvalidParamsError", py.get_type::<InvalidParamsError>())?;
+    m.add("EngineLoadError", py.get_type::<EngineLoadError>())?;
     let base = py.get_type::<WasmliveError>();
     let types = py.import("builtins")?.getattr("type")?;
     let doc = |d: &str| -> PyResult<Bound<'_, PyDict>> {
@@ -85,7 +88,7 @@ pub fn to_py(py: Python<'_>, error: ActorError) -> PyErr {
         ActorError::ComponentNotFound(_) => raise(py, "ComponentNotFoundError", text, &[]),
         ActorError::Template(t) => {
             let attrs = [
-                ("kind", format!("{:?}", t.kind).into_pyobject(py).map(|v| v.into_any().unbind())),
+                ("kind", template_kind(t.kind).into_pyobject(py).map(|v| v.into_any().unbind())),
                 ("template", t.template.clone().into_pyobject(py).map(|v| v.into_any().unbind())),
                 ("line", t.line.into_pyobject(py).map(|v| v.into_any().unbind())),
                 ("column", t.column.into_pyobject(py).map(|v| v.into_any().unbind())),
@@ -95,7 +98,7 @@ pub fn to_py(py: Python<'_>, error: ActorError) -> PyErr {
             with_attrs(py, TemplateError::new_err(t.to_string()), &attrs)
         }
         ActorError::GuestFault(f) => {
-            let kind = f.kind.to_string().into_pyobject(py).map(|v| v.into_any().unbind());
+            let kind = fault_kind(f.kind).into_pyobject(py).map(|v| v.into_any().unbind());
             let attrs: Vec<(&str, Py<PyAny>)> = kind.ok().map(|k| vec![("kind", k)]).unwrap_or_default();
             with_attrs(py, GuestFaultError::new_err(text), &attrs)
         }
@@ -104,6 +107,32 @@ pub fn to_py(py: Python<'_>, error: ActorError) -> PyErr {
         ActorError::Handler(HandlerError::InvalidParams { .. }) => InvalidParamsError::new_err(text),
         ActorError::Handler(HandlerError::Raised { kind, message }) => builtin_or_base(py, &kind, message),
         other => WasmliveError::new_err(other.to_string()),
+    }
+}
+
+/// A fault kind as a stable identifier (the WIT's naming), for `except` clauses.
+fn fault_kind(kind: FaultKind) -> &'static str {
+    match kind {
+        FaultKind::Trap => "trap",
+        FaultKind::Deadline => "deadline",
+        FaultKind::MemoryLimit => "memory-limit",
+        FaultKind::StackOverflow => "stack-overflow",
+        FaultKind::InvalidOutput => "invalid-output",
+        FaultKind::Instantiation => "instantiation",
+        _ => "other",
+    }
+}
+
+fn template_kind(kind: TemplateErrorKind) -> &'static str {
+    match kind {
+        TemplateErrorKind::Syntax => "syntax",
+        TemplateErrorKind::UnknownTag => "unknown-tag",
+        TemplateErrorKind::UnknownFilter => "unknown-filter",
+        TemplateErrorKind::UnknownLibrary => "unknown-library",
+        TemplateErrorKind::TemplateNotFound => "template-not-found",
+        TemplateErrorKind::InvalidContext => "invalid-context",
+        TemplateErrorKind::Render => "render",
+        _ => "other",
     }
 }
 

@@ -8,11 +8,13 @@
 //! - [`bridge`]: how Tokio's answers reach asyncio (fast path, batched wakes).
 //! - [`handlers`]: which events a Python view accepts, decided before any Python runs.
 //! - [`convert`]: Python values ↔ JSON (contexts, params, patches).
+//! - [`engines`]: guest engines a view names instead of the defaults.
 //! - [`services`]: Django answering the guests' imports, cached.
 //! - [`errors`]: the exception classes.
 
 mod bridge;
 mod convert;
+mod engines;
 mod errors;
 mod handlers;
 mod services;

@@ -10,6 +10,7 @@
 
 use crate::bridge::{self, Reply};
 use crate::convert;
+use crate::engines;
 use crate::errors;
 use crate::handlers::{self, HandlerTable};
 use crate::services::PythonServices;
@@ -283,7 +284,8 @@ impl Session {
     /// `view_path` must name a registered LiveView class (it is
     /// instantiated and mounted with `params`), or `template` be given
     /// (then events merge their params into the state).
-    #[pyo3(signature = (view_path, params=None, python_view=None, template=None, template_dirs=None, language=None))]
+    #[pyo3(signature = (view_path, params=None, python_view=None, template=None, template_dirs=None, language=None, template_engine=None, vdom_engine=None))]
+    #[allow(clippy::too_many_arguments)]
     fn mount(
         slf: &Bound<'_, Self>,
         view_path: String,
@@ -292,6 +294,8 @@ impl Session {
         template: Option<String>,
         template_dirs: Option<Vec<PathBuf>>,
         language: Option<String>,
+        template_engine: Option<PathBuf>,
+        vdom_engine: Option<PathBuf>,
     ) -> PyResult<Reply> {
         let py = slf.py();
         let this = slf.get();
@@ -338,7 +342,20 @@ impl Session {
             (None, Some(view)) => view_template(view, &view_path, &template_dirs, services.as_ref())?,
             (None, None) => unreachable!("a view without template was instantiated above"),
         };
-        let request = MountRequest::new(view_path, source).params(state).services(services);
+        // Engines named by the call, else by the view (`template_engine` / `vdom_engine`).
+        let (template_engine, vdom_engine) = match &python_view {
+            Some(view) => (
+                template_engine.or(engines::attr(view, "template_engine")?),
+                vdom_engine.or(engines::attr(view, "vdom_engine")?),
+            ),
+            None => (template_engine, vdom_engine),
+        };
+        let mut request = MountRequest::new(view_path, source).params(state).services(services);
+        match engines::for_view(&this.system, template_engine, vdom_engine) {
+            Ok(Some(engines)) => request = request.engines(engines),
+            Ok(None) => {}
+            Err(e) => return Ok(Reply::failed(e)),
+        }
         let handle = this.handle.clone();
         let views = this.views.clone();
         let rt = system::runtime()?;

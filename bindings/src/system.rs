@@ -162,6 +162,7 @@ pub fn shutdown_actor_system(py: Python<'_>) -> PyResult<Reply> {
     let Some(system) = SYSTEM.lock().expect("system lock").take() else {
         return Ok(Reply::ready(py.None()));
     };
+    crate::engines::clear();
     let rt = runtime()?;
     Ok(bridge::spawn(
         py,
