@@ -56,8 +56,27 @@ enum Output {
     Frame { reference: Option<Value> },
 }
 
-/// The views of each session, by session id (shared by its handles).
-static REGISTRY: std::sync::LazyLock<dashmap::DashMap<String, Arc<Mutex<Views>>>> = std::sync::LazyLock::new(dashmap::DashMap::new);
+/// The views of each session, by session id (shared by its handles), with
+/// the actor they belong to.
+static REGISTRY: std::sync::LazyLock<dashmap::DashMap<String, (SessionHandle, Arc<Mutex<Views>>)>> =
+    std::sync::LazyLock::new(dashmap::DashMap::new);
+
+/// The shared views of `handle`'s session. A session that expired and was
+/// started again under the same id starts with no views; entries of
+/// sessions that ended without `shutdown()` (expired, removed as
+/// unhealthy) are dropped here once they outnumber live sessions.
+fn views_of(system: &System, handle: &SessionHandle) -> Arc<Mutex<Views>> {
+    if REGISTRY.len() > system.supervisor.session_count() + 64 {
+        REGISTRY.retain(|_, (h, _)| !h.is_closed());
+    }
+    let mut entry = REGISTRY
+        .entry(handle.session_id().to_string())
+        .or_insert_with(|| (handle.clone(), Arc::default()));
+    if !entry.0.same(handle) {
+        *entry = (handle.clone(), Arc::default());
+    }
+    entry.1.clone()
+}
 
 /// Delivers one request to the session actor, then hands its answer on.
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -91,7 +110,7 @@ pub fn create_session_actor(py: Python<'_>, session_id: String) -> PyResult<Repl
     // Every handle to one session shares what it knows of the views: a
     // handle made later (an HTTP request after the first paint) must find
     // the Python logic of views mounted through another.
-    let views = REGISTRY.entry(session_id.clone()).or_default().clone();
+    let views = views_of(&system, &handle);
     let session = Session {
         system,
         handle,

@@ -25,3 +25,20 @@ def fixture_guests():
     if not (directory / "faulty.wasm").exists():
         subprocess.run(["cargo", "run", "-q", "-p", "wasmlive-fixtures", "--example", "export", "--", str(directory)], cwd=ROOT, check=True)
     return directory
+
+
+class configured:
+    """``async with configured(**settings):`` a fresh actor system with
+    these settings, then a fresh default one again."""
+
+    def __init__(self, **settings):
+        self.settings = settings
+
+    async def __aenter__(self):
+        await wasmlive.shutdown_actor_system()
+        wasmlive.configure(**self.settings)
+
+    async def __aexit__(self, *exc):
+        await wasmlive.shutdown_actor_system()
+        defaults = {"ttl_secs": 3600, "cleanup_interval": 60, "guest_output_bytes": 16 << 20}
+        wasmlive.configure(**{k: v for k, v in defaults.items() if k in self.settings or k == "ttl_secs"})

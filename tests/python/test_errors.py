@@ -1,9 +1,12 @@
 """Every failure reaches the awaiting caller, as the exception raised, and
 leaves the view as it was."""
 
+import asyncio
+
 import pytest
 
 import wasmlive
+from conftest import configured
 from views_for_tests import BadTemplate, Boom, NotADict, Probe
 
 
@@ -94,18 +97,28 @@ async def test_a_shut_down_session_says_so():
 
 async def test_guest_output_limit_is_a_guest_fault():
     # A system with a tiny output cap: the render's output exceeds it.
-    await wasmlive.shutdown_actor_system()
-    wasmlive.configure(guest_output_bytes=64)
-    try:
+    async with configured(guest_output_bytes=64):
         s = await wasmlive.create_session_actor("tiny")
         with pytest.raises(wasmlive.GuestFaultError) as raised:
             await s.mount("big", {"x": "y" * 1000}, template="<p>{{ x }}</p>")
-        assert raised.value.kind
+        assert raised.value.kind == "invalid-output"
         assert wasmlive.get_actor_stats().guest_restarts >= 1
         await s.shutdown()
-    finally:
-        await wasmlive.shutdown_actor_system()
-        wasmlive.configure(guest_output_bytes=16 << 20)
+
+
+async def test_an_expired_session_comes_back_empty():
+    async with configured(ttl_secs=0.2, cleanup_interval=0.05):
+        s = await wasmlive.create_session_actor("expiring")
+        await s.mount("demo.views.CounterView", {})
+        assert wasmlive.get_actor_stats().ttl_secs == 0
+        await asyncio.sleep(0.6)
+        assert wasmlive.get_actor_stats().sessions_expired >= 1
+        again = await wasmlive.create_session_actor("expiring")
+        assert again.view_ids() == []
+        with pytest.raises((wasmlive.ActorShutdownError, wasmlive.ViewNotFoundError)):
+            await s.event("increment", {})
+        with pytest.raises(wasmlive.ViewNotFoundError):
+            await again.event("increment", {})
 
 
 def test_configure_refuses_unknown_keys_and_a_running_system():

@@ -353,7 +353,7 @@ impl SessionHandle {
     }
 
     /// Whether two handles reach the same actor.
-    pub(crate) fn same(&self, other: &SessionHandle) -> bool {
+    pub fn same(&self, other: &SessionHandle) -> bool {
         Arc::ptr_eq(&self.activity, &other.activity)
     }
 }
