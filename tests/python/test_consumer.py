@@ -163,3 +163,41 @@ async def test_a_handler_bug_is_an_error_frame_and_the_connection_lives_on(caplo
     await ws.send_json_to({"type": "event", "event": "fail_custom", "view_id": m["view_id"], "ref": 2})
     assert (await ws.receive_json_from(timeout=5))["error"] == "Boom"
     await ws.disconnect()
+
+
+async def test_allowed_views_limit_what_a_client_may_mount(settings):
+    settings.LIVEVIEW_CONFIG = {"allowed_views": ["demo.views.CounterView"]}
+    ws = await connect()
+    await mount(ws, "demo.views.CounterView")
+    await ws.send_json_to({"type": "mount", "view": "demo.views.ChatView", "ref": 2})
+    reply = await ws.receive_json_from(timeout=5)
+    assert reply["type"] == "error" and reply["error"] == "LookupError" and reply["ref"] == 2
+    await ws.disconnect()
+
+
+def test_unknown_settings_keys_fail_loudly(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wasmlive import conf
+
+    settings.LIVEVIEW_CONFIG = {"actor_ttl_secs": 5}
+    with pytest.raises(ImproperlyConfigured, match="actor_ttl_secs"):
+        conf.config()
+    settings.LIVEVIEW_CONFIG = {"actor_ttl_seconds": 5, "use_actors": True}
+    assert conf.actor_options(conf.config())["actor_ttl_seconds"] == 5
+
+
+def test_liveview_config_configures_the_actor_system():
+    import subprocess
+    import sys
+
+    code = (
+        "import django; from django.conf import settings; "
+        "settings.configure(INSTALLED_APPS=['channels', 'wasmlive'], "
+        "LIVEVIEW_CONFIG={'actor_ttl_seconds': 7, 'cleanup_interval': 2, 'view_channel_capacity': 9}); "
+        "django.setup(); import wasmlive; s = wasmlive.get_actor_stats(); "
+        "print(s.ttl_secs, s.cleanup_interval_secs, s.running)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["7", "2", "False"]
