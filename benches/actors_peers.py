@@ -10,12 +10,12 @@ of the rounds, and the headline is the ratio.
 
     python3 benches/actors_peers.py [--rounds 5] [--json out.json]
 
-wasmlive is built with `maturin build --release` and installed, with
-Django, in target/bench-venv; djust in target/peer-venv (both throwaway).
+wasmlive is installed with `pip install ./bindings` (a release build),
+with Django, in target/bench-venv; djust in target/peer-venv (both
+throwaway).
 """
 
 import argparse
-import glob
 import json
 import os
 import statistics
@@ -27,7 +27,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from render_table_peers import ensure_venv as ensure_peer_venv  # noqa: E402
 
 BENCH_VENV = os.path.join(ROOT, "target", "bench-venv")
-WHEELS = os.path.join(ROOT, "target", "wheels")
 
 WORKLOAD = r"""
 import asyncio, importlib, json, statistics, sys, time
@@ -117,11 +116,10 @@ def ensure_bench_venv():
     python = os.path.join(BENCH_VENV, "bin", "python")
     if not os.path.exists(python):
         subprocess.run([sys.executable, "-m", "venv", BENCH_VENV], check=True)
-    subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "Django==5.2.19", "maturin==1.16.0"], check=True)
-    maturin = os.path.join(BENCH_VENV, "bin", "maturin")
-    subprocess.run([maturin, "build", "--release", "--quiet", "-o", WHEELS], cwd=os.path.join(ROOT, "bindings"), check=True)
-    wheel = max(glob.glob(os.path.join(WHEELS, "wasmlive-*.whl")), key=os.path.getmtime)
-    subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--force-reinstall", "--no-deps", wheel], check=True)
+    # The documented install: pip builds the package (release) from bindings/.
+    pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "Django==5.2.19", "channels==4.3.2"], check=True)
+    subprocess.run([*pip, "--force-reinstall", "--no-deps", os.path.join(ROOT, "bindings")], check=True)
     return python
 
 

@@ -6,7 +6,8 @@
 //!
 //! - **Fast path, no wake.** When nothing else is in flight, the loop thread
 //!   waits for the slot a few microseconds (`bridge_spin_us`, GIL released)
-//!   before returning. An actor answering within that budget — a counter
+//!   before returning (at most twice the recent typical latency: requests
+//!   that usually take longer park at once). An actor answering within that budget — a counter
 //!   event renders and diffs in tens of microseconds — completes the
 //!   awaitable before Python ever awaits it: no asyncio future, no
 //!   cross-thread wake.
@@ -19,7 +20,7 @@
 
 use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
 use pyo3::prelude::*;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -30,8 +31,20 @@ pub type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 /// loop does not spin (it has other work; completions will come batched).
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
+/// Recent request latency (an exponential moving average, nanoseconds):
+/// the loop spins only for requests expected to answer within its budget.
+static TYPICAL_NS: AtomicU64 = AtomicU64::new(0);
+
+fn observe(latency: Duration) {
+    let ns = latency.as_nanos().min(u64::MAX as u128) as u64;
+    let old = TYPICAL_NS.load(Ordering::Relaxed);
+    let new = if old == 0 { ns } else { old - old / 8 + ns / 8 };
+    TYPICAL_NS.store(new, Ordering::Relaxed);
+}
+
 /// Where one request's outcome lands.
 pub struct Slot {
+    started: Instant,
     done: AtomicBool,
     inner: Mutex<SlotInner>,
 }
@@ -48,6 +61,7 @@ struct SlotInner {
 impl Slot {
     fn new() -> Arc<Slot> {
         Arc::new(Slot {
+            started: Instant::now(),
             done: AtomicBool::new(false),
             inner: Mutex::new(SlotInner::default()),
         })
@@ -56,6 +70,7 @@ impl Slot {
     /// Store the outcome; wake the loop if a task is parked on it. Called on
     /// a Tokio thread, without the GIL.
     pub fn complete(self: &Arc<Slot>, outcome: Outcome) {
+        observe(self.started.elapsed());
         let bridge = {
             let mut inner = self.inner.lock().expect("slot lock");
             inner.outcome = Some(outcome);
@@ -142,7 +157,11 @@ impl Waiting {
     /// The awaitable, after the fast-path wait when nothing else is in flight.
     pub fn wait(self, py: Python<'_>) -> Reply {
         if !self.busy {
+            // Spin up to twice the typical latency, within the budget: a
+            // request that usually takes longer parks at once.
+            let typical = Duration::from_nanos(TYPICAL_NS.load(Ordering::Relaxed));
             let budget = spin_budget();
+            let budget = if typical > budget { Duration::ZERO } else { budget.min(typical * 2 + Duration::from_micros(20)) };
             if !budget.is_zero() {
                 let slot = &self.slot;
                 py.detach(|| slot.spin(budget));
