@@ -4,7 +4,8 @@
 //! A request is spawned on the Tokio runtime with a [`Slot`] for its
 //! outcome, and Python gets a [`Reply`] awaitable. Two ways back:
 //!
-//! - **Fast path, no wake.** When nothing else is in flight, the loop thread
+//! - **Fast path, no wake.** When nothing else is in flight and no other
+//!   task is ready to run, the loop thread
 //!   waits for the slot a few microseconds (`bridge_spin_us`, GIL released)
 //!   before returning (at most twice the recent typical latency: requests
 //!   that usually take longer park at once). An actor answering within that budget — a counter
@@ -132,6 +133,68 @@ pub fn start() -> (Completer, Waiting) {
     (Completer { slot: slot.clone() }, Waiting { slot, busy })
 }
 
+/// Whether the running event loop has callbacks ready to run (other tasks
+/// that could send requests meanwhile): then the loop should not spin but
+/// park, so those requests overlap and their answers come back batched.
+/// Reads asyncio's `_ready` queue; loops without one (uvloop) count as idle.
+fn loop_has_ready_work(py: Python<'_>) -> bool {
+    static GET_LOOP: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    let Ok(get_loop) = GET_LOOP.get_or_try_init(py, || -> PyResult<_> {
+        Ok(py.import("asyncio")?.getattr("_get_running_loop")?.unbind())
+    }) else {
+        return false;
+    };
+    get_loop
+        .bind(py)
+        .call0()
+        .and_then(|l| l.getattr("_ready"))
+        .and_then(|ready| ready.len())
+        .map(|n| n > 0)
+        .unwrap_or(false)
+}
+
+/// The fast path for a request already delivered from this thread: poll
+/// its answer for up to the spin budget (GIL released), unless other work
+/// is in flight or ready on the loop. `None`: park instead.
+pub fn spin_for<R: Send>(py: Python<'_>, started: Instant, mut poll: impl FnMut() -> Option<R> + Send) -> Option<R> {
+    if let Some(r) = poll() {
+        observe(started.elapsed());
+        return Some(r);
+    }
+    if IN_FLIGHT.load(Ordering::Acquire) > 0 || loop_has_ready_work(py) {
+        return None;
+    }
+    let budget = spin_window();
+    if budget.is_zero() {
+        return None;
+    }
+    let answer = py.detach(|| {
+        let mut spins = 0u32;
+        loop {
+            if let Some(r) = poll() {
+                return Some(r);
+            }
+            spins += 1;
+            if spins % 64 == 0 && started.elapsed() >= budget {
+                return None;
+            }
+            std::hint::spin_loop();
+        }
+    });
+    if answer.is_some() {
+        observe(started.elapsed());
+    }
+    answer
+}
+
+/// How long to spin: up to twice the typical latency, within the budget;
+/// nothing when requests usually take longer than the budget.
+fn spin_window() -> Duration {
+    let typical = Duration::from_nanos(TYPICAL_NS.load(Ordering::Relaxed));
+    let budget = spin_budget();
+    if typical > budget { Duration::ZERO } else { budget.min(typical * 2 + Duration::from_micros(20)) }
+}
+
 /// Completes one request's slot (exactly once).
 pub struct Completer {
     slot: Arc<Slot>,
@@ -156,17 +219,18 @@ pub struct Waiting {
 impl Waiting {
     /// The awaitable, after the fast-path wait when nothing else is in flight.
     pub fn wait(self, py: Python<'_>) -> Reply {
-        if !self.busy {
-            // Spin up to twice the typical latency, within the budget: a
-            // request that usually takes longer parks at once.
-            let typical = Duration::from_nanos(TYPICAL_NS.load(Ordering::Relaxed));
-            let budget = spin_budget();
-            let budget = if typical > budget { Duration::ZERO } else { budget.min(typical * 2 + Duration::from_micros(20)) };
+        if !self.busy && !loop_has_ready_work(py) {
+            let budget = spin_window();
             if !budget.is_zero() {
                 let slot = &self.slot;
                 py.detach(|| slot.spin(budget));
             }
         }
+        self.parked()
+    }
+
+    /// The awaitable, without waiting.
+    pub fn parked(self) -> Reply {
         Reply { slot: Some(self.slot), ready: Mutex::new(None) }
     }
 }

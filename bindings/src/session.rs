@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use wasmlive::actors::{
@@ -81,6 +82,47 @@ fn views_of(system: &System, handle: &SessionHandle) -> Arc<Mutex<Views>> {
 /// Delivers one request to the session actor, then hands its answer on.
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// A request whose order matters, before it is delivered.
+enum Request {
+    Event { name: String, params: Map<String, Value>, view_id: Option<String> },
+    SetState { state: Map<String, Value>, view_id: String },
+    ComponentEvent { view_id: String, component_id: String, name: String, params: Map<String, Value> },
+    UpdateProps { view_id: String, component_id: String, props: Map<String, Value> },
+}
+
+/// Why a request was not delivered at once.
+enum Refused {
+    /// It cannot go now (no fast path for it, or no room): queue it.
+    NotNow(Request),
+    Error(ActorError),
+}
+
+impl Request {
+    /// Deliver now from this thread, where there is a fast path.
+    fn send_now(self, handle: &SessionHandle) -> Result<Pending<Rendered>, Refused> {
+        match self {
+            Request::Event { name, params, view_id } => handle.send_event_now(&name, params, view_id.as_deref()),
+            Request::SetState { state, view_id } => handle.send_set_state_now(state, Some(&view_id)),
+            other => return Err(Refused::NotNow(other)),
+        }
+        .map_err(Refused::Error)
+    }
+
+    /// Deliver, waiting for room.
+    async fn send(self, handle: &SessionHandle) -> Result<Pending<Rendered>, ActorError> {
+        match self {
+            Request::Event { name, params, view_id } => handle.send_event(&name, params, view_id.as_deref(), Delivery::Wait).await,
+            Request::SetState { state, view_id } => handle.send_set_state(state, Some(&view_id), Delivery::Wait).await,
+            Request::ComponentEvent { view_id, component_id, name, params } => {
+                handle.send_component_event(&view_id, &component_id, &name, params).await
+            }
+            Request::UpdateProps { view_id, component_id, props } => {
+                handle.send_update_component_props(&view_id, &component_id, props).await
+            }
+        }
+    }
+}
+
 /// A handle to one session actor (`await create_session_actor(id)`).
 #[pyclass(module = "wasmlive._host", name = "SessionActorHandle", frozen)]
 pub struct Session {
@@ -91,6 +133,9 @@ pub struct Session {
     /// after the other by one task: Tokio tasks spawned per request could
     /// reach the mailbox in any order.
     ordered: mpsc::UnboundedSender<Job>,
+    /// Requests queued for that task and not yet delivered: while any are,
+    /// new ones queue too (the fast path would overtake them).
+    backlog: Arc<AtomicUsize>,
 }
 
 /// Create (or find) the session actor `session_id`. Awaitable.
@@ -116,6 +161,7 @@ pub fn create_session_actor(py: Python<'_>, session_id: String) -> PyResult<Repl
         handle,
         views,
         ordered,
+        backlog: Arc::new(AtomicUsize::new(0)),
     };
     Ok(Reply::ready(Py::new(py, session)?.into_any()))
 }
@@ -130,21 +176,43 @@ impl Session {
         view_id.or_else(|| self.lock().order.first().cloned())
     }
 
-    /// Deliver a request in order with the others of this handle; its
-    /// answer is awaited apart, so requests still overlap in the actors.
-    fn ordered<F, Fut>(&self, py: Python<'_>, deliver: F, view_id: Option<String>, output: Output) -> PyResult<Reply>
-    where
-        F: FnOnce(SessionHandle) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<Pending<Rendered>, ActorError>> + Send + 'static,
-    {
-        let (completer, waiting) = bridge::start();
-        let handle = self.handle.clone();
+    /// Send a request that must keep its place after this handle's
+    /// earlier ones. Fast path: delivered at once from this thread and its
+    /// answer polled here (no task hop, often no wake). Otherwise (a backlog,
+    /// a full mailbox) it queues behind the others, delivered by one task.
+    fn ordered(&self, py: Python<'_>, request: Request, view_id: Option<String>, output: Output) -> PyResult<Reply> {
         let finish = move |py: Python<'_>, result: Result<Rendered, ActorError>| {
             let rendered = result.map_err(|e| errors::to_py(py, e))?;
             rendered_to_py(py, rendered, view_id.as_deref(), &output)
         };
+        let started = std::time::Instant::now();
+        let request = if self.backlog.load(Ordering::Acquire) == 0 && self.handle.has_room() {
+            match request.send_now(&self.handle) {
+                Ok(mut pending) => {
+                    if let Some(result) = bridge::spin_for(py, started, || pending.try_answer()) {
+                        return Ok(match finish(py, result) {
+                            Ok(value) => Reply::ready(value),
+                            Err(e) => Reply::failed(e),
+                        });
+                    }
+                    let (completer, waiting) = bridge::start();
+                    system::runtime()?.spawn(async move { completer.complete(pending.answer().await, finish) });
+                    return Ok(waiting.parked());
+                }
+                Err(Refused::Error(e)) => return Ok(Reply::failed(errors::to_py(py, e))),
+                Err(Refused::NotNow(request)) => request,
+            }
+        } else {
+            request
+        };
+        let (completer, waiting) = bridge::start();
+        let handle = self.handle.clone();
+        let backlog = self.backlog.clone();
+        backlog.fetch_add(1, Ordering::AcqRel);
         let job: Job = Box::pin(async move {
-            match deliver(handle).await {
+            let delivered = request.send(&handle).await;
+            backlog.fetch_sub(1, Ordering::AcqRel);
+            match delivered {
                 Ok(pending) => {
                     tokio::spawn(async move { completer.complete(pending.answer().await, finish) });
                 }
@@ -152,6 +220,7 @@ impl Session {
             }
         });
         if self.ordered.send(job).is_err() {
+            self.backlog.fetch_sub(1, Ordering::AcqRel);
             return Err(errors::to_py(py, ActorError::Shutdown { actor: "session" }));
         }
         Ok(waiting.wait(py))
@@ -175,13 +244,8 @@ impl Session {
             None => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id.to_string()))),
         };
         let context = context_of(object.bind(py))?;
-        let id = view_id.to_string();
-        self.ordered(
-            py,
-            move |handle| async move { handle.send_set_state(context, Some(&id), Delivery::Wait).await },
-            Some(view_id.to_string()),
-            output,
-        )
+        let request = Request::SetState { state: context, view_id: view_id.to_string() };
+        self.ordered(py, request, Some(view_id.to_string()), output)
     }
 
     /// Call `object.event(**params)`; then sync (awaiting it first if it is a coroutine).
@@ -585,13 +649,13 @@ impl Session {
         };
         if object.is_none(py) {
             // A component without Python logic: its actor merges the params.
-            let (v, c, e) = (view_id.clone(), component_id, event_name.to_string());
-            let reply = this.ordered(
-                py,
-                move |handle| async move { handle.send_component_event(&v, &c, &e, params).await },
-                Some(view_id),
-                out,
-            )?;
+            let request = Request::ComponentEvent {
+                view_id: view_id.clone(),
+                component_id,
+                name: event_name.to_string(),
+                params,
+            };
+            let reply = this.ordered(py, request, Some(view_id), out)?;
             return Ok(Py::new(py, reply)?.into_any());
         }
         let (frame, reference) = match &out {
@@ -620,13 +684,8 @@ impl Session {
             None => return Err(errors::to_py(py, ActorError::ComponentNotFound(component_id))),
         };
         let context = context_of(object.bind(py))?;
-        let v = view_id.clone();
-        self.ordered(
-            py,
-            move |handle| async move { handle.send_update_component_props(&v, &component_id, context).await },
-            Some(view_id),
-            output(frame, reference.as_ref())?,
-        )
+        let request = Request::UpdateProps { view_id: view_id.clone(), component_id, props: context };
+        self.ordered(py, request, Some(view_id), output(frame, reference.as_ref())?)
     }
 
     /// (internal) Check and run a parent view's handler for a component's
@@ -654,13 +713,8 @@ impl Session {
             }
             props = context_of(object)?;
         }
-        let v = view_id.clone();
-        self.ordered(
-            py,
-            move |handle| async move { handle.send_update_component_props(&v, &component_id, props).await },
-            Some(view_id),
-            Output::Dict,
-        )
+        let request = Request::UpdateProps { view_id: view_id.clone(), component_id, props };
+        self.ordered(py, request, Some(view_id), Output::Dict)
     }
 
     /// Remove a component from its view. Awaitable.
@@ -704,14 +758,8 @@ impl Session {
         });
         let Some((object, table)) = logic else {
             // No Python logic: the view actor runs the event (or answers "not found").
-            let name = event.to_string();
-            let id = target.clone();
-            let reply = this.ordered(
-                py,
-                move |handle| async move { handle.send_event(&name, params, id.as_deref(), Delivery::Wait).await },
-                target.or(view_id),
-                out,
-            )?;
+            let request = Request::Event { name: event.to_string(), params, view_id: target.clone() };
+            let reply = this.ordered(py, request, target.or(view_id), out)?;
             return Ok(Py::new(py, reply)?.into_any());
         };
         let object = object.bind(py);

@@ -120,6 +120,33 @@ impl<M: Send + 'static> Outbox<M> {
         })
     }
 
+    /// Deliver a request now, from any thread (no runtime needed), or fail
+    /// at once with `MailboxFull`/`Shutdown`: for callers outside Tokio
+    /// that must not wait, and keep their requests in the order they make
+    /// them.
+    pub fn send_now<T>(&self, make: impl FnOnce(Reply<T>) -> M) -> Result<Pending<T>, ActorError> {
+        let started = tokio::time::Instant::now();
+        let (tx, rx) = oneshot::channel();
+        let message = make(Reply {
+            tx: Some(tx),
+            actor: self.actor,
+        });
+        self.tx.try_send(message).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => ActorError::MailboxFull {
+                actor: self.actor,
+                capacity: self.tx.max_capacity(),
+            },
+            mpsc::error::TrySendError::Closed(_) => ActorError::Shutdown { actor: self.actor },
+        })?;
+        self.mailbox.observe(self.tx.max_capacity() - self.tx.capacity());
+        Ok(Pending {
+            rx,
+            actor: self.actor,
+            deadline: started + self.timeout,
+            timeout: self.timeout,
+        })
+    }
+
     fn timed_out(&self) -> ActorError {
         ActorError::Timeout {
             actor: self.actor,
@@ -157,6 +184,11 @@ impl<M: Send + 'static> Outbox<M> {
         result
     }
 
+    /// Whether a message fits in the mailbox now.
+    pub fn has_room(&self) -> bool {
+        self.tx.capacity() > 0
+    }
+
     /// Whether the actor has stopped receiving.
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
@@ -172,6 +204,15 @@ pub struct Pending<T> {
 }
 
 impl<T> Pending<T> {
+    /// The answer, if it has come (without waiting; from any thread).
+    pub fn try_answer(&mut self) -> Option<Result<T, ActorError>> {
+        match self.rx.try_recv() {
+            Ok(result) => Some(result),
+            Err(oneshot::error::TryRecvError::Empty) => None,
+            Err(oneshot::error::TryRecvError::Closed) => Some(Err(ActorError::Shutdown { actor: self.actor })),
+        }
+    }
+
     /// Await the answer, within what is left of the message timeout.
     pub async fn answer(self) -> Result<T, ActorError> {
         match tokio::time::timeout_at(self.deadline, self.rx).await {

@@ -244,6 +244,32 @@ impl SessionHandle {
         self.send_set_state(state, view_id, delivery).await?.answer().await
     }
 
+    /// [`SessionHandle::send_set_state`] from any thread, now or never: a
+    /// full mailbox is `MailboxFull` (the bindings' fast path).
+    pub fn send_set_state_now(&self, state: State, view_id: Option<&str>) -> Result<Pending<Rendered>, ActorError> {
+        let call = call(view_id, "", "", state);
+        self.outbox.send_now(|reply| SessionMsg::SetState {
+            call,
+            delivery: Delivery::Wait,
+            reply,
+        })
+    }
+
+    /// [`SessionHandle::send_event`] from any thread, now or never.
+    pub fn send_event_now(&self, event: &str, params: State, view_id: Option<&str>) -> Result<Pending<Rendered>, ActorError> {
+        let call = call(view_id, "", event, params);
+        self.outbox.send_now(|reply| SessionMsg::Event {
+            call,
+            delivery: Delivery::Wait,
+            reply,
+        })
+    }
+
+    /// Whether the mailbox has room for a message now.
+    pub fn has_room(&self) -> bool {
+        self.outbox.has_room()
+    }
+
     /// [`SessionHandle::set_state`], delivered without awaiting the answer (in order, like [`SessionHandle::send_event`]).
     pub async fn send_set_state(
         &self,
