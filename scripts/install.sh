@@ -29,6 +29,11 @@ if [ ! -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
     done
 fi
 
+# The browser tests drive Debian's Chromium (Playwright cannot download one here).
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+    apt_packages+=(chromium)
+fi
+
 if [ ${#apt_packages[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -1,12 +1,16 @@
 import os
 import pathlib
+import socket
 import subprocess
+import sys
+import time
 
 import pytest
 
 import wasmlive
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEMO = ROOT / "examples" / "demo"
 
 
 @pytest.fixture
@@ -42,3 +46,38 @@ class configured:
         await wasmlive.shutdown_actor_system()
         defaults = {"ttl_secs": 3600, "cleanup_interval": 60, "guest_output_bytes": 16 << 20}
         wasmlive.configure(**{k: v for k, v in defaults.items() if k in self.settings or k == "ttl_secs"})
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server():
+    """The demo project under uvicorn on a free port: (process, port)."""
+    port = free_port()
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="demo.settings")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "demo.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets"],
+        cwd=DEMO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stdout.read().decode())
+            time.sleep(0.1)
+    yield proc, port
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+

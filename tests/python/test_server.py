@@ -2,51 +2,10 @@
 WebSocket client over loopback."""
 
 import json
-import os
-import pathlib
 import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 
-import pytest
 from websockets.asyncio.client import connect
-
-DEMO = pathlib.Path(__file__).resolve().parents[2] / "examples" / "demo"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server():
-    port = free_port()
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="demo.settings")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "demo.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets"],
-        cwd=DEMO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode())
-            time.sleep(0.1)
-    yield proc, port
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
 
 
 async def mount(ws, view):
