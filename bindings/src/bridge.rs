@@ -93,7 +93,7 @@ impl Slot {
                 return true;
             }
             spins += 1;
-            if spins % 64 == 0 && start.elapsed() >= budget {
+            if spins.is_multiple_of(64) && start.elapsed() >= budget {
                 return false;
             }
             std::hint::spin_loop();
@@ -175,7 +175,7 @@ pub fn spin_for<R: Send>(py: Python<'_>, started: Instant, mut poll: impl FnMut(
                 return Some(r);
             }
             spins += 1;
-            if spins % 64 == 0 && started.elapsed() >= budget {
+            if spins.is_multiple_of(64) && started.elapsed() >= budget {
                 return None;
             }
             std::hint::spin_loop();

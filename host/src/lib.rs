@@ -11,6 +11,7 @@
 //!   a typed [`engine::GuestFault`] after which a fresh instance takes over.
 //! - [`guests`]: the default template and VDOM components, embedded.
 //! - [`bench`]: the actor benchmark suite `wasmlive bench` runs.
+//! - [`serve`]: LiveViews over HTTP and WebSocket without Django (`wasmlive serve`).
 //! - [`cli`]: the `wasmlive` command line (argument parsing plus one call
 //!   into the library per subcommand).
 //!
@@ -43,3 +44,4 @@ pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod guests;
+pub mod serve;

@@ -6,6 +6,7 @@ mod check;
 mod diff;
 mod inspect;
 mod render;
+pub mod serve;
 
 use crate::engine::{EngineConfig, GuestEngine, TemplateEngine, VdomEngine};
 use clap::{Parser, Subcommand};
@@ -33,6 +34,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Run the actor benchmark suite against the embedded guests.
     Bench(bench::BenchArgs),
+    /// Serve LiveViews from a views file over HTTP and WebSocket, without Django.
+    Serve(serve::ServeArgs),
 }
 
 /// A failure to report to the user; the message is printed as is.
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
             Command::Check(args) => check::run(args).await,
             Command::Inspect(args) => inspect::run(args).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Serve(args) => serve::run(args).await,
         }
     });
     let result = runtime

@@ -1,0 +1,73 @@
+//! `wasmlive serve`: LiveViews from a views file, over HTTP and WebSocket.
+
+use super::CliError;
+use crate::actors::ActorConfig;
+use crate::serve::{self, LogicFactory, NoPython, ServeConfig};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Directory of templates (repeat for more; searched in order).
+    #[arg(long = "templates", value_name = "DIR", required = true)]
+    templates: Vec<PathBuf>,
+    /// The views file (JSON): name, route, template, state and optional Python handler of each view.
+    #[arg(long, value_name = "FILE")]
+    views: PathBuf,
+    /// Address to listen on (port 0 picks a free one; the chosen address is printed).
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    addr: SocketAddr,
+    /// Largest WebSocket frame or POST body accepted, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_frame_bytes: usize,
+}
+
+pub async fn run(args: ServeArgs) -> Result<(), CliError> {
+    run_with(args, Arc::new(NoPython)).await
+}
+
+/// `serve` with handlers from `logic` (the Python package passes its own).
+pub async fn run_with(args: ServeArgs, logic: Arc<dyn LogicFactory>) -> Result<(), CliError> {
+    for dir in &args.templates {
+        if !dir.is_dir() {
+            return Err(CliError(format!("error: --templates {}: not a directory", dir.display())));
+        }
+    }
+    let views = serve::views::load(&args.views).map_err(|e| CliError(format!("error: {e}")))?;
+    let config = ServeConfig {
+        addr: args.addr,
+        template_dirs: args.templates,
+        views,
+        actors: ActorConfig::default(),
+        max_frame_bytes: args.max_frame_bytes,
+    };
+    serve::run(config, logic, shutdown_signal(), |addr| {
+        println!("wasmlive serve: listening on http://{addr}/ (Ctrl-C stops)");
+    })
+    .await
+    .map_err(|e| CliError(format!("error: {e}")))
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

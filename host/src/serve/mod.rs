@@ -1,0 +1,136 @@
+//! `wasmlive serve`: LiveViews over HTTP and WebSocket without Django.
+//!
+//! The same protocol and the same JS client as the Django integration
+//! (`docs/python.md`): a GET paints a view's page (it works without
+//! JavaScript), the client then mounts it over `/ws/live/` and sends
+//! events; POSTs to the page are the HTTP fallback.
+//!
+//! - [`views`]: the views file.
+//! - `http`: pages, the client script, the POST fallback.
+//! - `socket`: one WebSocket connection, one session actor.
+//! - `page`: the page around a view's HTML.
+//!
+//! Handlers come from a [`LogicFactory`]: the standalone binary has none
+//! (views merge event params into their state, the seed's fallback); the
+//! Python package supplies one that runs `@event_handler` methods.
+
+mod http;
+mod page;
+mod socket;
+pub mod views;
+
+use crate::actors::{ActorConfig, ActorSupervisor, ViewLogic};
+use crate::engine::{HostServices, StandaloneServices};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+pub use views::ViewEntry;
+
+/// Makes the logic of views that name a handler.
+pub trait LogicFactory: Send + Sync + 'static {
+    /// Whether `view`'s handler can be had, checked once at startup.
+    fn check(&self, view: &ViewEntry) -> Result<(), String>;
+    /// Logic for a new mount of `view`, whose `handler` is `Some`.
+    fn create(&self, view: &ViewEntry) -> Result<Box<dyn ViewLogic>, String>;
+}
+
+/// The standalone binary's factory: it has no Python.
+pub struct NoPython;
+
+impl LogicFactory for NoPython {
+    fn check(&self, view: &ViewEntry) -> Result<(), String> {
+        self.create(view).map(|_| ())
+    }
+
+    fn create(&self, view: &ViewEntry) -> Result<Box<dyn ViewLogic>, String> {
+        Err(format!(
+            "view {:?} names the Python handler {:?}, and this wasmlive binary has no Python: run `python -m wasmlive serve …` from the wasmlive Python package",
+            view.name,
+            view.handler.as_deref().unwrap_or_default()
+        ))
+    }
+}
+
+/// What `serve` needs.
+pub struct ServeConfig {
+    pub addr: SocketAddr,
+    pub template_dirs: Vec<PathBuf>,
+    pub views: Vec<ViewEntry>,
+    pub actors: ActorConfig,
+    /// Largest WebSocket frame or POST body accepted, in bytes.
+    pub max_frame_bytes: usize,
+}
+
+/// Shared by every request.
+pub(crate) struct App {
+    supervisor: Arc<ActorSupervisor>,
+    services: Arc<dyn HostServices>,
+    views: Vec<ViewEntry>,
+    logic: Arc<dyn LogicFactory>,
+    max_frame_bytes: usize,
+    /// Cancelled at shutdown: connections close.
+    stopping: CancellationToken,
+}
+
+impl App {
+    fn view(&self, name: &str) -> Option<&ViewEntry> {
+        self.views.iter().find(|v| v.name == name)
+    }
+
+    fn logic_for(&self, view: &ViewEntry) -> Result<Option<Box<dyn ViewLogic>>, String> {
+        match &view.handler {
+            Some(_) => self.logic.create(view).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Bind, serve until `shutdown` resolves, then close every connection and
+/// drain every session. `ready` gets the bound address (port 0 picks one).
+pub async fn run(
+    config: ServeConfig,
+    logic: Arc<dyn LogicFactory>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), String> {
+    let supervisor = ActorSupervisor::start(config.actors).map_err(|e| format!("cannot start the actor system: {e}"))?;
+    let services: Arc<dyn HostServices> = Arc::new(StandaloneServices::with_template_dirs(config.template_dirs.clone()));
+    // Every template must load, and every handler be available, before we listen.
+    for v in &config.views {
+        services
+            .load_template(&v.template)
+            .map_err(|e| format!("view {:?}: {e}", v.name))?;
+        if v.handler.is_some() {
+            logic.check(v)?;
+        }
+    }
+    let app = Arc::new(App {
+        supervisor: supervisor.clone(),
+        services,
+        views: config.views,
+        logic,
+        max_frame_bytes: config.max_frame_bytes,
+        stopping: CancellationToken::new(),
+    });
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    ready(bound);
+    let stopping = app.stopping.clone();
+    let router = http::router(app.clone());
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing connections, draining sessions");
+        stopping.cancel();
+    });
+    server.await.map_err(|e| format!("the server failed: {e}"))?;
+    let report = supervisor.shutdown_all().await;
+    tracing::info!(sessions = report.sessions, drained = report.drained, "stopped");
+    if !report.drained {
+        return Err(format!("{} sessions did not drain in time", report.sessions));
+    }
+    Ok(())
+}
