@@ -9,10 +9,12 @@
 //! - [`handlers`]: which events a Python view accepts, decided before any Python runs.
 //! - [`convert`]: Python values ↔ JSON (contexts, params, patches).
 //! - [`engines`]: guest engines a view names instead of the defaults.
+//! - [`cli`]: the host's command line, with Python handlers for `serve`.
 //! - [`services`]: Django answering the guests' imports, cached.
 //! - [`errors`]: the exception classes.
 
 mod bridge;
+mod cli;
 mod convert;
 mod engines;
 mod errors;
@@ -35,6 +37,7 @@ fn _host(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(system::shutdown_actor_system, m)?)?;
     m.add_function(wrap_pyfunction!(system::set_services, m)?)?;
     m.add_function(wrap_pyfunction!(system::clear_caches, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -6,12 +6,14 @@ mod check;
 mod diff;
 mod inspect;
 mod render;
-pub mod serve;
+mod serve;
 
 use crate::engine::{EngineConfig, GuestEngine, TemplateEngine, VdomEngine};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+pub use crate::serve::{LogicFactory, NoPython};
 
 /// wasmlive: Django LiveViews with state in Rust actors and rendering in
 /// sandboxed WebAssembly guests.
@@ -51,14 +53,7 @@ impl<E: std::fmt::Display> From<E> for CliError {
 /// Run the CLI with the process's arguments.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WASMLIVE_LOG")
-                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-                .unwrap_or_else(|_| "error".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -66,19 +61,32 @@ pub fn main() -> ExitCode {
     // Run the command as a task on a worker thread rather than on the main
     // thread: the actors it talks to then wake on the same worker instead of
     // across threads.
-    let command = runtime.spawn(async {
-        match cli.command {
-            Command::Render(args) => render::run(args).await,
-            Command::Diff(args) => diff::run(args).await,
-            Command::Check(args) => check::run(args).await,
-            Command::Inspect(args) => inspect::run(args).await,
-            Command::Bench(args) => bench::run(args).await,
-            Command::Serve(args) => serve::run(args).await,
-        }
-    });
+    let command = runtime.spawn(run(cli, Arc::new(NoPython)));
     let result = runtime
         .block_on(command)
         .unwrap_or_else(|e| Err(CliError(format!("error: the command failed: {e}"))));
+    report(result)
+}
+
+/// Parse `argv` (without the program name) as the CLI's arguments.
+pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("wasmlive".to_string()).chain(argv))
+}
+
+/// Run a parsed command; `logic` makes the handlers `serve` views name.
+pub async fn run(cli: Cli, logic: Arc<dyn LogicFactory>) -> Result<(), CliError> {
+    match cli.command {
+        Command::Render(args) => render::run(args).await,
+        Command::Diff(args) => diff::run(args).await,
+        Command::Check(args) => check::run(args).await,
+        Command::Inspect(args) => inspect::run(args).await,
+        Command::Bench(args) => bench::run(args).await,
+        Command::Serve(args) => serve::run_with(args, logic).await,
+    }
+}
+
+/// Print a command's failure; its exit code.
+pub fn report(result: Result<(), CliError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError(message)) => {
@@ -89,6 +97,18 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs to stderr, filtered by `WASMLIVE_LOG` or `RUST_LOG` (errors only by default).
+pub fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WASMLIVE_LOG")
+                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+                .unwrap_or_else(|_| "error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {

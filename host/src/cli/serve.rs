@@ -2,7 +2,7 @@
 
 use super::CliError;
 use crate::actors::ActorConfig;
-use crate::serve::{self, LogicFactory, NoPython, ServeConfig};
+use crate::serve::{self, LogicFactory, ServeConfig};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,10 +22,6 @@ pub struct ServeArgs {
     /// Largest WebSocket frame or POST body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     max_frame_bytes: usize,
-}
-
-pub async fn run(args: ServeArgs) -> Result<(), CliError> {
-    run_with(args, Arc::new(NoPython)).await
 }
 
 /// `serve` with handlers from `logic` (the Python package passes its own).

@@ -1,0 +1,150 @@
+//! The `wasmlive` command line from Python (`python -m wasmlive`, and the
+//! wheel's `wasmlive` console script): the host's CLI, plus Python
+//! handlers for `serve` views that name one (`"handler": "module:Class"`).
+//!
+//! A served view's handler object lives in its view actor; every call into
+//! it (mount, handlers, `get_context_data`) runs on Tokio's blocking pool,
+//! never on a worker, so no worker waits for the GIL.
+
+use crate::convert;
+use crate::handlers::HandlerTable;
+use pyo3::prelude::*;
+use std::sync::Arc;
+use wasmlive::actors::{HandlerError, LogicFuture, State, ViewLogic};
+use wasmlive::cli::{self, LogicFactory};
+use wasmlive::serve::ViewEntry;
+
+/// Run the CLI with `argv` (without the program name); the exit status.
+#[pyfunction]
+pub fn cli_main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
+    let parsed = match cli::parse(argv) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return Ok(e.exit_code());
+        }
+    };
+    cli::init_logging();
+    let rt = crate::system::runtime()?;
+    let result = py.detach(|| rt.block_on(async { rt.spawn(cli::run(parsed, Arc::new(PythonHandlers))).await }));
+    let result = result.unwrap_or_else(|e| Err(cli::CliError(format!("error: the command failed: {e}"))));
+    Ok(if cli::report(result) == std::process::ExitCode::SUCCESS { 0 } else { 1 })
+}
+
+/// Imports `module:Class` handler classes.
+struct PythonHandlers;
+
+fn import_class(py: Python<'_>, spec: &str) -> Result<Py<PyAny>, String> {
+    let (module, class) = spec.split_once(':').ok_or_else(|| format!("`{spec}` is not `module:Class`"))?;
+    let module = py.import(module).map_err(|e| format!("cannot import {module}: {}", e.value(py)))?;
+    let class = module
+        .getattr(class)
+        .map_err(|_| format!("{} has no class {class}", module.name().map(|n| n.to_string()).unwrap_or_default()))?;
+    if !class.is_instance_of::<pyo3::types::PyType>() {
+        return Err(format!("`{spec}` is not a class"));
+    }
+    Ok(class.unbind())
+}
+
+impl LogicFactory for PythonHandlers {
+    fn check(&self, view: &ViewEntry) -> Result<(), String> {
+        let spec = view.handler.as_deref().unwrap_or_default();
+        Python::attach(|py| import_class(py, spec).map(|_| ())).map_err(|e| format!("view {:?}: {e}", view.name))
+    }
+
+    fn create(&self, view: &ViewEntry) -> Result<Box<dyn ViewLogic>, String> {
+        Ok(Box::new(PythonView {
+            spec: view.handler.clone().unwrap_or_default(),
+            object: None,
+        }))
+    }
+}
+
+/// A served view whose handlers are a Python object's `@event_handler` methods.
+struct PythonView {
+    spec: String,
+    /// The instance, made at mount; with its class's handler table.
+    object: Option<Arc<(Py<PyAny>, Arc<HandlerTable>)>>,
+}
+
+fn raised(py: Python<'_>, e: PyErr) -> HandlerError {
+    let kind = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+    HandlerError::Raised { kind, message: e.value(py).to_string() }
+}
+
+/// The object's context as the new state.
+fn context(py: Python<'_>, object: &Bound<'_, PyAny>) -> Result<State, HandlerError> {
+    let ctx = if object.hasattr("get_context_data").unwrap_or(false) {
+        object.call_method0("get_context_data").map_err(|e| raised(py, e))?
+    } else {
+        object.getattr("__dict__").map_err(|e| raised(py, e))?
+    };
+    let mut state = convert::context(&ctx).map_err(|e| raised(py, e))?;
+    state.retain(|k, _| !k.starts_with('_'));
+    Ok(state)
+}
+
+/// Run `work` with the GIL on Tokio's blocking pool.
+async fn blocking<T: Send + 'static>(work: impl FnOnce(Python<'_>) -> Result<T, HandlerError> + Send + 'static) -> Result<T, HandlerError> {
+    tokio::task::spawn_blocking(move || Python::attach(work))
+        .await
+        .unwrap_or_else(|e| Err(HandlerError::Raised { kind: "RuntimeError".into(), message: format!("the handler thread failed: {e}") }))
+}
+
+/// Await a coroutine to completion on this (blocking-pool) thread.
+fn finish(py: Python<'_>, result: Bound<'_, PyAny>) -> PyResult<()> {
+    if result.hasattr("__await__")? {
+        py.import("asyncio")?.call_method1("run", (result,))?;
+    }
+    Ok(())
+}
+
+impl ViewLogic for PythonView {
+    fn mount<'a>(&'a mut self, params: &'a State, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {
+        let spec = self.spec.clone();
+        let params = params.clone();
+        Box::pin(async move {
+            let (object, table, new_state) = blocking(move |py| {
+                let class = import_class(py, &spec).map_err(|message| HandlerError::Raised { kind: "ImportError".into(), message })?;
+                let object = class.bind(py).call0().map_err(|e| raised(py, e))?;
+                if object.hasattr("mount").unwrap_or(false) {
+                    let kwargs = convert::dict(py, &params).map_err(|e| raised(py, e))?;
+                    let r = object.call_method("mount", (py.None(),), Some(&kwargs)).map_err(|e| raised(py, e))?;
+                    finish(py, r).map_err(|e| raised(py, e))?;
+                }
+                let table = HandlerTable::of(&object).map_err(|e| raised(py, e))?;
+                let state = context(py, &object)?;
+                Ok((object.unbind(), table, state))
+            })
+            .await?;
+            self.object = Some(Arc::new((object, table)));
+            *state = new_state;
+            Ok(())
+        })
+    }
+
+    fn handle_event<'a>(&'a mut self, event: &'a str, params: &'a State, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {
+        let object = self.object.clone();
+        let (event, params) = (event.to_string(), params.clone());
+        let view = self.spec.clone();
+        Box::pin(async move {
+            let Some(object) = object else {
+                return Err(HandlerError::UnknownEvent { view, event });
+            };
+            *state = blocking(move |py| {
+                let (object, table) = (&object.0, &object.1);
+                let object = object.bind(py);
+                // The same rules as under Django: declared handlers only.
+                if table.check(py, object, &event).is_err() {
+                    return Err(HandlerError::UnknownEvent { view, event });
+                }
+                let kwargs = convert::dict(py, &params).map_err(|e| raised(py, e))?;
+                let r = object.call_method(event.as_str(), (), Some(&kwargs)).map_err(|e| raised(py, e))?;
+                finish(py, r).map_err(|e| raised(py, e))?;
+                context(py, object)
+            })
+            .await?;
+            Ok(())
+        })
+    }
+}
