@@ -167,6 +167,16 @@ pub fn create_session_actor(py: Python<'_>, session_id: String) -> PyResult<Repl
 }
 
 impl Session {
+    /// Client-supplied params (absent or `None`: empty), within the configured limits.
+    fn params(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<Map<String, Value>> {
+        match value {
+            Some(p) if !p.is_none() => {
+                convert::params(p, self.system.settings.params).map_err(errors::InvalidParamsError::new_err)
+            }
+            _ => Ok(Map::new()),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Views> {
         self.views.lock().expect("views lock")
     }
@@ -572,12 +582,7 @@ impl Session {
         initial_props: Option<Bound<'_, PyAny>>,
         python_component: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Reply> {
-        let mut props = match &initial_props {
-            Some(p) if !p.is_none() => {
-                convert::params(p, self.system.settings.params).map_err(errors::InvalidParamsError::new_err)?
-            }
-            _ => Map::new(),
-        };
+        let mut props = self.params(initial_props.as_ref())?;
         let logic = match python_component.filter(|c| !c.is_none()) {
             Some(c) => {
                 if let Some(p) = &initial_props {
@@ -626,12 +631,7 @@ impl Session {
         let out = output(frame, reference.as_ref())?;
         let prepared = (|| -> PyResult<(Py<PyAny>, Map<String, Value>)> {
             handlers::check_name(py, event_name)?;
-            let params = match &params {
-                Some(p) if !p.is_none() => {
-                    convert::params(p, this.system.settings.params).map_err(errors::InvalidParamsError::new_err)?
-                }
-                _ => Map::new(),
-            };
+            let params = this.params(params.as_ref())?;
             let key = (view_id.clone(), component_id.clone());
             let views = this.lock();
             match views.components.get(&key) {
@@ -697,7 +697,7 @@ impl Session {
         };
         let object = object.bind(py);
         table.check(py, object, event_name)?;
-        let params = convert::params(&data, self.system.settings.params).map_err(errors::InvalidParamsError::new_err)?;
+        let params = self.params(Some(&data))?;
         let kwargs = convert::dict(py, &params)?;
         Ok(object.call_method(event_name, (), Some(&kwargs))?.unbind())
     }
@@ -705,7 +705,7 @@ impl Session {
     /// Give a component new props (merged into its state); gives its patches.
     #[pyo3(signature = (view_id, component_id, props))]
     fn update_component_props(&self, py: Python<'_>, view_id: String, component_id: String, props: Bound<'_, PyAny>) -> PyResult<Reply> {
-        let mut props = convert::params(&props, self.system.settings.params).map_err(errors::InvalidParamsError::new_err)?;
+        let mut props = self.params(Some(&props))?;
         if let Some(logic) = self.lock().components.get(&(view_id.clone(), component_id.clone())) {
             let object = logic.object.bind(py);
             if object.hasattr("update_props")? {
@@ -742,12 +742,9 @@ impl Session {
         if let Err(e) = handlers::check_name(py, event) {
             return failed(e);
         }
-        let params = match &params {
-            Some(p) if !p.is_none() => match convert::params(p, this.system.settings.params) {
-                Ok(p) => p,
-                Err(message) => return failed(errors::InvalidParamsError::new_err(message)),
-            },
-            _ => Map::new(),
+        let params = match this.params(params.as_ref()) {
+            Ok(p) => p,
+            Err(e) => return failed(e),
         };
         let target = this.target(view_id.clone());
         let logic = target.as_ref().and_then(|id| {

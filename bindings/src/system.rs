@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use wasmlive::actors::{ActorConfig, ActorSupervisor, StatsSnapshot};
+use wasmlive::actors::{ActorConfig, ActorSupervisor};
 
 /// Everything `configure()` sets.
 #[derive(Clone)]
@@ -216,7 +216,7 @@ pub fn get_actor_stats(py: Python<'_>) -> PyResult<ActorStats> {
     let running = SYSTEM.lock().expect("system lock").clone();
     let s = settings();
     let snap = running.as_ref().map(|sys| sys.supervisor.stats());
-    let snap = snap.unwrap_or_else(empty_snapshot);
+    let snap = snap.unwrap_or_default();
     let latency = PyDict::new(py);
     for (kind, l) in &snap.latency {
         let d = PyDict::new(py);
@@ -250,21 +250,4 @@ pub fn get_actor_stats(py: Python<'_>) -> PyResult<ActorStats> {
         health_check_interval_secs: cfg.health_check_interval.as_secs(),
         running: running.is_some(),
     })
-}
-
-fn empty_snapshot() -> StatsSnapshot {
-    StatsSnapshot {
-        active_sessions: 0,
-        active_views: 0,
-        active_components: 0,
-        sessions_created: 0,
-        sessions_expired: 0,
-        sessions_unhealthy: 0,
-        session_restarts: 0,
-        messages_processed: 0,
-        errors: 0,
-        guest_restarts: 0,
-        latency: Default::default(),
-        mailbox_high_water: wasmlive::actors::MailboxHighWater { session: 0, view: 0, component: 0 },
-    }
 }

@@ -223,15 +223,16 @@ pub struct LatencySummary {
 }
 
 /// The most messages ever waiting at once in a mailbox of each kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct MailboxHighWater {
     pub session: usize,
     pub view: usize,
     pub component: usize,
 }
 
-/// A copy of the statistics, as `get_actor_stats()` reports them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A copy of the statistics, as `get_actor_stats()` reports them (all
+/// zeros by default: no system running).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StatsSnapshot {
     pub active_sessions: u64,
     pub active_views: u64,
