@@ -227,3 +227,20 @@ fn inspect_names_the_world_and_what_the_host_refuses() {
     assert!(stderr(&out).starts_with("error: `"), "{}", stderr(&out));
     assert!(stderr(&out).contains("is not a valid WebAssembly component"), "{}", stderr(&out));
 }
+
+#[test]
+fn bench_draws_a_progress_bar_on_a_terminal() {
+    // `script` runs the command on a pseudo-terminal, as a user's shell would.
+    let bin = env!("CARGO_BIN_EXE_wasmlive");
+    let out = Command::new("script")
+        .args(["-qec", &format!("{bin} bench --sessions 5 --events 20"), "/dev/null"])
+        .current_dir(workspace())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let screen = stdout(&out);
+    assert!(screen.contains("5/5 memory per session") && screen.contains("] done"), "{screen}");
+    assert!(screen.contains("[######") && screen.contains("| single actor |"), "{screen}");
+    assert!(!screen.contains("running:"), "no plain lines on a terminal: {screen}");
+}

@@ -80,6 +80,9 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in the order `run` goes through them.
+    pub const ALL: [Stage; 5] = [Stage::RoundTrip, Stage::SingleActor, Stage::Concurrent, Stage::Mount, Stage::Memory];
+
     pub fn label(self) -> &'static str {
         match self {
             Stage::RoundTrip => "message round trip",

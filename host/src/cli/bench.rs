@@ -3,6 +3,7 @@
 use super::CliError;
 use crate::bench::{self, BenchOptions};
 use clap::Args;
+use std::io::{IsTerminal, Write};
 
 #[derive(Debug, Args)]
 pub(super) struct BenchArgs {
@@ -26,9 +27,11 @@ pub(super) async fn run(args: BenchArgs) -> Result<(), CliError> {
         events: args.events,
         ..BenchOptions::default()
     };
-    let results = bench::run(&options, |stage| eprintln!("running: {}", stage.label()))
+    let mut progress = Progress::new();
+    let results = bench::run(&options, |stage| progress.start(stage))
         .await
         .map_err(|e| CliError(format!("error: {e}")))?;
+    progress.finish();
     if args.json {
         println!("{}", serde_json::to_string(&results)?);
         return Ok(());
@@ -46,4 +49,37 @@ pub(super) async fn run(args: BenchArgs) -> Result<(), CliError> {
         results.rss_per_session_bytes as f64 / 1024.0
     );
     Ok(())
+}
+
+/// The stages as a progress bar on a terminal, one line each otherwise
+/// (logs and CI).
+struct Progress {
+    terminal: bool,
+    done: usize,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress { terminal: std::io::stderr().is_terminal(), done: 0 }
+    }
+
+    fn start(&mut self, stage: bench::Stage) {
+        let total = bench::Stage::ALL.len();
+        let index = bench::Stage::ALL.iter().position(|s| *s == stage).unwrap_or(self.done);
+        self.done = index;
+        if self.terminal {
+            let width = 30;
+            let filled = width * index / total;
+            eprint!("\r\x1b[2K[{}{}] {}/{} {}", "#".repeat(filled), " ".repeat(width - filled), index + 1, total, stage.label());
+            let _ = std::io::stderr().flush();
+        } else {
+            eprintln!("running: {} ({}/{})", stage.label(), index + 1, total);
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.terminal {
+            eprintln!("\r\x1b[2K[{}] done", "#".repeat(30));
+        }
+    }
 }
