@@ -764,13 +764,26 @@ impl Session {
             return failed(e);
         }
         let target = target.expect("a Python view has an id");
-        let (frame, reference) = match &out {
-            Output::Frame { reference } => (true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?),
-            Output::Dict => (false, None),
+        let kwargs = convert::dict(py, &params)?;
+        let result = match object.call_method(event, (), Some(&kwargs)) {
+            Ok(r) => r,
+            Err(e) => return failed(e),
         };
-        let after = helper(py, "after_handler")?.call1((slf, target, frame, reference))?;
-        match Session::run_handler(slf, object, event, &params, after) {
-            Ok(awaitable) => Ok(awaitable),
+        match result.hasattr("__await__") {
+            // A coroutine handler: the Python helper awaits it, then syncs.
+            Ok(true) => {
+                let (frame, reference) = match &out {
+                    Output::Frame { reference } => (true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?),
+                    Output::Dict => (false, None),
+                };
+                let after = helper(py, "after_handler")?.call1((slf, &target, frame, reference))?;
+                Ok(after.call1((result,))?.unbind())
+            }
+            // A plain handler: sync the view from here, no Python in between.
+            Ok(false) => match this.sync_view(py, &target, out) {
+                Ok(reply) => Ok(Py::new(py, reply)?.into_any()),
+                Err(e) => failed(e),
+            },
             Err(e) => failed(e),
         }
     }

@@ -189,6 +189,16 @@ fn first_paint_the_client_script_and_the_post_fallback() {
     assert_eq!(status, 200);
     assert!(js.contains("export function applyPatches"));
     assert_eq!(server.http("GET", "/nowhere", None, "").0, 404);
+    // Reloads do not pile up views: the oldest of the browser's are unmounted.
+    let ids: Vec<String> = (0..10)
+        .map(|_| {
+            let page = server.http("GET", "/", Some(&cookie), "").1;
+            page.split("data-view-id=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+        })
+        .collect();
+    let post = |id: &str| server.http("POST", "/", Some(&cookie), &json!({"event": "set", "params": {}, "view_id": id}).to_string()).0;
+    assert_eq!(post(&ids[0]), 404);
+    assert_eq!(post(&ids[9]), 200);
 }
 
 #[tokio::test]

@@ -50,3 +50,14 @@ async def test_every_example_page_paints():
     for url, text in [("/chat/", "No messages yet"), ("/todo/", "Ship it"), ("/components/", "Pears: 10")]:
         r = await client.get(url)
         assert r.status_code == 200 and text in r.content.decode(), url
+
+
+async def test_reloads_do_not_pile_up_views():
+    client = AsyncClient()
+    ids = [view_id_of((await client.get("/counter/")).content.decode()) for _ in range(10)]
+    body = lambda vid: json.dumps({"event": "increment", "view_id": vid})  # noqa: E731
+    r = await client.post("/counter/", body(ids[0]), content_type="application/json")
+    assert r.status_code == 404, "the oldest view was unmounted"
+    for vid in ids[-8:]:
+        r = await client.post("/counter/", body(vid), content_type="application/json")
+        assert r.status_code == 200

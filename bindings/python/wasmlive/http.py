@@ -17,6 +17,9 @@ from ._host import WasmliveError, create_session_actor
 from .request import LiveRequest
 
 COOKIE = "wasmlive_session"
+# Views a browser session keeps from first paints (each reload mounts one);
+# older ones are unmounted.
+MAX_HTTP_VIEWS = 8
 SALT = "wasmlive.session"
 
 
@@ -63,6 +66,8 @@ async def _first_paint(cls, initkwargs, request, session, kwargs):
     params = {k: v for k, v in kwargs.items()}
     live.mount(LiveRequest.from_http(request), **params)
     mounted = await mount_live(session, live)
+    for old in session.view_ids()[:-MAX_HTTP_VIEWS]:
+        await session.unmount(old)
     from django.utils.safestring import mark_safe
 
     page = render_to_string(

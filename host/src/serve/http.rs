@@ -14,6 +14,9 @@ use std::sync::Arc;
 /// The JS client, the same file the Django app serves.
 const CLIENT_JS: &str = include_str!("../../../bindings/python/wasmlive/static/wasmlive/client.js");
 const COOKIE: &str = "wasmlive_session";
+/// Views a browser session keeps from first paints (each reload mounts
+/// one); older ones are unmounted.
+const MAX_HTTP_VIEWS: usize = 8;
 
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
@@ -84,7 +87,14 @@ async fn first_paint(app: &App, view: &super::ViewEntry, sid: &str) -> Response 
         .services(app.services.clone());
     request.logic = logic;
     match session.mount(request).await {
-        Ok(mounted) => Html(page::render(view, &mounted.view_id, &mounted.html)).into_response(),
+        Ok(mounted) => {
+            if let Ok(ids) = session.view_ids().await {
+                for old in ids.iter().take(ids.len().saturating_sub(MAX_HTTP_VIEWS)) {
+                    let _ = session.unmount(old).await;
+                }
+            }
+            Html(page::render(view, &mounted.view_id, &mounted.html)).into_response()
+        }
         Err(e) => {
             tracing::error!(view = %view.name, error = %e, "first paint failed");
             (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
