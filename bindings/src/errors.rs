@@ -119,6 +119,7 @@ fn fault_kind(kind: FaultKind) -> &'static str {
         FaultKind::StackOverflow => "stack-overflow",
         FaultKind::InvalidOutput => "invalid-output",
         FaultKind::Instantiation => "instantiation",
+        FaultKind::Quarantined => "quarantined",
         _ => "other",
     }
 }

@@ -190,6 +190,7 @@ pub struct ActorStats {
     pub messages_processed: u64,
     pub errors: u64,
     pub guest_restarts: u64,
+    pub guest_refusals: u64,
     /// Per message kind: `{"count", "p50_us", "p95_us", "p99_us"}`.
     pub latency: Py<PyDict>,
     /// `{"session", "view", "component"}`: most messages ever queued at once.
@@ -243,6 +244,7 @@ pub fn get_actor_stats(py: Python<'_>) -> PyResult<ActorStats> {
         messages_processed: snap.messages_processed,
         errors: snap.errors,
         guest_restarts: snap.guest_restarts,
+        guest_refusals: snap.guest_refusals,
         latency: latency.unbind(),
         mailbox_high_water: high.unbind(),
         ttl_secs: cfg.session_ttl.as_secs(),

@@ -47,6 +47,7 @@ class ActorStats:
     messages_processed: int
     errors: int
     guest_restarts: int
+    guest_refusals: int
     latency: dict[str, dict[str, float]]
     mailbox_high_water: dict[str, int]
     ttl_secs: int

@@ -47,6 +47,7 @@ pub struct Stats {
     pub(crate) messages: AtomicU64,
     pub(crate) errors: AtomicU64,
     pub(crate) guest_restarts: AtomicU64,
+    pub(crate) guest_refusals: AtomicU64,
     latencies: [Histogram; MessageKind::ALL.len()],
     pub(crate) session_mailbox: Mailbox,
     pub(crate) view_mailbox: Mailbox,
@@ -83,6 +84,7 @@ impl Stats {
             messages_processed: self.messages.load(Relaxed),
             errors: self.errors.load(Relaxed),
             guest_restarts: self.guest_restarts.load(Relaxed),
+            guest_refusals: self.guest_refusals.load(Relaxed),
             latency,
             mailbox_high_water: MailboxHighWater {
                 session: self.session_mailbox.high_water(),
@@ -247,6 +249,9 @@ pub struct StatsSnapshot {
     pub errors: u64,
     /// Guest instances replaced after a fault.
     pub guest_restarts: u64,
+    /// Guest calls refused because the guest was in quarantine
+    /// ([`QuarantinePolicy`](crate::engine::QuarantinePolicy)).
+    pub guest_refusals: u64,
     pub latency: BTreeMap<MessageKind, LatencySummary>,
     pub mailbox_high_water: MailboxHighWater,
 }

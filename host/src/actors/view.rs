@@ -366,9 +366,12 @@ impl ViewActor {
     }
 
     fn count_fault(&self, e: &ActorError) {
-        if e.fault_kind().is_some() {
-            self.shared.stats.guest_restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
+        let stats = &self.shared.stats;
+        match e.fault_kind() {
+            Some(crate::engine::FaultKind::Quarantined) => stats.guest_refusals.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            Some(_) => stats.guest_restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            None => 0,
+        };
     }
 
     async fn create_component(&mut self, spec: ComponentSpec) -> Result<String, ActorError> {

@@ -1,5 +1,6 @@
 //! Host-side bindings generated from `wit/`, one module per world, and the
-//! linkers that give guests the host's imports (and nothing else).
+//! linkers that give guests the host's imports: their world's, and WASI
+//! preview 2 backed by a deny-all context (`wasi.rs`), nothing else.
 
 use super::state::GuestState;
 use wasmtime::component::{HasSelf, Linker};
@@ -26,11 +27,13 @@ pub(crate) mod vdom_world {
 pub(crate) fn template_linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<GuestState>> {
     let mut linker = Linker::new(engine);
     template_world::TemplateEngine::add_to_linker::<GuestState, HasSelf<GuestState>>(&mut linker, |s| s)?;
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     Ok(linker)
 }
 
 pub(crate) fn vdom_linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<GuestState>> {
     let mut linker = Linker::new(engine);
     vdom_world::VdomEngine::add_to_linker::<GuestState, HasSelf<GuestState>>(&mut linker, |s| s)?;
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     Ok(linker)
 }

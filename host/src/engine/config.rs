@@ -36,8 +36,10 @@ pub struct EngineConfig {
     pub memory_reservation: u64,
     /// Guard region after each linear memory, in bytes. Default: 64 KiB.
     pub memory_guard_size: u64,
-    /// Limits applied to instances unless a view sets its own.
+    /// Limits applied to instances unless their engine or view sets its own.
     pub default_limits: GuestLimits,
+    /// When a guest that keeps faulting is refused instead of restarted.
+    pub quarantine: QuarantinePolicy,
 }
 
 impl Default for EngineConfig {
@@ -49,6 +51,38 @@ impl Default for EngineConfig {
             memory_reservation: 64 << 20,
             memory_guard_size: 64 << 10,
             default_limits: GuestLimits::default(),
+            quarantine: QuarantinePolicy::default(),
+        }
+    }
+}
+
+/// When repeated faults stop the host from restarting a guest (docs/sandbox.md).
+///
+/// Two scopes, so that no user can make a guest unusable for another:
+/// - a view's instance that faults `after_faults` calls in a row is refused
+///   (each call answered at once with a `Quarantined` fault) for `first`,
+///   doubling with each quarantine in a row up to `longest`; the first call
+///   after the period is a trial, and a success ends it;
+/// - a component whose fresh instances fail to start `after_faults` times in
+///   a row, in any views, is refused new instances in the same way: start-up
+///   takes no user input, so this means the component itself is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuarantinePolicy {
+    /// Consecutive faults that start a quarantine; 0 turns quarantines off.
+    /// Default: 3.
+    pub after_faults: u32,
+    /// The first quarantine's length. Default: 5 s.
+    pub first: Duration,
+    /// The longest a quarantine gets by doubling. Default: 60 s.
+    pub longest: Duration,
+}
+
+impl Default for QuarantinePolicy {
+    fn default() -> Self {
+        QuarantinePolicy {
+            after_faults: 3,
+            first: Duration::from_secs(5),
+            longest: Duration::from_secs(60),
         }
     }
 }

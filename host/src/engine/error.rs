@@ -21,6 +21,9 @@ pub enum FaultKind {
     /// A fresh instance could not be created: the host ran out of memory
     /// maps or address space (see `vm.max_map_count` in docs/engine.md).
     Instantiation,
+    /// The call was refused without running: the guest faulted too often in
+    /// a row and is in quarantine ([`QuarantinePolicy`](super::QuarantinePolicy)).
+    Quarantined,
 }
 
 impl fmt::Display for FaultKind {
@@ -32,6 +35,7 @@ impl fmt::Display for FaultKind {
             FaultKind::StackOverflow => "stack overflow",
             FaultKind::InvalidOutput => "invalid output",
             FaultKind::Instantiation => "instantiation failed",
+            FaultKind::Quarantined => "quarantined",
         })
     }
 }

@@ -15,14 +15,16 @@
 mod bindings;
 mod config;
 mod error;
+mod health;
 mod sandbox;
 mod services;
 mod state;
 mod templates;
 mod vdom;
+mod wasi;
 mod world;
 
-pub use config::{Allocator, EngineConfig, GuestLimits};
+pub use config::{Allocator, EngineConfig, GuestLimits, QuarantinePolicy};
 pub use sandbox::GuestStore;
 pub use error::{FaultKind, GuestFault, LoadError, RenderError, TemplateError, TemplateErrorKind};
 pub use services::{DateTime, HostServices, StandaloneServices};

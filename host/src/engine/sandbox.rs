@@ -15,15 +15,16 @@
 
 use super::GuestEngine;
 use super::config::GuestLimits;
+use super::health::Health;
 use super::error::{FaultKind, GuestFault, LoadError};
 use super::services::HostServices;
 use super::state::{DeadlineExceeded, GuestState, MemoryLimitExceeded};
 use super::world::World;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use wasmtime::component::{Component, InstancePre};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
@@ -61,6 +62,19 @@ impl<B: Bindings> Loaded<B> {
             name: name.into(),
             pre,
         }))
+    }
+}
+
+/// How fresh instances of one engine handle fared at start-up, in any view:
+/// failing ones in a row quarantine the handle. Per handle rather than per
+/// compiled component, so a handle with limits too tight for its component
+/// (`with_limits`) does not take the component's other users down with it.
+#[derive(Clone, Default)]
+pub(crate) struct Startups(Arc<Mutex<Health>>);
+
+impl Startups {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Health> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -138,6 +152,11 @@ pub(crate) fn same_engine_store(engine: &GuestEngine, store: &GuestStore) -> Gue
 pub(crate) struct Sandbox<B: Bindings> {
     loaded: Arc<Loaded<B>>,
     store: GuestStore,
+    /// The engine's own limits, which win over the store's.
+    limits: Option<GuestLimits>,
+    startups: Startups,
+    /// This instance's faults in a row, and its quarantine.
+    health: Health,
     /// This instance's exports and the store incarnation they live in.
     bindings: Option<(u64, B)>,
     /// Bumped for every new instance, so owners know when guest-side state
@@ -148,10 +167,13 @@ pub(crate) struct Sandbox<B: Bindings> {
 }
 
 impl<B: Bindings> Sandbox<B> {
-    pub fn new(loaded: Arc<Loaded<B>>, store: GuestStore) -> Sandbox<B> {
+    pub fn new(loaded: Arc<Loaded<B>>, store: GuestStore, limits: Option<GuestLimits>, startups: Startups) -> Sandbox<B> {
         Sandbox {
             loaded,
             store,
+            limits,
+            startups,
+            health: Health::default(),
             bindings: None,
             generation: 0,
             faults: 0,
@@ -162,12 +184,21 @@ impl<B: Bindings> Sandbox<B> {
         &self.loaded.name
     }
 
+    /// The limits calls run under: the engine's, else the store's (the view's).
     pub fn limits(&self) -> GuestLimits {
-        self.store.limits()
+        self.limits.unwrap_or_else(|| self.store.limits())
     }
 
     pub fn faults(&self) -> u64 {
         self.faults
+    }
+
+    /// A whole operation of the owner succeeded: the faults-in-a-row count
+    /// starts again. Not every successful call counts, since the calls that
+    /// restore a fresh instance's state (recompiling, re-parsing) succeed
+    /// even when the operation that follows faults every time.
+    pub fn succeeded(&mut self) {
+        self.health.succeeded();
     }
 
     /// The generation of the instance the next call runs on (a fresh one
@@ -186,15 +217,28 @@ impl<B: Bindings> Sandbox<B> {
         &mut self,
         f: impl for<'a> FnOnce(&'a mut Store<GuestState>, &'a B) -> BoxFuture<'a, wasmtime::Result<R>>,
     ) -> Result<R, GuestFault> {
+        if let Some(left) = self.health.refused_for(Instant::now()) {
+            let reason = format!("{} faults in a row in this view", self.health.in_a_row());
+            return Err(self.quarantined(left, reason));
+        }
+        let limits = self.limits();
         let shared = self.store.inner.clone();
         let mut slot = shared.store.lock().await;
         let store = slot.get_or_insert_with(|| self.store.new_store());
         let incarnation = shared.incarnation.load(Relaxed);
         if !matches!(self.bindings, Some((made_in, _)) if made_in == incarnation) {
-            store.data_mut().begin_call(Instant::now() + self.limits().deadline, self.loaded.name.clone());
+            let refused = {
+                let startups = self.startups.lock();
+                startups.refused_for(Instant::now()).map(|left| (left, startups.in_a_row()))
+            };
+            if let Some((left, failures)) = refused {
+                return Err(self.quarantined(left, format!("{failures} fresh instances in a row failed to start")));
+            }
+            store.data_mut().begin_call(Instant::now() + limits.deadline, self.loaded.name.clone(), limits.memory_bytes);
             store.set_epoch_deadline(1);
             match B::instantiate(&self.loaded.pre, store).await {
                 Ok(bindings) => {
+                    self.startups.lock().succeeded();
                     self.bindings = Some((incarnation, bindings));
                     self.generation += 1;
                 }
@@ -202,12 +246,23 @@ impl<B: Bindings> Sandbox<B> {
                     let panic_message = store.data_mut().last_error.take();
                     *slot = None;
                     shared.incarnation.fetch_add(1, Relaxed);
+                    // Only the guest's own failures count: running out of
+                    // memory maps or slots is the host's problem, not the component's.
+                    if is_guest_fault(&e) {
+                        let policy = self.loaded.engine.config().quarantine;
+                        if let Some(period) = self.startups.lock().faulted(&policy, Instant::now()) {
+                            tracing::error!(
+                                component = &*self.loaded.name,
+                                "fresh instances keep failing to start; no new instance for {period:?}"
+                            );
+                        }
+                    }
                     return Err(self.instantiation_failed(e, panic_message));
                 }
             }
         }
         let (_, bindings) = self.bindings.as_ref().expect("instantiated above");
-        store.data_mut().begin_call(Instant::now() + self.limits().deadline, self.loaded.name.clone());
+        store.data_mut().begin_call(Instant::now() + limits.deadline, self.loaded.name.clone(), limits.memory_bytes);
         store.set_epoch_deadline(1);
         match f(store, bindings).await {
             Ok(value) => Ok(value),
@@ -226,7 +281,7 @@ impl<B: Bindings> Sandbox<B> {
         *shared.store.lock().await = None;
         shared.incarnation.fetch_add(1, Relaxed);
         self.bindings = None;
-        self.faults += 1;
+        self.count_fault();
         GuestFault {
             kind: FaultKind::InvalidOutput,
             component: self.loaded.name.to_string(),
@@ -237,12 +292,11 @@ impl<B: Bindings> Sandbox<B> {
     /// A failure to create an instance: a trap in the guest's start-up code,
     /// or the host out of memory maps or address space.
     fn instantiation_failed(&mut self, error: wasmtime::Error, panic_message: Option<String>) -> GuestFault {
-        let is_guest_fault = error.is::<MemoryLimitExceeded>() || error.is::<DeadlineExceeded>() || error.is::<Trap>();
-        if is_guest_fault {
+        if is_guest_fault(&error) {
             return self.fault(&error, panic_message);
         }
         self.bindings = None;
-        self.faults += 1;
+        self.count_fault();
         let mut message = format!("cannot create a guest instance: {error:#}");
         if message.contains("os error 12") {
             message.push_str(
@@ -260,7 +314,7 @@ impl<B: Bindings> Sandbox<B> {
     /// Turn `error` into a fault of this instance (whose store is already gone).
     fn fault(&mut self, error: &wasmtime::Error, panic_message: Option<String>) -> GuestFault {
         self.bindings = None;
-        self.faults += 1;
+        self.count_fault();
         let (kind, message) = classify(error, panic_message, &self.limits());
         tracing::warn!(component = &*self.loaded.name, %kind, "{message}");
         GuestFault {
@@ -269,6 +323,34 @@ impl<B: Bindings> Sandbox<B> {
             message,
         }
     }
+
+    /// What every fault does to the bookkeeping: counted, and towards a quarantine.
+    fn count_fault(&mut self) {
+        self.faults += 1;
+        let policy = self.loaded.engine.config().quarantine;
+        if let Some(period) = self.health.faulted(&policy, Instant::now()) {
+            tracing::warn!(
+                component = &*self.loaded.name,
+                "{} faults in a row in one view; its calls are refused for {period:?}",
+                self.health.in_a_row()
+            );
+        }
+    }
+
+    /// A call refused without running: quarantined for `left` more.
+    fn quarantined(&self, left: Duration, reason: String) -> GuestFault {
+        GuestFault {
+            kind: FaultKind::Quarantined,
+            component: self.loaded.name.to_string(),
+            message: format!("{reason}; calls are refused for another {:.1} s", left.as_secs_f64()),
+        }
+    }
+}
+
+/// Whether `error` is the guest's doing (a trap, a limit crossed) rather
+/// than the host's (out of memory maps, slots or address space).
+fn is_guest_fault(error: &wasmtime::Error) -> bool {
+    error.is::<MemoryLimitExceeded>() || error.is::<DeadlineExceeded>() || error.is::<Trap>()
 }
 
 fn classify(error: &wasmtime::Error, panic_message: Option<String>, limits: &GuestLimits) -> (FaultKind, String) {

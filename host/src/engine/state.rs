@@ -2,6 +2,7 @@
 
 use super::bindings::template_world::wasmlive::engine::{django, loader, log};
 use super::services::HostServices;
+use super::wasi::WasiState;
 use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::ResourceLimiter;
@@ -28,6 +29,9 @@ pub(crate) struct GuestState {
     pub(crate) last_error: Option<String>,
     /// Log bytes still allowed in this call.
     log_budget: usize,
+    /// The deny-all WASI context, made on the first WASI call (most guests
+    /// never make one).
+    wasi: Option<Box<WasiState>>,
 }
 
 impl GuestState {
@@ -39,15 +43,21 @@ impl GuestState {
             deadline: Instant::now(),
             last_error: None,
             log_budget: LOG_BUDGET_PER_CALL,
+            wasi: None,
         }
     }
 
-    /// Reset per-call bookkeeping before a call into `component`.
-    pub(crate) fn begin_call(&mut self, deadline: Instant, component: Arc<str>) {
+    /// Reset per-call bookkeeping before a call into `component`, whose
+    /// memories may grow to `memory_limit` bytes.
+    pub(crate) fn begin_call(&mut self, deadline: Instant, component: Arc<str>, memory_limit: usize) {
         self.deadline = deadline;
-        self.component = component;
+        self.memory.limit = memory_limit;
         self.last_error = None;
         self.log_budget = LOG_BUDGET_PER_CALL;
+        if let Some(wasi) = &self.wasi {
+            wasi.begin_call(&component);
+        }
+        self.component = component;
     }
 }
 
@@ -131,6 +141,13 @@ fn floor_char_boundary(s: &str, max: usize) -> usize {
         return s.len();
     }
     (0..=max).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0)
+}
+
+impl wasmtime_wasi::WasiView for GuestState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        let component = &self.component;
+        self.wasi.get_or_insert_with(|| Box::new(WasiState::deny_all(component.clone()))).view()
+    }
 }
 
 impl loader::Host for GuestState {

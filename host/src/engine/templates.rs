@@ -5,7 +5,7 @@ use super::bindings::template_world::{
 };
 use super::config::GuestLimits;
 use super::error::{LoadError, RenderError, TemplateError, TemplateErrorKind};
-use super::sandbox::{Bindings, BoxFuture, GuestStore, Loaded, Sandbox, same_engine_store};
+use super::sandbox::{Bindings, BoxFuture, GuestStore, Loaded, Sandbox, Startups, same_engine_store};
 use super::services::HostServices;
 use super::state::GuestState;
 use super::world::World;
@@ -33,13 +33,34 @@ impl Bindings for TemplateBindings {
 #[derive(Clone)]
 pub struct TemplateEngine {
     loaded: Arc<Loaded<TemplateBindings>>,
+    /// Limits of this engine's instances, over the view's (see [`TemplateEngine::with_limits`]).
+    limits: Option<GuestLimits>,
+    startups: Startups,
 }
 
 impl TemplateEngine {
     pub(crate) fn new(engine: GuestEngine, name: &str, component: &Component) -> Result<TemplateEngine, LoadError> {
         Ok(TemplateEngine {
             loaded: Loaded::new(engine, name, component)?,
+            limits: None,
+            startups: Startups::default(),
         })
+    }
+
+    /// The same compiled component whose instances run under `limits`
+    /// instead of the limits of the view they serve: per-engine limits for
+    /// an engine that needs more (or deserves less) than the default.
+    pub fn with_limits(&self, limits: GuestLimits) -> TemplateEngine {
+        TemplateEngine {
+            loaded: self.loaded.clone(),
+            limits: Some(limits),
+            startups: Startups::default(),
+        }
+    }
+
+    /// The limits set by [`TemplateEngine::with_limits`], if any.
+    pub fn limits(&self) -> Option<GuestLimits> {
+        self.limits
     }
 
     /// The component's name (as given when loaded).
@@ -57,7 +78,7 @@ impl TemplateEngine {
     /// otherwise the instance gets a store of its own.
     pub fn instance_in(&self, store: &GuestStore) -> TemplateInstance {
         TemplateInstance {
-            sandbox: Sandbox::new(self.loaded.clone(), same_engine_store(&self.loaded.engine, store)),
+            sandbox: Sandbox::new(self.loaded.clone(), same_engine_store(&self.loaded.engine, store), self.limits, self.startups.clone()),
             sources: HashMap::new(),
             compiled: HashMap::new(),
             compiled_generation: 0,
@@ -90,6 +111,7 @@ impl TemplateInstance {
         let handle = self.compile(name, source).await?;
         self.sources.insert(name.to_string(), source.to_string());
         self.compiled.insert(name.to_string(), handle);
+        self.sandbox.succeeded();
         Ok(())
     }
 
@@ -113,6 +135,7 @@ impl TemplateInstance {
             let message = format!("rendered {} bytes, over the {limit}-byte output limit", html.len());
             return Err(self.sandbox.invalid_output(message).await.into());
         }
+        self.sandbox.succeeded();
         Ok(html)
     }
 

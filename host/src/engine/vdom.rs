@@ -3,7 +3,7 @@
 use super::bindings::vdom_world::{VdomEngine as VdomBindings, VdomEnginePre, exports::wasmlive::engine::vdom as wit};
 use super::config::GuestLimits;
 use super::error::{GuestFault, LoadError};
-use super::sandbox::{Bindings, BoxFuture, GuestStore, Loaded, Sandbox, same_engine_store};
+use super::sandbox::{Bindings, BoxFuture, GuestStore, Loaded, Sandbox, Startups, same_engine_store};
 use super::services::HostServices;
 use super::state::GuestState;
 use super::world::World;
@@ -39,7 +39,38 @@ pub enum Patch {
     MoveChild { parent: Vec<u32>, from: u32, to: u32, count: u32 },
 }
 
+/// Deeper paths than this are refused: browsers flatten HTML nested past
+/// 512 levels, so no page the client patches is this deep.
+pub const MAX_PATH_DEPTH: usize = 4096;
+
 impl Patch {
+    /// Why the page could never apply this patch, whatever the tree: the
+    /// structural checks the host makes on a guest's output before sending
+    /// it (a patch that is well-formed but does not fit the page is caught
+    /// by the client, which then asks for the full HTML).
+    pub fn problem(&self) -> Option<String> {
+        let (path, count) = match self {
+            Patch::SetText { path, .. } | Patch::ReplaceNode { path, .. } => (path, None),
+            Patch::SetAttribute { path, name, .. } | Patch::RemoveAttribute { path, name } => {
+                if let Some(why) = attribute_name_problem(name) {
+                    return Some(format!("attribute name {name:?} {why}"));
+                }
+                (path, None)
+            }
+            Patch::InsertChild { parent, count, .. } | Patch::RemoveChild { parent, count, .. } | Patch::MoveChild { parent, count, .. } => {
+                (parent, Some(*count))
+            }
+        };
+        if path.len() > MAX_PATH_DEPTH {
+            return Some(format!("a path {} levels deep (at most {MAX_PATH_DEPTH})", path.len()));
+        }
+        match count {
+            Some(0) => Some("a count of 0 nodes (at least 1)".into()),
+            None if path.is_empty() => Some("the fragment root as its target (only a parent may be the root)".into()),
+            _ => None,
+        }
+    }
+
     /// Bytes of payload this patch carries, for the output limit.
     fn payload_len(&self) -> usize {
         match self {
@@ -52,6 +83,25 @@ impl Patch {
             Patch::MoveChild { parent, .. } => parent.len() * 4 + 12,
         }
     }
+}
+
+/// Why an HTML parser could never produce `name` as an attribute name, if
+/// it could not: empty, or holding whitespace, `/`, `>`, NUL, an ASCII
+/// capital (names are lowercased) or a `=` after the first character.
+fn attribute_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("is empty");
+    }
+    for (i, c) in name.char_indices() {
+        match c {
+            '\t' | '\n' | '\x0C' | '\r' | ' ' => return Some("holds whitespace"),
+            '/' | '>' | '\0' => return Some("holds `/`, `>` or NUL"),
+            '=' if i > 0 => return Some("holds `=`"),
+            c if c.is_ascii_uppercase() => return Some("holds an ASCII capital (HTML lowercases them)"),
+            _ => {}
+        }
+    }
+    None
 }
 
 impl From<wit::Patch> for Patch {
@@ -135,13 +185,34 @@ impl From<wit::Node> for FlatNode {
 #[derive(Clone)]
 pub struct VdomEngine {
     loaded: Arc<Loaded<VdomBindings>>,
+    /// Limits of this engine's instances, over the view's (see [`VdomEngine::with_limits`]).
+    limits: Option<GuestLimits>,
+    startups: Startups,
 }
 
 impl VdomEngine {
     pub(crate) fn new(engine: GuestEngine, name: &str, component: &Component) -> Result<VdomEngine, LoadError> {
         Ok(VdomEngine {
             loaded: Loaded::new(engine, name, component)?,
+            limits: None,
+            startups: Startups::default(),
         })
+    }
+
+    /// The same compiled component whose instances run under `limits`
+    /// instead of the limits of the view they serve: per-engine limits for
+    /// an engine that needs more (or deserves less) than the default.
+    pub fn with_limits(&self, limits: GuestLimits) -> VdomEngine {
+        VdomEngine {
+            loaded: self.loaded.clone(),
+            limits: Some(limits),
+            startups: Startups::default(),
+        }
+    }
+
+    /// The limits set by [`VdomEngine::with_limits`], if any.
+    pub fn limits(&self) -> Option<GuestLimits> {
+        self.limits
     }
 
     /// The component's name (as given when loaded).
@@ -160,7 +231,7 @@ impl VdomEngine {
     /// otherwise the instance gets a store of its own.
     pub fn instance_in(&self, store: &GuestStore) -> VdomInstance {
         VdomInstance {
-            sandbox: Sandbox::new(self.loaded.clone(), same_engine_store(&self.loaded.engine, store)),
+            sandbox: Sandbox::new(self.loaded.clone(), same_engine_store(&self.loaded.engine, store), self.limits, self.startups.clone()),
             html: Arc::from(""),
             document: None,
         }
@@ -189,6 +260,7 @@ impl VdomInstance {
         }
         self.html = html.into();
         self.document().await?;
+        self.sandbox.succeeded();
         Ok(())
     }
 
@@ -209,6 +281,11 @@ impl VdomInstance {
             })
             .await?;
         let patches: Vec<Patch> = patches.into_iter().map(Patch::from).collect();
+        if let Some((i, problem)) = patches.iter().enumerate().find_map(|(i, p)| p.problem().map(|why| (i, why))) {
+            self.document = None;
+            let message = format!("patch {} of {} is malformed: {problem}", i + 1, patches.len());
+            return Err(self.sandbox.invalid_output(message).await);
+        }
         let size: usize = patches.iter().map(Patch::payload_len).sum();
         let limit = self.sandbox.limits().output_bytes;
         if size > limit {
@@ -220,6 +297,7 @@ impl VdomInstance {
             return Err(self.sandbox.invalid_output(message).await);
         }
         self.html = html;
+        self.sandbox.succeeded();
         Ok(patches)
     }
 
@@ -286,5 +364,28 @@ impl VdomInstance {
             .await?;
         self.document = Some((self.sandbox.generation(), handle));
         Ok(handle)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn structurally_impossible_patches_are_named() {
+        let attr = |name: &str| Patch::SetAttribute { path: vec![0], name: name.into(), value: String::new() };
+        for ok in ["class", "@click", "data-x", "=odd", "a<b", "x:y", "é"] {
+            assert_eq!(attr(ok).problem(), None, "{ok}");
+        }
+        for bad in ["", "on click", "a/b", "a>b", "Class", "a=b", "a\0"] {
+            assert!(attr(bad).problem().is_some(), "{bad:?}");
+        }
+        let remove = |count| Patch::RemoveChild { parent: vec![], index: 0, count };
+        assert_eq!(remove(1).problem(), None);
+        assert!(remove(0).problem().unwrap().contains("count of 0"));
+        let text = |depth| Patch::SetText { path: vec![0; depth], text: String::new() };
+        assert_eq!(text(MAX_PATH_DEPTH).problem(), None);
+        assert!(text(MAX_PATH_DEPTH + 1).problem().unwrap().contains("levels deep"));
+        assert!(text(0).problem().unwrap().contains("fragment root"));
     }
 }

@@ -1,6 +1,8 @@
 //! The two guest worlds of `wit/worlds.wit`, and the load-time check that a
 //! component implements one: every required export present, no import the
-//! host does not provide.
+//! host does not provide. Besides its world's imports, a guest may import
+//! WASI preview 2 (`wasi:*@0.2.x`), which the host links deny-all
+//! (`wasi.rs`).
 
 use super::error::LoadError;
 use wasmtime::component::Component;
@@ -33,6 +35,13 @@ impl World {
             World::TemplateEngine => &["wasmlive:engine/log", "wasmlive:engine/loader", "wasmlive:engine/django"],
             World::VdomEngine => &["wasmlive:engine/log"],
         }
+    }
+
+    /// Whether the host grants `import` (a versioned interface name) to
+    /// guests of this world: one of [`World::provided_imports`], or WASI
+    /// preview 2 (linked with a deny-all context).
+    pub fn provides(self, import: &str) -> bool {
+        self.provided_imports().iter().any(|p| same_interface(import, p)) || is_wasi_p2(import)
     }
 
     /// The exported interface (unversioned) and the functions it must have.
@@ -78,7 +87,7 @@ impl World {
         // Exports first: a component of the other world is reported as such,
         // not by the first of its imports this world does not grant.
         for (import, _) in ty.imports(engine) {
-            if !self.provided_imports().iter().any(|p| same_interface(import, p)) {
+            if !self.provides(import) {
                 return Err(LoadError::ForbiddenImport {
                     component: name.to_string(),
                     world: self.name().to_string(),
@@ -87,6 +96,7 @@ impl World {
                         .provided_imports()
                         .iter()
                         .map(|p| format!("{p}@{PACKAGE_VERSION}"))
+                        .chain(["WASI 0.2 (deny-all)".to_string()])
                         .collect::<Vec<_>>()
                         .join(", "),
                 });
@@ -115,7 +125,7 @@ impl ComponentInfo {
     pub fn refused_imports(&self, world: World) -> Vec<&str> {
         self.imports
             .iter()
-            .filter(|i| !world.provided_imports().iter().any(|p| same_interface(i, p)))
+            .filter(|i| !world.provides(i))
             .map(String::as_str)
             .collect()
     }
@@ -154,6 +164,38 @@ impl ComponentInfo {
     }
 }
 
+/// The WASI preview 2 interfaces wasmtime-wasi links (its `wasi:cli/imports`
+/// world), by package and interface.
+const WASI_P2: &[(&str, &[&str])] = &[
+    ("wasi:io", &["error", "poll", "streams"]),
+    ("wasi:clocks", &["monotonic-clock", "wall-clock"]),
+    ("wasi:filesystem", &["types", "preopens"]),
+    ("wasi:random", &["random", "insecure", "insecure-seed"]),
+    (
+        "wasi:sockets",
+        &["network", "instance-network", "udp", "udp-create-socket", "tcp", "tcp-create-socket", "ip-name-lookup"],
+    ),
+    (
+        "wasi:cli",
+        &[
+            "environment", "exit", "stdin", "stdout", "stderr", "terminal-input", "terminal-output", "terminal-stdin",
+            "terminal-stdout", "terminal-stderr",
+        ],
+    ),
+];
+
+/// Whether `name` is a WASI preview 2 interface the host links (any 0.2.x).
+fn is_wasi_p2(name: &str) -> bool {
+    let Some((base, version)) = name.split_once('@') else {
+        return false;
+    };
+    let Some((package, interface)) = base.split_once('/') else {
+        return false;
+    };
+    version.starts_with("0.2.")
+        && WASI_P2.iter().any(|(p, interfaces)| *p == package && interfaces.contains(&interface))
+}
+
 /// Whether a component's import/export name refers to `interface` at a
 /// version compatible with ours (same `0.minor`, as semver treats 0.x).
 fn same_interface(name: &str, interface: &str) -> bool {
@@ -181,5 +223,19 @@ mod tests {
         assert!(!same_interface("wasmlive:engine/log@0.2.0", "wasmlive:engine/log"));
         assert!(!same_interface("wasmlive:engine/log", "wasmlive:engine/log"));
         assert!(!same_interface("wasi:cli/environment@0.2.0", "wasmlive:engine/log"));
+    }
+
+    #[test]
+    fn wasi_preview_two_is_granted_and_nothing_else_of_wasi() {
+        for world in [World::TemplateEngine, World::VdomEngine] {
+            assert!(world.provides("wasi:filesystem/preopens@0.2.0"));
+            assert!(world.provides("wasi:cli/stdout@0.2.12"));
+            assert!(!world.provides("wasi:filesystem/preopens@0.3.0"));
+            assert!(!world.provides("wasi:http/outgoing-handler@0.2.0"));
+            assert!(!world.provides("wasi:cli/environment"));
+            assert!(!world.provides("wasmlive:fixtures/secrets"));
+        }
+        assert!(World::TemplateEngine.provides("wasmlive:engine/loader@0.1.0"));
+        assert!(!World::VdomEngine.provides("wasmlive:engine/loader@0.1.0"));
     }
 }

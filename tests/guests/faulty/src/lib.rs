@@ -4,7 +4,9 @@
 //! - `"panic"`: panics with the message `deliberate panic`;
 //! - `"loop"`: spins forever (the host's deadline must stop it);
 //! - `"grow"`: allocates without bound (the host's memory cap must stop it);
-//! - `"recurse"`: recurses until the Wasm stack overflows.
+//! - `"recurse"`: recurses until the Wasm stack overflows;
+//! - `"flood"`: returns 100 MB of output (the host's output cap, or its
+//!   memory cap first, must refuse it).
 //!
 //! Without a fault it renders the template source back unchanged, so a
 //! test can see that a fresh instance works after a fault.
@@ -51,6 +53,9 @@ mod component {
                 loop {
                     hoard.push(black_box(vec![1u8; 1 << 20]));
                 }
+            }
+            if fault("flood") {
+                return Ok("x".repeat(100 << 20));
             }
             if fault("recurse") {
                 return Ok(recurse(black_box(1)).to_string());
