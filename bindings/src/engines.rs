@@ -1,7 +1,8 @@
 //! Guest engines a view names instead of the defaults (`template_engine` /
 //! `vdom_engine` on a LiveView): loaded from their files, checked against
 //! their world at first use, compiled once per process and shared by every
-//! view that names them.
+//! view that names them. An engine listed in `engine_limits` runs under
+//! those limits instead of the `guest_*` ones.
 
 use crate::errors::EngineLoadError;
 use crate::system::System;
@@ -49,6 +50,12 @@ fn load(system: &System, path: &Path, templates: bool) -> PyResult<Loaded> {
         engine.load_vdom(&name, &bytes).map(Loaded::Vdom)
     }
     .map_err(|e| EngineLoadError::new_err(format!("cannot use {} as a {what}: {e}", path.display())))?;
+    let limits = std::fs::canonicalize(path).ok().and_then(|p| system.settings.engine_limits.get(&p).copied());
+    let loaded = match (loaded, limits) {
+        (Loaded::Templates(t), Some(l)) => Loaded::Templates(t.with_limits(l)),
+        (Loaded::Vdom(v), Some(l)) => Loaded::Vdom(v.with_limits(l)),
+        (loaded, None) => loaded,
+    };
     CACHE.insert(key, (stamp.0, stamp.1, loaded.clone()));
     Ok(loaded)
 }

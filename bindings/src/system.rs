@@ -7,9 +7,12 @@ use crate::services::Backend;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use wasmlive::actors::{ActorConfig, ActorSupervisor};
+use wasmlive::engine::GuestLimits;
 
 /// Everything `configure()` sets.
 #[derive(Clone)]
@@ -17,6 +20,9 @@ pub struct Settings {
     pub actors: ActorConfig,
     pub params: ParamLimits,
     pub worker_threads: usize,
+    /// Limits of the engines named here (by canonical path), over the
+    /// `guest_*` ones (`engine_limits`).
+    pub engine_limits: HashMap<PathBuf, GuestLimits>,
 }
 
 impl Default for Settings {
@@ -25,6 +31,7 @@ impl Default for Settings {
             actors: ActorConfig::default(),
             params: ParamLimits::default(),
             worker_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8),
+            engine_limits: HashMap::new(),
         }
     }
 }
@@ -111,6 +118,8 @@ pub fn configure(options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
     }
     let mut s = settings();
     let Some(options) = options else { return Ok(()) };
+    // Read last: its missing keys default to the `guest_*` settings.
+    let mut pending_engine_limits = None;
     for (key, value) in options.iter() {
         let key: String = key.extract()?;
         let secs = |v: &Bound<'_, PyAny>| -> PyResult<Duration> {
@@ -137,6 +146,10 @@ pub fn configure(options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
             "guest_memory_bytes" => s.actors.guest_limits.memory_bytes = count(&value)?,
             "guest_deadline" => s.actors.guest_limits.deadline = secs(&value)?,
             "guest_output_bytes" => s.actors.guest_limits.output_bytes = count(&value)?,
+            "guest_quarantine_after" => s.actors.engine.quarantine.after_faults = value.extract()?,
+            "guest_quarantine_seconds" => s.actors.engine.quarantine.first = secs(&value)?,
+            "guest_quarantine_max_seconds" => s.actors.engine.quarantine.longest = secs(&value)?,
+            "engine_limits" => pending_engine_limits = Some(value.clone()),
             "max_param_depth" => s.params.depth = count(&value)?,
             "max_param_items" => s.params.items = count(&value)?,
             "max_param_bytes" => s.params.bytes = count(&value)?,
@@ -151,8 +164,58 @@ pub fn configure(options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
             other => return Err(PyValueError::new_err(format!("unknown actor system setting `{other}`"))),
         }
     }
+    if let Some(value) = pending_engine_limits {
+        s.engine_limits = engine_limits(&value, s.actors.guest_limits)?;
+    }
     *SETTINGS.lock().expect("settings lock") = Some(s);
     Ok(())
+}
+
+/// `{"path/to/engine.wasm": {"memory_bytes": …, "deadline": …, "output_bytes": …}}`:
+/// each engine file's limits, missing keys taken from `base`.
+fn engine_limits(value: &Bound<'_, PyAny>, base: GuestLimits) -> PyResult<HashMap<PathBuf, GuestLimits>> {
+    let bad = |why: String| PyValueError::new_err(format!("engine_limits: {why}"));
+    let map = value
+        .cast::<PyDict>()
+        .map_err(|_| bad("expected a dict of engine file path to a dict of limits".into()))?;
+    let mut out = HashMap::new();
+    for (path, limits) in map.iter() {
+        let path: PathBuf = path.extract().map_err(|_| bad("keys are engine file paths".into()))?;
+        let canonical = std::fs::canonicalize(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let limits = limits
+            .cast::<PyDict>()
+            .map_err(|_| bad(format!("{}: expected a dict of limits", path.display())))?;
+        let mut l = base;
+        for (key, v) in limits.iter() {
+            let key: String = key.extract()?;
+            let positive = |v: &Bound<'_, PyAny>| -> PyResult<usize> {
+                match v.extract::<usize>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(bad(format!("{}: {key} must be a positive integer", path.display()))),
+                }
+            };
+            match key.as_str() {
+                "memory_bytes" => l.memory_bytes = positive(&v)?,
+                "output_bytes" => l.output_bytes = positive(&v)?,
+                "deadline" => {
+                    l.deadline = v
+                        .extract::<f64>()
+                        .ok()
+                        .filter(|s| *s > 0.0)
+                        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                        .ok_or_else(|| bad(format!("{}: deadline must be a positive number of seconds", path.display())))?
+                }
+                other => {
+                    return Err(bad(format!(
+                        "{}: unknown limit `{other}` (known: memory_bytes, deadline, output_bytes)",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        out.insert(canonical, l);
+    }
+    Ok(out)
 }
 
 /// Stop every session (draining queued messages) and the background tasks;

@@ -244,3 +244,43 @@ fn bench_draws_a_progress_bar_on_a_terminal() {
     assert!(screen.contains("[######") && screen.contains("| single actor |"), "{screen}");
     assert!(!screen.contains("running:"), "no plain lines on a terminal: {screen}");
 }
+
+#[test]
+fn render_and_diff_swap_in_another_engine_under_the_limits_given() {
+    let dir = temp_dir("engine");
+    let mustache = dir.join("mustache.wasm");
+    let faulty = dir.join("faulty.wasm");
+    let full_html = dir.join("faulty-vdom.wasm");
+    std::fs::write(&mustache, wasmlive_fixtures::MUSTACHE).unwrap();
+    std::fs::write(&faulty, wasmlive_fixtures::FAULTY).unwrap();
+    std::fs::write(&full_html, wasmlive_fixtures::FAULTY_VDOM).unwrap();
+    std::fs::write(dir.join("t.html"), "{{#xs}}<i>{{.}}</i>{{/xs}}").unwrap();
+    std::fs::write(dir.join("ctx.json"), r#"{"xs":["a","<b>"],"fault":"loop"}"#).unwrap();
+    let (t, ctx) = (dir.join("t.html"), dir.join("ctx.json"));
+    let (t, ctx) = (t.to_str().unwrap(), ctx.to_str().unwrap());
+
+    let out = wasmlive(&["render", t, "--context", ctx, "--engine", mustache.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "<i>a</i><i>&lt;b&gt;</i>");
+
+    // The faulty engine loops on this context: the deadline given stops it.
+    let out = wasmlive(&["render", t, "--context", ctx, "--engine", faulty.to_str().unwrap(), "--guest-deadline", "0.05"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("deadline exceeded") && stderr(&out).contains("50ms"), "{}", stderr(&out));
+    let out = wasmlive(&["render", t, "--context", ctx, "--engine", mustache.to_str().unwrap(), "--guest-output", "8"]);
+    assert!(stderr(&out).contains("over the 8-byte output limit"), "{}", stderr(&out));
+
+    std::fs::write(dir.join("old.html"), "<p>a</p>").unwrap();
+    std::fs::write(dir.join("new.html"), "<p>b</p>").unwrap();
+    let (old, new) = (dir.join("old.html"), dir.join("new.html"));
+    let out = wasmlive(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--json", "--engine", full_html.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(r#""op":"replace-node""#), "{}", stdout(&out));
+
+    for bad in ["--guest-deadline=-1", "--guest-memory=0", "--guest-output=lots"] {
+        let out = wasmlive(&["render", t, bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let flag = bad.split('=').next().unwrap();
+        assert!(stderr(&out).contains(flag), "{}", stderr(&out));
+    }
+}

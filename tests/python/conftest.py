@@ -26,7 +26,8 @@ def fixture_guests():
     """The fixture guest components (tests/guests/) as .wasm files: written
     by scripts/test.sh, or here with cargo when run alone."""
     directory = pathlib.Path(os.environ.get("WASMLIVE_FIXTURE_GUESTS", ROOT / "target" / "fixture-guests"))
-    if not (directory / "faulty.wasm").exists():
+    names = ["faulty", "forbidden-import", "vdom-html5ever", "mustache", "faulty-vdom", "wasi-probe"]
+    if not all((directory / f"{name}.wasm").exists() for name in names):
         subprocess.run(["cargo", "run", "-q", "-p", "wasmlive-fixtures", "--example", "export", "--", str(directory)], cwd=ROOT, check=True)
     return directory
 
@@ -44,7 +45,14 @@ class configured:
 
     async def __aexit__(self, *exc):
         await wasmlive.shutdown_actor_system()
-        defaults = {"ttl_secs": 3600, "cleanup_interval": 60, "guest_output_bytes": 16 << 20}
+        defaults = {
+            "ttl_secs": 3600,
+            "cleanup_interval": 60,
+            "guest_output_bytes": 16 << 20,
+            "engine_limits": {},
+            "guest_quarantine_after": 3,
+            "guest_quarantine_seconds": 5.0,
+        }
         wasmlive.configure(**{k: v for k, v in defaults.items() if k in self.settings or k == "ttl_secs"})
 
 

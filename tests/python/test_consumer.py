@@ -165,6 +165,27 @@ async def test_a_handler_bug_is_an_error_frame_and_the_connection_lives_on(caplo
     await ws.disconnect()
 
 
+async def test_a_guest_fault_is_an_error_frame_for_its_view_only(fixture_guests):
+    import views_for_tests  # noqa: F401  (registers FaultyEngineView)
+
+    ws = await connect()
+    faulty = await mount(ws, "views_for_tests.FaultyEngineView", ref=1)
+    counter = await mount(ws, "demo.views.CounterView", ref=2)
+    await ws.send_json_to({"type": "event", "event": "misbehave", "params": {"fault": "loop"}, "view_id": faulty["view_id"], "ref": 3})
+    reply = await ws.receive_json_from(timeout=10)
+    assert (reply["type"], reply["error"], reply["kind"], reply["view_id"], reply["ref"]) == (
+        "error", "GuestFaultError", "deadline", faulty["view_id"], 3
+    ), reply
+    # The other view of the same connection carries on, and so does the faulted one.
+    await ws.send_json_to({"type": "event", "event": "increment", "params": {}, "view_id": counter["view_id"], "ref": 4})
+    patch = await ws.receive_json_from(timeout=5)
+    assert patch["type"] == "patch" and patch["patches"][0]["text"] == "Counter: 1"
+    await ws.send_json_to({"type": "event", "event": "behave", "params": {}, "view_id": faulty["view_id"], "ref": 5})
+    patch = await ws.receive_json_from(timeout=5)
+    assert (patch["type"], patch["patches"], patch["version"]) == ("patch", [], 2)
+    await ws.disconnect()
+
+
 async def test_allowed_views_limit_what_a_client_may_mount(settings):
     settings.LIVEVIEW_CONFIG = {"allowed_views": ["demo.views.CounterView"]}
     ws = await connect()

@@ -1,8 +1,16 @@
 """LiveViews the tests mount: every way a handler can behave."""
 
 import asyncio
+import os
+import pathlib
 
 from wasmlive import LiveView, event_handler
+
+
+# Where the fixture guests are written (conftest's `fixture_guests` makes sure they are).
+FIXTURE_GUESTS = pathlib.Path(
+    os.environ.get("WASMLIVE_FIXTURE_GUESTS", pathlib.Path(__file__).resolve().parents[2] / "target" / "fixture-guests")
+)
 
 
 class Boom(Exception):
@@ -70,3 +78,22 @@ class NotADict(LiveView):
 
     def get_context_data(self, **kwargs):
         return ["not", "a", "dict"]
+
+
+class FaultyEngineView(LiveView):
+    """Rendered by the faulty fixture guest (tests/guests/faulty), which
+    echoes the template's source unless the context names a fault."""
+
+    template = "<p>fine</p>"
+    template_engine = str(FIXTURE_GUESTS / "faulty.wasm")
+
+    def mount(self, request, **kwargs):
+        self.fault = ""
+
+    @event_handler
+    def misbehave(self, fault="panic", **kwargs):
+        self.fault = fault
+
+    @event_handler
+    def behave(self, **kwargs):
+        self.fault = ""

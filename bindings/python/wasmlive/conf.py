@@ -23,6 +23,14 @@ DEFAULTS = {
     "guest_memory_bytes": 64 << 20,
     "guest_deadline": 1.0,
     "guest_output_bytes": 16 << 20,
+    # Per engine file: {"path/engine.wasm": {"memory_bytes": …, "deadline": …, "output_bytes": …}};
+    # missing keys take the guest_* values above.
+    "engine_limits": {},
+    # A view's guest faulting this many calls in a row is refused for
+    # guest_quarantine_seconds, doubling up to guest_quarantine_max_seconds (0: never).
+    "guest_quarantine_after": 3,
+    "guest_quarantine_seconds": 5.0,
+    "guest_quarantine_max_seconds": 60.0,
     # What a client may send.
     "max_param_depth": 8,
     "max_param_items": 1000,

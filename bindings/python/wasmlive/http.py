@@ -35,6 +35,9 @@ def _session_id(request):
 
 def error_frame(error, ref=None, view_id=None):
     frame = {"type": "error", "error": type(error).__name__, "message": str(error)}
+    kind = getattr(error, "kind", None)
+    if isinstance(kind, str):  # GuestFaultError's fault kind, TemplateError's error kind
+        frame["kind"] = kind
     if ref is not None:
         frame["ref"] = ref
     if view_id is not None:

@@ -1,6 +1,6 @@
 //! `wasmlive diff`
 
-use super::{CliError, engine, read_text, vdom_engine};
+use super::{CliError, LimitArgs, engine, read_text, vdom_engine};
 use crate::engine::{Patch, StandaloneServices};
 use clap::Args;
 use std::fmt::Write;
@@ -19,13 +19,15 @@ pub(super) struct DiffArgs {
     /// A vdom-engine component to use instead of the embedded one.
     #[arg(long)]
     engine: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 pub(super) async fn run(args: DiffArgs) -> Result<(), CliError> {
     let (old, new) = (read_text(&args.old)?, read_text(&args.new)?);
     let engine = engine()?;
     let services = Arc::new(StandaloneServices::default());
-    let mut vdom = vdom_engine(&engine, args.engine.as_ref())?.instance(services, engine.config().default_limits);
+    let mut vdom = vdom_engine(&engine, args.engine.as_ref())?.instance(services, args.limits.limits(engine.config().default_limits));
     let fault = |e| CliError(format!("error: {e}"));
     vdom.reset(&old).await.map_err(fault)?;
     let patches = vdom.diff(&new).await.map_err(fault)?;

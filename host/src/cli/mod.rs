@@ -8,8 +8,9 @@ mod inspect;
 mod render;
 mod serve;
 
-use crate::engine::{EngineConfig, GuestEngine, TemplateEngine, VdomEngine};
-use clap::{Parser, Subcommand};
+use crate::engine::{EngineConfig, GuestEngine, GuestLimits, TemplateEngine, VdomEngine};
+use clap::{Args, Parser, Subcommand};
+use std::time::Duration;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -109,6 +110,39 @@ pub fn init_logging() {
         )
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// The guest limits `render` and `diff` run under; defaults are the
+/// engine's (docs/sandbox.md).
+#[derive(Debug, Args)]
+pub(crate) struct LimitArgs {
+    /// Largest linear memory of the guest, in bytes. Default: 64 MiB.
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    guest_memory: Option<u64>,
+    /// Longest the guest call may run, in seconds. Default: 1.
+    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
+    guest_deadline: Option<Duration>,
+    /// Largest output of the guest call, in bytes. Default: 16 MiB.
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    guest_output: Option<u64>,
+}
+
+impl LimitArgs {
+    pub(crate) fn limits(&self, defaults: GuestLimits) -> GuestLimits {
+        GuestLimits {
+            memory_bytes: self.guest_memory.map_or(defaults.memory_bytes, |b| b as usize),
+            deadline: self.guest_deadline.unwrap_or(defaults.deadline),
+            output_bytes: self.guest_output.map_or(defaults.output_bytes, |b| b as usize),
+        }
+    }
+}
+
+fn positive_seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("`{text}` is not a positive number of seconds"))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {

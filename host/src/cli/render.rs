@@ -1,6 +1,6 @@
 //! `wasmlive render`
 
-use super::{CliError, engine, read_text, template_engine};
+use super::{CliError, LimitArgs, engine, read_text, template_engine};
 use crate::engine::{RenderError, StandaloneServices};
 use clap::Args;
 use std::io::Read;
@@ -21,6 +21,8 @@ pub(super) struct RenderArgs {
     /// A template-engine component to use instead of the embedded one.
     #[arg(long)]
     engine: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 pub(super) async fn run(args: RenderArgs) -> Result<(), CliError> {
@@ -41,7 +43,7 @@ pub(super) async fn run(args: RenderArgs) -> Result<(), CliError> {
     let services = Arc::new(StandaloneServices::with_template_dirs(dirs.clone()));
 
     let engine = engine()?;
-    let mut instance = template_engine(&engine, args.engine.as_ref())?.instance(services, engine.config().default_limits);
+    let mut instance = template_engine(&engine, args.engine.as_ref())?.instance(services, args.limits.limits(engine.config().default_limits));
     let name = args.template.display().to_string();
     let located = |e: RenderError| match e {
         RenderError::Template(mut e) => {
