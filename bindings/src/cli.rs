@@ -28,7 +28,12 @@ pub fn cli_main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
     let rt = crate::system::runtime()?;
     let result = py.detach(|| rt.block_on(async { rt.spawn(cli::run(parsed, Arc::new(PythonHandlers))).await }));
     let result = result.unwrap_or_else(|e| Err(cli::CliError(format!("error: the command failed: {e}"))));
-    Ok(if cli::report(result) == std::process::ExitCode::SUCCESS { 0 } else { 1 })
+    let status = if cli::report(result) == std::process::ExitCode::SUCCESS { 0 } else { 1 };
+    // Rust's stdout is flushed at exit only when Rust owns the process; here
+    // Python does, so output without a final newline (`render`) would be lost.
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    Ok(status)
 }
 
 /// Imports `module:Class` handler classes.

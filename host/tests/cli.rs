@@ -284,3 +284,18 @@ fn render_and_diff_swap_in_another_engine_under_the_limits_given() {
         assert!(stderr(&out).contains(flag), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn inspect_marks_wasi_imports_as_linked_deny_all() {
+    let dir = temp_dir("wasi");
+    let probe = dir.join("wasi-probe.wasm");
+    std::fs::write(&probe, wasmlive_fixtures::WASI_PROBE).unwrap();
+    let out = wasmlive(&["inspect", probe.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("implements: template-engine"), "{text}");
+    assert!(text.contains("wasi:filesystem/preopens@0.2.12  (WASI: linked deny-all)"), "{text}");
+    let out = wasmlive(&["inspect", probe.to_str().unwrap(), "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["wasi_imports"].as_array().unwrap().iter().any(|i| i == "wasi:cli/environment@0.2.12"), "{json}");
+}

@@ -32,6 +32,7 @@ pub(super) async fn run(args: InspectArgs) -> Result<(), CliError> {
             "component": name,
             "implements": info.worlds.iter().map(|w| w.name()).collect::<Vec<_>>(),
             "imports": info.imports,
+            "wasi_imports": info.imports.iter().filter(|i| i.starts_with("wasi:") && worlds.iter().any(|w| w.provides(i))).collect::<Vec<_>>(),
             "exports": info.exports.iter().map(|(i, fs)| serde_json::json!({"name": i, "functions": fs})).collect::<Vec<_>>(),
             "worlds": worlds.iter().map(|w| (w.name().to_string(), serde_json::json!({
                 "implemented": info.worlds.contains(w),
@@ -52,7 +53,11 @@ pub(super) async fn run(args: InspectArgs) -> Result<(), CliError> {
         println!("  (none)");
     }
     for import in &info.imports {
-        println!("  {import}");
+        if import.starts_with("wasi:") && worlds.iter().any(|w| w.provides(import)) {
+            println!("  {import}  (WASI: linked deny-all)");
+        } else {
+            println!("  {import}");
+        }
     }
     println!("exports:");
     if info.exports.is_empty() {
