@@ -62,30 +62,52 @@ def free_port():
         return s.getsockname()[1]
 
 
+class Server:
+    """An ASGI app under uvicorn on a port of its own, restartable on that port."""
+
+    def __init__(self, settings, pythonpath=()):
+        self.port = free_port()
+        self.env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings)
+        if pythonpath:
+            self.env["PYTHONPATH"] = os.pathsep.join([*map(str, pythonpath), self.env.get("PYTHONPATH", "")])
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "demo.asgi:application", "--host", "127.0.0.1", "--port", str(self.port), "--ws", "websockets"],
+            cwd=DEMO,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(self.proc.stdout.read().decode())
+                time.sleep(0.1)
+        raise RuntimeError(f"uvicorn did not listen on {self.port} within 60 s")
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
 @pytest.fixture
 def server():
     """The demo project under uvicorn on a free port: (process, port)."""
-    port = free_port()
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="demo.settings")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "demo.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets"],
-        cwd=DEMO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode())
-            time.sleep(0.1)
-    yield proc, port
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+    s = Server("demo.settings").start()
+    yield s.proc, s.port
+    s.stop()
 
 
+@pytest.fixture
+def site(fixture_guests):
+    """The demo plus the browser tests' own pages (`testsite/`), as a `Server`."""
+    s = Server("testsite.settings", pythonpath=[pathlib.Path(__file__).resolve().parent]).start()
+    yield s
+    s.stop()

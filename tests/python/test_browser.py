@@ -106,3 +106,146 @@ async def test_first_paint_without_javascript_shows_the_same_content(server, bro
     assert keys == ["1", "2", "3"]
     assert await page.text_content("p.count") == "3 items"
     await context.close()
+
+
+async def test_the_client_reconnects_after_a_server_restart_and_the_page_works_again(site, browser):
+    page = await open_live(browser, site.port, "/counter/")
+    await page.click("text=+")
+    await page.wait_for_function("document.querySelector('h1').textContent === 'Counter: 1'")
+    site.stop()
+    await page.wait_for_function("document.documentElement.dataset.wasmlive === 'reconnecting'")
+    site.start()
+    # Backoff (with jitter) then a fresh socket: the view is mounted again.
+    await page.wait_for_function("document.documentElement.dataset.wasmlive === 'connected'", timeout=30000)
+    await page.wait_for_function("window.wasmlive.views.every((v) => v.viewId)")
+    await page.click("text=+")
+    # State lived in the old server's actors: the new one starts from the mount.
+    await page.wait_for_function("document.querySelector('h1').textContent === 'Counter: 1'")
+    await page.click("text=+")
+    await page.wait_for_function("document.querySelector('h1').textContent === 'Counter: 2'")
+    assert page.errors == []
+
+
+async def test_a_stale_or_failing_patch_makes_the_client_resync_to_the_right_state(site, browser):
+    page = await open_live(browser, site.port, "/counter/")
+    warnings = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    await page.click("text=+")
+    await page.wait_for_function("document.querySelector('h1').textContent === 'Counter: 1'")
+    # Stale: the client believes it is a version behind, so the next patch does not follow on.
+    await page.evaluate("window.wasmlive.views[0].version -= 1")
+    await page.click("text=+")
+    await page.wait_for_function("document.querySelector('h1').textContent === 'Counter: 2'")
+    # Failing: the node the next patch addresses is gone from the page.
+    await page.evaluate("document.querySelector('h1').firstChild.remove()")
+    await page.click("text=+")
+    await page.wait_for_function("document.querySelector('h1') && document.querySelector('h1').textContent === 'Counter: 3'")
+    assert any("resync" in w and "version" in w for w in warnings), warnings
+    assert any("resync" in w and "no node at" in w for w in warnings), warnings
+    # Back in step: the next click patches normally.
+    version = await page.evaluate("window.wasmlive.views[0].version")
+    await page.click("text=+")
+    await page.wait_for_function("document.querySelector('h1').textContent === 'Counter: 4'")
+    assert await page.evaluate("window.wasmlive.views[0].version") == version + 1
+    assert page.errors == []
+
+
+async def test_a_slow_handler_shows_the_loading_class_until_its_patch_arrives(site, browser):
+    page = await open_live(browser, site.port, "/slow/")
+    root = "document.querySelector('[data-wasmlive-root]')"
+    await page.click("div.slow button")
+    assert await page.evaluate(f"{root}.classList.contains('wasmlive-loading')")
+    assert await page.text_content("p") == "Saved: 0"
+    await page.wait_for_function(f"document.querySelector('p').textContent === 'Saved: 1' && !{root}.classList.contains('wasmlive-loading')")
+    await shot(page, "slow")
+
+
+async def test_a_guest_fault_shows_an_error_for_its_view_while_the_page_works_on(site, browser):
+    page = await open_live(browser, site.port, "/two-views/")
+    faulty = "document.querySelector('section.faulty [data-wasmlive-root]')"
+    await page.click("section.faulty button.break")
+    await page.wait_for_function(f"{faulty}.classList.contains('wasmlive-error')")
+    error = await page.evaluate(f"{faulty}.dataset.error")
+    assert error.startswith("GuestFaultError:") and "deliberate panic" in error, error
+    await shot(page, "guest-fault")
+    # The other view on the page carries on...
+    await page.click("section.counter >> text=+")
+    await page.wait_for_function("document.querySelector('section.counter h1').textContent === 'Counter: 1'")
+    assert await page.evaluate("document.querySelector('section.counter [data-wasmlive-root]').classList.contains('wasmlive-error')") is False
+    # ...and the faulted one answers again on a fresh instance, clearing its error.
+    await page.click("section.faulty button.mend")
+    await page.wait_for_function(f"!{faulty}.classList.contains('wasmlive-error')")
+    assert await page.text_content("section.faulty p") == "fine"
+    assert page.errors == []
+
+
+# A canonical form of a DOM subtree: namespace, tag, attributes sorted by
+# name (their order carries no meaning, and a patched element keeps the
+# order its attributes were set in), text and comments as data.
+CANON = """
+function canon(node) {
+  if (node.nodeType === Node.TEXT_NODE) return JSON.stringify(node.data);
+  if (node.nodeType === Node.COMMENT_NODE) return `<!--${node.data}-->`;
+  const attrs = [...node.attributes].map((a) => `${a.name}=${JSON.stringify(a.value)}`).sort().join(" ");
+  const kids = node.content instanceof DocumentFragment ? node.content.childNodes : node.childNodes;
+  return `<${node.namespaceURI}|${node.localName} ${attrs}>[${[...kids].map(canon).join(",")}]`;
+}
+"""
+
+
+async def test_patches_applied_by_the_client_build_the_dom_chromium_parses(site, browser, session):
+    """Several hundred generated transitions: the server's patches applied
+    with the real client in Chromium must give the DOM Chromium builds from
+    the new HTML itself."""
+    from markup import Markup, html
+    from wasmlive import LiveView, event_handler
+
+    class Html(LiveView):
+        template = "{{ html|safe }}"
+
+        def mount(self, request, **kwargs):
+            self.html = ""
+
+        @event_handler
+        def show(self, html="", **kwargs):
+            self.html = html
+
+    view = Html()
+    view.mount(None)
+    view_id = (await session.mount(Html.view_path(), python_view=view))["view_id"]
+    cases = []
+    for seed in range(400):
+        m = Markup(seed)
+        old = m.tree()
+        new = m.edit(old)
+        old_html, new_html = html(old), html(new)
+        await session.event("show", {"html": old_html}, view_id)
+        reply = await session.event("show", {"html": new_html}, view_id)
+        cases.append({"seed": seed, "old": old_html, "new": new_html, "patches": reply["patches"]})
+    assert sum(len(c["patches"]) for c in cases) > 400, "the edits must produce patches"
+
+    page = await browser.new_page()
+    await page.goto(f"http://127.0.0.1:{site.port}/fidelity/")
+    await page.wait_for_function("typeof window.applyPatches === 'function'")
+    results = await page.evaluate(
+        "(cases) => {"
+        + CANON
+        + """return cases.map((c) => {
+          const stage = document.getElementById("stage");
+          const fresh = document.getElementById("fresh");
+          stage.innerHTML = c.old;
+          let error = null;
+          try { window.applyPatches(stage, c.patches); } catch (e) { error = e.message; }
+          fresh.innerHTML = c.new;
+          const got = [...stage.childNodes].map(canon).join(","), want = [...fresh.childNodes].map(canon).join(",");
+          return { seed: c.seed, error, same: got === want, got, want };
+        }); }""",
+        cases,
+    )
+    bad = [r for r in results if r["error"] or not r["same"]]
+    detail = "\n".join(
+        f"seed {r['seed']}: {r['error'] or 'different DOM'}\n  old: {cases[r['seed']]['old']}\n  new: {cases[r['seed']]['new']}\n"
+        f"  patches: {cases[r['seed']]['patches']}\n  got:  {r['got']}\n  want: {r['want']}"
+        for r in bad[:5]
+    )
+    assert not bad, f"{len(bad)} of {len(results)} transitions differ:\n{detail}"

@@ -1,5 +1,7 @@
 """A view may name other guest engines; a guest fault costs one error."""
 
+import asyncio
+
 import pytest
 
 import wasmlive
@@ -244,3 +246,33 @@ async def test_malformed_patches_from_a_vdom_engine_are_a_fault_and_the_view_car
     r = await session.event("say", {"text": "b"}, m["view_id"])
     # The failed render never reached the client: patches go from "a" to "b".
     assert r["patches"] == [{"op": "replace-node", "path": [0], "html": "<p>b</p>"}]
+
+
+async def test_a_stuck_guest_does_not_stall_other_sessions(fixture_guests):
+    async with configured(guest_deadline=1.0):
+        stuck = await wasmlive.create_session_actor("stuck")
+        busy = await wasmlive.create_session_actor("busy")
+        try:
+            view = await mount(stuck, view_class(str(fixture_guests / "faulty.wasm")))
+            counter = await busy.mount("demo.views.CounterView", {})
+            finished = []
+
+            async def stuck_call():
+                with pytest.raises(wasmlive.GuestFaultError) as raised:
+                    await stuck.event("misbehave", {"fault": "loop"}, view["view_id"])
+                assert raised.value.kind == "deadline"
+                finished.append("stuck")
+
+            async def busy_calls():
+                await asyncio.sleep(0.05)  # the stuck call is running by now
+                for i in range(1, 21):
+                    r = await busy.event("increment", {}, counter["view_id"])
+                    assert r["patches"][0]["text"] == f"Counter: {i}"
+                finished.append("busy")
+
+            await asyncio.gather(stuck_call(), busy_calls())
+            # Every neighbour event completed while the stuck guest ran to its deadline.
+            assert finished == ["busy", "stuck"]
+        finally:
+            await stuck.shutdown()
+            await busy.shutdown()

@@ -84,7 +84,7 @@ class FaultyEngineView(LiveView):
     """Rendered by the faulty fixture guest (tests/guests/faulty), which
     echoes the template's source unless the context names a fault."""
 
-    template = "<p>fine</p>"
+    template = '<div class="faulty"><p>fine</p><button class="break" @click="misbehave" data-fault="panic">break</button><button class="mend" @click="behave">mend</button></div>'
     template_engine = str(FIXTURE_GUESTS / "faulty.wasm")
 
     def mount(self, request, **kwargs):
@@ -97,3 +97,17 @@ class FaultyEngineView(LiveView):
     @event_handler
     def behave(self, **kwargs):
         self.fault = ""
+
+
+class SlowView(LiveView):
+    """A handler that takes half a second, as a slow backend call would."""
+
+    template = '<div class="slow"><p>Saved: {{ saved }}</p><button @click="save">Save</button></div>'
+
+    def mount(self, request, **kwargs):
+        self.saved = 0
+
+    @event_handler
+    async def save(self, **kwargs):
+        await asyncio.sleep(0.5)
+        self.saved += 1

@@ -65,13 +65,14 @@ class View {
       if (frame.view_id) this.viewId = frame.view_id;
       this.root.innerHTML = frame.html;
       this.version = frame.version;
-      this.root.classList.remove("wasmlive-error");
+      this.clearError();
     } else if (frame.type === "patch") {
       if (frame.version !== this.version + 1) return this.resync(`version ${frame.version} after ${this.version}`);
       const scope = frame.component_id ? this.root.querySelector(`[data-component-id="${CSS.escape(frame.component_id)}"]`) : this.root;
       try {
         applyPatches(scope || this.root, frame.patches);
         this.version = frame.version;
+        this.clearError();
       } catch (e) {
         return this.resync(e.message);
       }
@@ -80,6 +81,12 @@ class View {
       this.root.classList.add("wasmlive-error");
       this.root.dispatchEvent(new CustomEvent("wasmlive:error", { detail: frame, bubbles: true }));
     }
+  }
+
+  // A view that answers again is no longer in error.
+  clearError() {
+    this.root.classList.remove("wasmlive-error");
+    delete this.root.dataset.error;
   }
 
   resync(reason) {

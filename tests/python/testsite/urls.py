@@ -1,0 +1,47 @@
+"""The demo's pages, and:
+
+- ``/two-views/``: a plain Django page holding two live views, a counter
+  and one rendered by the faulty fixture guest (mounted over the socket);
+- ``/slow/``: a view whose handler takes half a second;
+- ``/fidelity/``: no view, just the JS client's ``applyPatches`` on
+  ``window``, for the patch-fidelity test.
+"""
+
+from django.http import HttpResponse
+from django.template import engines
+from django.urls import path
+
+import views_for_tests
+from demo.urls import urlpatterns as demo_urlpatterns
+
+PAGE = """{% load wasmlive %}<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>.wasmlive-error::before { content: attr(data-error); display: block; color: #b00020; }</style>
+</head><body>{{ body|safe }}{% wasmlive_scripts %}{{ script|safe }}</body></html>"""
+
+
+def page(title, body="", script=""):
+    html = engines["django"].from_string(PAGE).render({"title": title, "body": body, "script": script})
+    return lambda request: HttpResponse(html)
+
+
+def root(view):
+    return f'<div data-wasmlive-root data-view="{view}" data-params="{{}}"></div>'
+
+
+two_views = page(
+    "Two views",
+    '<section class="counter">' + root("demo.views.CounterView") + '</section><section class="faulty">'
+    + root("views_for_tests.FaultyEngineView") + "</section>",
+)
+fidelity = page(
+    "Patch fidelity",
+    '<div id="stage"></div><div id="fresh"></div>',
+    '<script type="module">import { applyPatches } from "/static/wasmlive/client.js"; window.applyPatches = applyPatches;</script>',
+)
+
+urlpatterns = demo_urlpatterns + [
+    path("two-views/", two_views),
+    path("slow/", views_for_tests.SlowView.as_view()),
+    path("fidelity/", fidelity),
+]
