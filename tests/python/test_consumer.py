@@ -206,6 +206,10 @@ def test_unknown_settings_keys_fail_loudly(settings):
         conf.config()
     settings.LIVEVIEW_CONFIG = {"actor_ttl_seconds": 5, "use_actors": True}
     assert conf.actor_options(conf.config())["actor_ttl_seconds"] == 5
+    # There is no mode without actors: asking for one is an error, not ignored.
+    settings.LIVEVIEW_CONFIG = {"use_actors": False}
+    with pytest.raises(ImproperlyConfigured, match="use_actors"):
+        conf.config()
 
 
 def test_liveview_config_configures_the_actor_system():

@@ -53,6 +53,8 @@ def config():
         raise ImproperlyConfigured(f"LIVEVIEW_CONFIG has unknown keys: {', '.join(unknown)}; known: {', '.join(DEFAULTS)}")
     merged = dict(DEFAULTS)
     merged.update(user)
+    if merged["use_actors"] is not True:
+        raise ImproperlyConfigured("LIVEVIEW_CONFIG['use_actors'] must be True: wasmlive always keeps view state in Rust actors")
     return merged
 
 
