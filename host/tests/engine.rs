@@ -1,28 +1,20 @@
 //! The engine host against real components: the embedded default guests and
 //! the fixture guests of `tests/guests/`, all called through wasmtime.
 
+mod common;
+
+use common::{limits, services};
 use std::sync::Arc;
 use std::time::Duration;
 use wasmlive::engine::{
-    EngineConfig, FaultKind, GuestEngine, GuestLimits, HostServices, LoadError, NodeKind, Patch, RenderError,
-    StandaloneServices, TemplateErrorKind, TemplateInstance,
+    EngineConfig, FaultKind, GuestEngine, GuestLimits, LoadError, NodeKind, Patch, RenderError,
+    TemplateErrorKind, TemplateInstance,
 };
 
 fn engine() -> GuestEngine {
     GuestEngine::new(EngineConfig::default()).expect("engine")
 }
 
-fn services() -> Arc<dyn HostServices> {
-    Arc::new(StandaloneServices::default())
-}
-
-fn limits() -> GuestLimits {
-    GuestLimits {
-        memory_bytes: 32 << 20,
-        deadline: Duration::from_millis(500),
-        output_bytes: 1 << 20,
-    }
-}
 
 fn faulty(engine: &GuestEngine) -> TemplateInstance {
     engine

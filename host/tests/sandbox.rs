@@ -3,30 +3,22 @@
 //! typed, malformed patches refused, per-engine limits, quarantine of a
 //! guest that keeps faulting, and deny-all WASI for guests that import it.
 
+mod common;
+
+use common::{limits, services};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmlive::actors::{ActorConfig, ActorSupervisor, Engines, MountRequest, State, TemplateSource};
 use wasmlive::engine::{
-    EngineConfig, FaultKind, GuestEngine, GuestLimits, HostServices, Patch, QuarantinePolicy, RenderError,
-    StandaloneServices, TemplateErrorKind, World,
+    EngineConfig, FaultKind, GuestEngine, GuestLimits, Patch, QuarantinePolicy, RenderError,
+    TemplateErrorKind, World,
 };
 
 fn obj(v: Value) -> State {
     v.as_object().cloned().expect("a JSON object")
 }
 
-fn services() -> Arc<dyn HostServices> {
-    Arc::new(StandaloneServices::default())
-}
-
-fn limits() -> GuestLimits {
-    GuestLimits {
-        memory_bytes: 32 << 20,
-        deadline: Duration::from_millis(500),
-        output_bytes: 1 << 20,
-    }
-}
 
 fn fault_kind(result: Result<String, RenderError>) -> FaultKind {
     match result {

@@ -6,31 +6,13 @@ import pytest
 
 import wasmlive
 from conftest import configured
+from views_for_tests import FaultyEngineView
 from wasmlive import LiveView, event_handler
 
 
 def view_class(engine):
-    class Swapped(LiveView):
-        template = "<p>{{ n }}</p>"
-        template_engine = engine
-
-        def mount(self, request, **kwargs):
-            self.n = 0
-            self.fault = ""
-
-        @event_handler
-        def bump(self, **kwargs):
-            self.n += 1
-
-        @event_handler
-        def misbehave(self, fault="panic", **kwargs):
-            self.fault = fault
-
-        @event_handler
-        def behave(self, **kwargs):
-            self.fault = ""
-
-    return Swapped
+    """A view on `engine` that can be asked to fault (`misbehave`) and to stop (`behave`)."""
+    return type("Swapped", (FaultyEngineView,), {"template": "<p>{{ n }}</p>", "template_engine": engine})
 
 
 async def mount(session, cls):

@@ -82,13 +82,19 @@ class NotADict(LiveView):
 
 class FaultyEngineView(LiveView):
     """Rendered by the faulty fixture guest (tests/guests/faulty), which
-    echoes the template's source unless the context names a fault."""
+    echoes the template's source unless the context names a fault.
+    `test_engines.py` subclasses it with other engines and templates."""
 
     template = '<div class="faulty"><p>fine</p><button class="break" @click="misbehave" data-fault="panic">break</button><button class="mend" @click="behave">mend</button></div>'
     template_engine = str(FIXTURE_GUESTS / "faulty.wasm")
 
     def mount(self, request, **kwargs):
+        self.n = 0
         self.fault = ""
+
+    @event_handler
+    def bump(self, **kwargs):
+        self.n += 1
 
     @event_handler
     def misbehave(self, fault="panic", **kwargs):
