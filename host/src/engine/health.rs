@@ -16,9 +16,11 @@ pub(crate) struct Health {
 }
 
 impl Health {
-    /// How much longer calls are refused, if they are.
-    pub fn refused_for(&self, now: Instant) -> Option<Duration> {
-        self.until.filter(|until| *until > now).map(|until| until - now)
+    /// How much longer calls are refused, if they are. Reads the clock only
+    /// after a quarantine has started, so healthy calls never do.
+    pub fn refused_for(&self) -> Option<Duration> {
+        let until = self.until?;
+        until.checked_duration_since(Instant::now()).filter(|left| !left.is_zero())
     }
 
     /// Faults in a row so far.
@@ -67,8 +69,14 @@ mod tests {
         assert_eq!(h.faulted(&p, t0), None);
         assert_eq!(h.faulted(&p, t0), None);
         assert_eq!(h.faulted(&p, t0), Some(Duration::from_secs(5)));
-        assert_eq!(h.refused_for(t0 + Duration::from_secs(1)), Some(Duration::from_secs(4)));
-        assert_eq!(h.refused_for(t0 + Duration::from_secs(5)), None);
+        let left = h.refused_for().unwrap();
+        assert!(left > Duration::from_secs(4) && left <= Duration::from_secs(5), "{left:?}");
+        // Started in the past: over by now.
+        let mut old = Health::default();
+        for _ in 0..3 {
+            old.faulted(&p, t0 - Duration::from_secs(6));
+        }
+        assert_eq!(old.refused_for(), None);
         // The trial call faults too: at once another, longer quarantine.
         let t1 = t0 + Duration::from_secs(6);
         assert_eq!(h.faulted(&p, t1), Some(Duration::from_secs(10)));
@@ -84,7 +92,7 @@ mod tests {
         h.faulted(&p, t0);
         h.succeeded();
         assert_eq!(h.faulted(&p, t0), None);
-        assert_eq!(h.refused_for(t0), None);
+        assert_eq!(h.refused_for(), None);
     }
 
     #[test]

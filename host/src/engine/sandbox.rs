@@ -217,7 +217,7 @@ impl<B: Bindings> Sandbox<B> {
         &mut self,
         f: impl for<'a> FnOnce(&'a mut Store<GuestState>, &'a B) -> BoxFuture<'a, wasmtime::Result<R>>,
     ) -> Result<R, GuestFault> {
-        if let Some(left) = self.health.refused_for(Instant::now()) {
+        if let Some(left) = self.health.refused_for() {
             let reason = format!("{} faults in a row in this view", self.health.in_a_row());
             return Err(self.quarantined(left, reason));
         }
@@ -229,7 +229,7 @@ impl<B: Bindings> Sandbox<B> {
         if !matches!(self.bindings, Some((made_in, _)) if made_in == incarnation) {
             let refused = {
                 let startups = self.startups.lock();
-                startups.refused_for(Instant::now()).map(|left| (left, startups.in_a_row()))
+                startups.refused_for().map(|left| (left, startups.in_a_row()))
             };
             if let Some((left, failures)) = refused {
                 return Err(self.quarantined(left, format!("{failures} fresh instances in a row failed to start")));
