@@ -2,14 +2,15 @@
 """End to end over real WebSockets: 1, 10 and 100 concurrent clients send
 events to the counter view and wait for each patch, against
 
-- wasmlive through Channels (the example project under uvicorn, one worker),
+- wasmlive through Channels (the example project under uvicorn, one worker;
+  uvicorn[standard] for both Channels servers),
 - djust 1.2.6 through its own LiveViewConsumer (its actor mode, rate
   limits raised; benches/peers/djust_site) under uvicorn, one worker,
 - `wasmlive serve` (the Rust server; a template-only counter whose events
   carry the new count, so no Python runs).
 
-The server is pinned to core 0 and the load generator (benches/ws_load.py,
-a separate process) to core 1 when the machine has two cores or more.
+The server is pinned to core 0 and the load generator (a separate process:
+host/examples/ws_load.rs, Rust on one thread) to core 1 when the machine has two cores or more.
 Rounds alternate between the systems; each figure is min/median over the
 rounds.
 
@@ -31,7 +32,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from actors_peers import ensure_bench_venv  # noqa: E402
 from render_table_peers import ensure_venv as ensure_peer_venv  # noqa: E402
 
-SERVER_TOOLS = ["uvicorn==0.54.0", "websockets==17.4"]
+SERVER_TOOLS = ["uvicorn[standard]==0.54.0", "websockets==17.4"]
+LOAD_GENERATOR = os.path.join(ROOT, "target", "release", "examples", "ws_load")
 
 
 def pin(core):
@@ -84,14 +86,14 @@ def systems(bench_python, peer_python):
     }
 
 
-def measure(system, clients, seconds, load_python):
+def measure(system, clients, seconds):
     port = free_port()
     env = dict(os.environ, **system["env"])
     server = subprocess.Popen(pin(0) + system["cmd"](port), cwd=system["cwd"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_for(port, server, system["cmd"](port)[0])
         out = subprocess.run(
-            pin(1) + [load_python, os.path.join(ROOT, "benches", "ws_load.py"), "--url", f"ws://127.0.0.1:{port}/ws/live/",
+            pin(1) + [LOAD_GENERATOR, "--url", f"ws://127.0.0.1:{port}/ws/live/",
                       "--clients", str(clients), "--seconds", str(seconds), *system["load"]],
             capture_output=True, text=True, timeout=seconds * 10 + 120,
         )
@@ -116,13 +118,13 @@ def main():
     peer_python = ensure_peer_venv()
     for python in (bench_python, peer_python):
         subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *SERVER_TOOLS], check=True)
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "wasmlive"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "wasmlive", "--bin", "wasmlive", "--example", "ws_load"], cwd=ROOT, check=True)
     chosen = systems(bench_python, peer_python)
     raw = {name: {str(c): [] for c in args.clients} for name in chosen}
     for r in range(args.rounds):
         for clients in args.clients:
             for name, system in chosen.items():
-                result = measure(system, clients, args.seconds, bench_python)
+                result = measure(system, clients, args.seconds)
                 if result["errors"]:
                     raise RuntimeError(f"{name}: {result['errors']} events failed, first: {result['first_error']}")
                 raw[name][str(clients)].append(result)

@@ -188,8 +188,15 @@ pub fn spin_for<R: Send>(py: Python<'_>, started: Instant, mut poll: impl FnMut(
 }
 
 /// How long to spin: up to twice the typical latency, within the budget;
-/// nothing when requests usually take longer than the budget.
+/// nothing when requests usually take longer than the budget, or when the
+/// process may run on one core only (pinned, or a one-CPU container): the
+/// answer comes from a Tokio worker that would need the core the spinning
+/// loop thread holds (benches/e2e.py pins its servers to one core).
 fn spin_window() -> Duration {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    if *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) < 2 {
+        return Duration::ZERO;
+    }
     let typical = Duration::from_nanos(TYPICAL_NS.load(Ordering::Relaxed));
     let budget = spin_budget();
     if typical > budget { Duration::ZERO } else { budget.min(typical * 2 + Duration::from_micros(20)) }

@@ -226,3 +226,46 @@ def test_liveview_config_configures_the_actor_system():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["7", "2", "False"]
+
+
+async def test_db_cleanup_runs_once_per_interval_not_per_frame(settings, monkeypatch):
+    # Channels closes old database connections before every frame (a trip
+    # through the thread pool); the consumer does it once per interval.
+    import wasmlive.consumer as consumer
+
+    calls = []
+    real = consumer.aclose_old_connections
+
+    async def counting():
+        calls.append(1)
+        await real()
+
+    monkeypatch.setattr(consumer, "aclose_old_connections", counting)
+    monkeypatch.setattr(consumer.DbCleanup, "last_at", None)
+    settings.LIVEVIEW_CONFIG = {"db_cleanup_interval": 3600}
+    ws = await connect()
+    mounted = await mount(ws, "demo.views.CounterView")
+    for ref in range(5):
+        await ws.send_json_to({"type": "event", "event": "increment", "params": {}, "view_id": mounted["view_id"], "ref": ref})
+        assert (await ws.receive_json_from(timeout=5))["type"] == "patch"
+    assert len(calls) == 1, "one cleanup for the connect, none for the 6 frames within the interval"
+    await ws.disconnect()
+
+    settings.LIVEVIEW_CONFIG = {"db_cleanup_interval": 0}
+    ws = await connect()
+    for ref in range(3):
+        await ws.send_json_to({"type": "ping", "ref": ref})
+        assert await ws.receive_json_from(timeout=5) == {"type": "pong", "ref": ref}
+    assert len(calls) == 1 + 4, "with 0, before the connect and before every frame, as Channels does"
+    await ws.disconnect()
+
+
+@pytest.mark.parametrize("bad", [-1, "1", None, True])
+def test_db_cleanup_interval_must_be_seconds(settings, bad):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wasmlive import conf
+
+    settings.LIVEVIEW_CONFIG = {"db_cleanup_interval": bad}
+    with pytest.raises(ImproperlyConfigured, match="db_cleanup_interval"):
+        conf.config()

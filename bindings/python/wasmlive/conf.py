@@ -40,10 +40,13 @@ DEFAULTS = {
     "allowed_views": [],
     # The asyncio bridge's wait before parking (microseconds).
     "bridge_spin_us": 200,
+    # Seconds between Django's close_old_connections() in the consumer (at most
+    # once per interval per process); 0: before every frame, as Channels does.
+    "db_cleanup_interval": 1.0,
 }
 
 # Keys the consumer uses itself, not the actor system.
-LOCAL = {"max_frame_bytes", "allowed_views"}
+LOCAL = {"max_frame_bytes", "allowed_views", "db_cleanup_interval"}
 
 
 def config():
@@ -55,6 +58,9 @@ def config():
     merged.update(user)
     if merged["use_actors"] is not True:
         raise ImproperlyConfigured("LIVEVIEW_CONFIG['use_actors'] must be True: wasmlive always keeps view state in Rust actors")
+    interval = merged["db_cleanup_interval"]
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval >= 0:
+        raise ImproperlyConfigured(f"LIVEVIEW_CONFIG['db_cleanup_interval'] must be a number of seconds >= 0, not {interval!r}")
     return merged
 
 
