@@ -94,7 +94,8 @@ impl Stage {
     }
 }
 
-fn counter_request() -> MountRequest {
+/// The seed's counter view with its Rust handler, as every benchmark mounts it.
+pub fn counter_request() -> MountRequest {
     MountRequest::new("counter", TemplateSource::Inline(counter::TEMPLATE.into())).logic(counter::Counter)
 }
 

@@ -1,0 +1,119 @@
+//! Where a mounted session's memory goes: mounts N counter sessions (one
+//! event each, as `wasmlive bench` measures them) and prints, per session,
+//! the growth of the host heap (live bytes, counted by a wrapping global
+//! allocator) and of each kind of memory mapping in `/proc/self/smaps`
+//! (RSS, PSS, private dirty), so a change meant to save memory can be
+//! aimed and checked.
+//!
+//! ```text
+//! cargo run --release -p wasmlive --example memory_breakdown -- [SESSIONS]
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+use wasmlive::actors::{ActorConfig, ActorSupervisor, State};
+use wasmlive::bench::counter_request;
+
+/// The system allocator, counting live bytes.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// (rss, pss, private dirty) in KiB per kind of mapping.
+type Usage = BTreeMap<String, [i64; 3]>;
+
+fn mappings() -> Usage {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").expect("/proc/self/smaps (Linux only)");
+    let mut usage = Usage::new();
+    let mut kind = String::new();
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let first = fields.next().unwrap_or_default();
+        if first.contains('-') && first.chars().next().is_some_and(|c| c.is_ascii_hexdigit()) {
+            let range: Vec<u64> = first.split('-').map(|x| u64::from_str_radix(x, 16).unwrap_or(0)).collect();
+            let size_kib = (range[1] - range[0]) / 1024;
+            let perms = fields.next().unwrap_or_default().to_owned();
+            let path = fields.nth(3).unwrap_or("").to_owned();
+            kind = if path.contains("memfd") {
+                "guest memory image (memfd, copy-on-write)".into()
+            } else if path.is_empty() {
+                let bucket = match size_kib {
+                    0..=64 => "<= 64 KiB",
+                    65..=1024 => "64 KiB - 1 MiB",
+                    1025..=4096 => "1 - 4 MiB (fiber stacks)",
+                    _ => "> 4 MiB (linear memories, malloc arenas)",
+                };
+                format!("anonymous {perms} {bucket}")
+            } else {
+                path
+            };
+            continue;
+        }
+        let index = match first {
+            "Rss:" => 0,
+            "Pss:" => 1,
+            "Private_Dirty:" => 2,
+            _ => continue,
+        };
+        let kib: i64 = fields.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+        usage.entry(kind.clone()).or_default()[index] += kib;
+    }
+    usage
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sessions: usize = std::env::args().nth(1).map_or(Ok(2000), |s| s.parse())?;
+    let supervisor = ActorSupervisor::start(ActorConfig::default())?;
+    let warm = supervisor.get_or_create_session("warm");
+    warm.mount(counter_request()).await?;
+    warm.event("increment", State::new(), None).await?;
+    let (heap_before, maps_before) = (LIVE.load(Ordering::Relaxed), mappings());
+    let mut handles = Vec::with_capacity(sessions);
+    for i in 0..sessions {
+        let session = supervisor.get_or_create_session(&format!("s{i}"));
+        session.mount(counter_request()).await?;
+        session.event("increment", State::new(), None).await?;
+        handles.push(session);
+    }
+    let (heap_after, maps_after) = (LIVE.load(Ordering::Relaxed), mappings());
+    let per = |kib: i64| kib as f64 / sessions as f64;
+    println!("{sessions} sessions; per session:");
+    println!("host heap, live bytes: {:.1} KiB", (heap_after - heap_before) as f64 / 1024.0 / sessions as f64);
+    println!("{:<58} {:>9} {:>9} {:>9}", "mappings", "RSS KiB", "PSS KiB", "priv.dirty");
+    let mut total = [0f64; 3];
+    for (kind, after) in &maps_after {
+        let before = maps_before.get(kind).copied().unwrap_or_default();
+        let delta: Vec<f64> = (0..3).map(|i| per(after[i] - before[i])).collect();
+        if delta.iter().any(|d| d.abs() >= 0.05) {
+            println!("{kind:<58} {:>9.1} {:>9.1} {:>9.1}", delta[0], delta[1], delta[2]);
+            for i in 0..3 {
+                total[i] += delta[i];
+            }
+        }
+    }
+    println!("{:<58} {:>9.1} {:>9.1} {:>9.1}", "total", total[0], total[1], total[2]);
+    drop(handles);
+    supervisor.shutdown_all().await;
+    Ok(())
+}
