@@ -44,7 +44,9 @@ REASONS = {
         "A mounted wasmlive session holds two WebAssembly instances: their linear memories (touched "
         "heap and shadow-stack pages, written data pages), one wasmtime store with its fiber stack, "
         "and the actors; djust holds a native struct and the Python view. `docs/engine.md` (Memory per "
-        "view) breaks the figure down."),
+        "view) breaks the figure down, and `cargo run --release -p wasmlive --example memory_breakdown` measures "
+        "it: about 29 KiB of host heap (the wasmtime store and instances ~19 KiB, the actors ~10 KiB), 32 KiB of "
+        "the guests' linear memories and 8 KiB of fiber stack."),
     "memory.rss": (
         "RSS also counts the guests' read-only memory-image pages once per mapping: every instance "
         "maps the same copy-on-write image, which sits in RAM once (PSS divides it among its users)."),
@@ -152,7 +154,13 @@ def checks(w):
     return out
 
 
-def machine_section(m, quick):
+# Django's median for the table render in the quickest session on record
+# (docs/performance-notes.md): the same machines run up to ~4× slower on
+# other days, which moves every absolute figure (never the same-run ratios).
+REFERENCE_DJANGO_US = 1740
+
+
+def machine_section(m, quick, machine_speed_us=None):
     lines = [
         "## Machine",
         "",
@@ -166,6 +174,11 @@ def machine_section(m, quick):
         f"| Python / rustc / wasmtime | {m['python']} / {m['rustc']} / {m['wasmtime']} |",
         f"| load average at start | {', '.join(f'{x:.2f}' for x in m['load_average'])} |",
     ]
+    django = machine_speed_us
+    if django:
+        lines.append(f"| machine speed | Django renders the 100-row table in {fmt(django)} µs (median) in this run; "
+                     f"{fmt(REFERENCE_DJANGO_US)} µs in the quickest session on record (docs/performance-notes.md): compare "
+                     "absolute figures across runs only after scaling by this |")
     if quick:
         lines += ["", "**This was a `--quick` run** (fewer calls, 1-second end-to-end rounds): a smoke test of the suite, not figures to quote."]
     return lines
@@ -363,7 +376,7 @@ def render(results, plot, raw):
         "measurements and what each optimization bought are in "
         "[`docs/performance-notes.md`](docs/performance-notes.md).",
         "",
-        *machine_section(results["machine"], results.get("quick")),
+        *machine_section(results["machine"], results.get("quick"), med(w["render"]["django"]["per_call_us"]) if "render" in w else None),
         "",
         *targets_section(all_checks),
         "",

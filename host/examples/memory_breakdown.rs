@@ -13,8 +13,12 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
+use std::sync::Arc;
+
 use wasmlive::actors::{ActorConfig, ActorSupervisor, State};
+use wasmlive::bench::counter::TEMPLATE as COUNTER;
 use wasmlive::bench::counter_request;
+use wasmlive::engine::{EngineConfig, GuestEngine, GuestLimits, GuestStore, HostServices, StandaloneServices};
 
 /// The system allocator, counting live bytes.
 struct Counting;
@@ -89,17 +93,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     warm.mount(counter_request()).await?;
     warm.event("increment", State::new(), None).await?;
     let (heap_before, maps_before) = (LIVE.load(Ordering::Relaxed), mappings());
-    let mut handles = Vec::with_capacity(sessions);
-    for i in 0..sessions {
-        let session = supervisor.get_or_create_session(&format!("s{i}"));
+    // In phases, so the host heap's growth can be told apart.
+    let heap_kib = |since: isize| (LIVE.load(Ordering::Relaxed) - since) as f64 / 1024.0 / sessions as f64;
+    let handles: Vec<_> = (0..sessions).map(|i| supervisor.get_or_create_session(&format!("s{i}"))).collect();
+    tokio::task::yield_now().await;
+    let created = heap_kib(heap_before);
+    let before_mount = LIVE.load(Ordering::Relaxed);
+    for session in &handles {
         session.mount(counter_request()).await?;
-        session.event("increment", State::new(), None).await?;
-        handles.push(session);
     }
+    let mounted = heap_kib(before_mount);
+    let before_event = LIVE.load(Ordering::Relaxed);
+    for session in &handles {
+        session.event("increment", State::new(), None).await?;
+    }
+    let evented = heap_kib(before_event);
     let (heap_after, maps_after) = (LIVE.load(Ordering::Relaxed), mappings());
     let per = |kib: i64| kib as f64 / sessions as f64;
     println!("{sessions} sessions; per session:");
-    println!("host heap, live bytes: {:.1} KiB", (heap_after - heap_before) as f64 / 1024.0 / sessions as f64);
+    println!(
+        "host heap, live bytes: {:.1} KiB (session actor {created:.1}, mount {mounted:.1}, first event {evented:.1})",
+        (heap_after - heap_before) as f64 / 1024.0 / sessions as f64
+    );
     println!("{:<58} {:>9} {:>9} {:>9}", "mappings", "RSS KiB", "PSS KiB", "priv.dirty");
     let mut total = [0f64; 3];
     for (kind, after) in &maps_after {
@@ -115,5 +130,47 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{:<58} {:>9.1} {:>9.1} {:>9.1}", "total", total[0], total[1], total[2]);
     drop(handles);
     supervisor.shutdown_all().await;
+    guests_alone(sessions).await
+}
+
+/// The host heap a view's guests take without the actors: one store each,
+/// a template instance that compiled and rendered the counter, a VDOM
+/// instance that parsed it and diffed one change.
+async fn guests_alone(views: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let engine = GuestEngine::new(EngineConfig::default())?;
+    let (templates, vdom) = (engine.default_templates()?, engine.default_vdom()?);
+    let services: Arc<dyn HostServices> = Arc::new(StandaloneServices::default());
+    let context = |n: u32| format!(r#"{{"count": {n}}}"#);
+    let mut kept = Vec::with_capacity(views);
+    let phase = |what: &str, since: &mut isize| {
+        let now = LIVE.load(Ordering::Relaxed);
+        println!("  {what:<44} {:>6.1} KiB", (now - *since) as f64 / 1024.0 / views as f64);
+        *since = now;
+    };
+    let mut since = LIVE.load(Ordering::Relaxed);
+    println!("host heap per view, guests alone:");
+    let stores: Vec<_> = (0..views).map(|_| GuestStore::new(&engine, services.clone(), GuestLimits::default())).collect();
+    phase("GuestStore (not yet created)", &mut since);
+    let mut instances: Vec<_> = stores.iter().map(|s| (templates.instance_in(s), vdom.instance_in(s))).collect();
+    phase("two instance handles (not yet instantiated)", &mut since);
+    for (t, _) in &mut instances {
+        t.add_template("counter", COUNTER).await?;
+    }
+    phase("store + template instance + compiled template", &mut since);
+    let mut htmls = Vec::with_capacity(views);
+    for (t, _) in &mut instances {
+        htmls.push(t.render("counter", &context(0)).await?);
+    }
+    phase("first render (+ the HTML kept here)", &mut since);
+    for ((_, v), html) in instances.iter_mut().zip(&htmls) {
+        v.reset(html).await?;
+    }
+    phase("VDOM instance + parsed tree", &mut since);
+    for (t, v) in &mut instances {
+        let html = t.render("counter", &context(1)).await?;
+        v.diff(&html).await?;
+    }
+    phase("one render + diff", &mut since);
+    kept.push(instances);
     Ok(())
 }
