@@ -130,9 +130,22 @@ def ensure_bench_venv():
     return python
 
 
-def run(python, module):
-    out = subprocess.run([python, "-c", WORKLOAD, module], check=True, capture_output=True, text=True, cwd="/tmp")
+def run(python, workload, *args):
+    """One round: `workload` in a fresh process, its last line of output as JSON."""
+    out = subprocess.run([python, "-c", workload, *args], check=True, capture_output=True, text=True, cwd="/tmp")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def alternate(workload, rounds, *args):
+    """`workload` against wasmlive and djust, alternating round by round so
+    the machine's slow spells fall on both: {system: [result per round]}."""
+    systems = {"wasmlive": (ensure_bench_venv(), "wasmlive"), "djust": (ensure_peer_venv(), "djust._rust")}
+    results = {name: [] for name in systems}
+    for r in range(rounds):
+        for name, (python, module) in systems.items():
+            results[name].append(run(python, workload, module, *args))
+            print(f"round {r + 1} {name}: {results[name][-1]}", file=sys.stderr)
+    return results
 
 
 def main():
@@ -140,12 +153,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--json", help="write the raw results here")
     args = ap.parse_args()
-    systems = {"wasmlive": (ensure_bench_venv(), "wasmlive"), "djust": (ensure_peer_venv(), "djust._rust")}
-    rounds = {name: [] for name in systems}
-    for r in range(args.rounds):
-        for name, (python, module) in systems.items():
-            rounds[name].append(run(python, module))
-            print(f"round {r + 1} {name}: {rounds[name][-1]}", file=sys.stderr)
+    rounds = alternate(WORKLOAD, args.rounds)
     keys = list(rounds["wasmlive"][0])
     higher_is_better = {"single_actor_events_per_s", "concurrent_events_per_s"}
     print(f"{'figure':28} {'wasmlive min/median':>24} {'djust min/median':>24} {'ratio (median)':>15}")

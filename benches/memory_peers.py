@@ -19,12 +19,10 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from actors_peers import COUNTER, ensure_bench_venv  # noqa: E402
-from render_table_peers import ensure_venv as ensure_peer_venv  # noqa: E402
+from actors_peers import COUNTER, alternate  # noqa: E402
 
 WORKLOAD = COUNTER + r"""
 import gc, os
@@ -71,28 +69,18 @@ asyncio.run(main(int(sys.argv[2])))
 """
 
 
-def run(python, module, sessions):
-    out = subprocess.run([python, "-c", WORKLOAD, module, str(sessions)], check=True, capture_output=True, text=True, cwd="/tmp")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sessions", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", help="write the raw results here")
     args = ap.parse_args()
-    systems = {"wasmlive": (ensure_bench_venv(), "wasmlive"), "djust": (ensure_peer_venv(), "djust._rust")}
-    rounds = {name: [] for name in systems}
-    for r in range(args.rounds):
-        for name, (python, module) in systems.items():
-            rounds[name].append(run(python, module, args.sessions))
-            print(f"round {r + 1} {name}: {rounds[name][-1]}", file=sys.stderr)
+    rounds = alternate(WORKLOAD, args.rounds, str(args.sessions))
     summary = {}
     print(f"{args.sessions:,} mounted counter sessions, KiB per session (min / median of {args.rounds})")
     for key in ("pss_kib_per_session", "rss_kib_per_session"):
         summary[key] = {}
-        for name in systems:
+        for name in rounds:
             values = [x[key] for x in rounds[name]]
             summary[key][name] = {"min": min(values), "median": statistics.median(values)}
         ours, theirs = summary[key]["wasmlive"]["median"], summary[key]["djust"]["median"]
