@@ -308,7 +308,8 @@ def e2e_section(e, plot):
             rate = x["events_per_s"]["median"]
             lines.append(f"| {name} | {clients} | {fmt(x['events_per_s']['min'])} / {fmt(rate)} | {fmt(x['p50_us']['median'] / 1000)} | "
                          f"{fmt(x['p95_us']['median'] / 1000)} | {fmt(x['p99_us']['median'] / 1000)} | {fmt(1e6 / rate)} |")
-    lines += ["", "Server µs per event is 10⁶ / events/s: with the server on one core, the server time each event costs."]
+    lines += ["", "Server µs per event is 10⁶ / events/s: once the server is saturated (many clients), the time each "
+                  "event costs its one core; with one client it also includes the client's round trip."]
     return lines
 
 
