@@ -1,7 +1,7 @@
 """The benchmark report: BENCHMARKS.md is what benches/report.py makes of
 the committed raw results, and its verdicts follow the figures.
 
-The benchmarks themselves are not run here (they take ~25 minutes and
+The benchmarks themselves are not run here (they take ~10 minutes and
 their figures are never asserted in tests); `python3 benches/run.py` runs
 them and rewrites both files.
 """
