@@ -107,8 +107,14 @@ impl HostServices for PythonServices {
         if let Some(hit) = self.backend.translations.get(&key) {
             return hit.clone();
         }
-        let result = Python::attach(|py| self.backend.call(py, "translate", (message, context, self.language.as_str())))
-            .unwrap_or_else(|_| message.to_string());
+        let result = Python::attach(|py| {
+            self.backend
+                .call(py, "translate", (message, context, self.language.as_str()))
+                .unwrap_or_else(|e| {
+                    warn_fallback(py, format!("translate({message:?}) failed, shown untranslated: {e}"));
+                    message.to_string()
+                })
+        });
         self.backend.translations.insert(key, result.clone());
         result
     }
@@ -124,12 +130,14 @@ impl HostServices for PythonServices {
         if let Some(hit) = self.backend.plurals.get(&key) {
             return hit.clone();
         }
-        let fallback = if count == 1 { singular } else { plural }.to_string();
         let result = Python::attach(|py| {
             self.backend
                 .call(py, "translate_plural", (singular, plural, count, context, self.language.as_str()))
-        })
-        .unwrap_or(fallback);
+                .unwrap_or_else(|e| {
+                    warn_fallback(py, format!("translate_plural({singular:?}, {plural:?}) failed, shown untranslated: {e}"));
+                    if count == 1 { singular } else { plural }.to_string()
+                })
+        });
         self.backend.plurals.insert(key, result.clone());
         result
     }
@@ -140,11 +148,16 @@ impl HostServices for PythonServices {
 
     fn now(&self) -> DateTime {
         let fields = Python::attach(|py| {
-            self.backend
+            let fields = self
+                .backend
                 .object
                 .bind(py)
                 .call_method0("now")
-                .and_then(|v| v.extract::<(i32, u8, u8, u8, u8, u8, u32, i32, String)>())
+                .and_then(|v| v.extract::<(i32, u8, u8, u8, u8, u8, u32, i32, String)>());
+            if let Err(e) = &fields {
+                warn_fallback(py, format!("now() failed, using UTC: {e}"));
+            }
+            fields
         });
         match fields {
             Ok((year, month, day, hour, minute, second, microsecond, utc_offset_seconds, time_zone)) => DateTime {
@@ -164,5 +177,18 @@ impl HostServices for PythonServices {
                     .unwrap_or_default(),
             ),
         }
+    }
+}
+
+/// The imports for translations and the time cannot fail in the WIT (as
+/// gettext cannot: it falls back to the message), so a Python error there
+/// is logged on the `wasmlive` logger and the fallback used.
+fn warn_fallback(py: Python<'_>, message: String) {
+    let logged = py
+        .import("logging")
+        .and_then(|logging| logging.call_method1("getLogger", ("wasmlive",)))
+        .and_then(|logger| logger.call_method1("warning", (message,)));
+    if let Err(e) = logged {
+        e.print(py);
     }
 }

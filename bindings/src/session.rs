@@ -307,7 +307,8 @@ fn rendered_to_py(py: Python<'_>, r: Rendered, view_id: Option<&str>, output: &O
                 }
                 (None, patches) => {
                     frame.insert("type".into(), "patch".into());
-                    frame.insert("patches".into(), serde_json::to_value(patches.as_deref().unwrap_or(&[])).unwrap_or_default());
+                    let patches = serde_json::to_value(patches.as_deref().unwrap_or(&[])).map_err(|e| PyTypeError::new_err(e.to_string()))?;
+                    frame.insert("patches".into(), patches);
                 }
             }
             frame.insert("version".into(), r.version.into());
@@ -331,7 +332,8 @@ fn rendered_to_py(py: Python<'_>, r: Rendered, view_id: Option<&str>, output: &O
             if let Some(patches) = &r.patches {
                 let list = PyList::empty(py);
                 for p in patches {
-                    list.append(convert::to_py(py, &serde_json::to_value(p).unwrap_or_default())?)?;
+                    let patch = serde_json::to_value(p).map_err(|e| PyTypeError::new_err(e.to_string()))?;
+                    list.append(convert::to_py(py, &patch)?)?;
                 }
                 d.set_item("patches", list)?;
             }

@@ -45,3 +45,28 @@ async def test_an_unknown_url_name_is_a_template_error(session):
 
     with pytest.raises(wasmlive.TemplateError, match="no-such-view"):
         await session.mount("bad-url", template='{% url "no-such-view" %}')
+
+
+async def test_a_failing_translation_is_logged_and_shown_untranslated(session, monkeypatch, caplog):
+    # The WIT import cannot fail (gettext falls back to the message): the
+    # error is logged on the "wasmlive" logger and the page still renders.
+    import wasmlive
+    from wasmlive.services import DjangoServices
+
+    def broken(self, *args):
+        raise RuntimeError("catalogue unreadable")
+
+    monkeypatch.setattr(DjangoServices, "translate", broken)
+    monkeypatch.setattr(DjangoServices, "translate_plural", broken)
+    wasmlive.clear_caches()
+    try:
+        source = '{% load i18n %}{% translate "Unique message 7" %}|{% blocktranslate count n=2 %}one{% plural %}many{% endblocktranslate %}'
+        with caplog.at_level("WARNING", logger="wasmlive"):
+            mounted = await session.mount("untranslated", template=source, language="de")
+        assert mounted["html"] == "Unique message 7|many"
+        messages = [r.getMessage() for r in caplog.records if r.name == "wasmlive"]
+        assert any("translate(\"Unique message 7\") failed" in m and "catalogue unreadable" in m for m in messages), messages
+        assert any("translate_plural" in m and "catalogue unreadable" in m for m in messages), messages
+    finally:
+        monkeypatch.undo()
+        wasmlive.clear_caches()
