@@ -174,6 +174,9 @@ def machine_section(m, quick, machine_speed_us=None):
         f"| Python / rustc / wasmtime | {m['python']} / {m['rustc']} / {m['wasmtime']} |",
         f"| load average at start | {', '.join(f'{x:.2f}' for x in m['load_average'])} |",
     ]
+    for key, label in (("wasmlive_venv", "wasmlive's virtualenv"), ("peers", "peers' virtualenv"), ("servers", "ASGI server (both)")):
+        if key in m:
+            lines.append(f"| {label} | {m[key]} |")
     django = machine_speed_us
     if django:
         lines.append(f"| machine speed | Django renders the 100-row table in {fmt(django)} µs (median) in this run; "

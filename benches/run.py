@@ -30,6 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import report  # noqa: E402
+from actors_peers import ensure_bench_venv  # noqa: E402
+from render_table_peers import ensure_venv as ensure_peer_venv  # noqa: E402
 
 RESULTS = os.path.join(HERE, "results")
 JSON_PATH = os.path.join(RESULTS, "benchmarks.json")
@@ -87,6 +89,13 @@ def machine():
     }
 
 
+def versions(python, packages):
+    """Installed versions of `packages` in the virtualenv of `python`."""
+    script = "import sys, importlib.metadata as m; print(', '.join(f'{p} {m.version(p)}' for p in sys.argv[1:]))"
+    out = subprocess.run([python, "-c", script, *packages], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
 def run_workload(name, script, args):
     out = os.path.join(RESULTS, f"{name}.json")
     print(f"== {name}: {script} {' '.join(args)}", file=sys.stderr, flush=True)
@@ -128,13 +137,18 @@ def main():
         if args.only and os.path.exists(JSON_PATH):
             with open(JSON_PATH) as f:
                 results = json.load(f)
-        from actors_peers import ensure_bench_venv
-        os.environ["WASMLIVE_BENCH_VENV_READY"] = ensure_bench_venv()
+        bench_python = ensure_bench_venv()
+        os.environ["WASMLIVE_BENCH_VENV_READY"] = bench_python
         results["machine"] = machine()
+        results["machine"]["peers"] = versions(ensure_peer_venv(), ["djust", "Django", "channels"])
+        results["machine"]["wasmlive_venv"] = versions(bench_python, ["wasmlive", "Django", "channels"])
         results["quick"] = args.quick
         for name, script, full, quick in WORKLOADS:
             if not args.only or name in args.only:
                 results["workloads"][name] = run_workload(name, script, quick if args.quick else full)
+        if "e2e" in results["workloads"]:
+            # e2e.py installed the same server in both virtualenvs.
+            results["machine"]["servers"] = versions(bench_python, ["uvicorn", "uvloop", "httptools", "websockets"])
         if not args.only or "rust" in args.only:
             results["workloads"]["rust"] = run_rust_bench(3 if args.quick else 5, 10_000)
         with open(JSON_PATH, "w") as f:
