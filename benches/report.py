@@ -160,7 +160,7 @@ def checks(w):
 REFERENCE_DJANGO_US = 1740
 
 
-def machine_section(m, quick, machine_speed_us=None):
+def machine_section(m, quick, machine_speed_us=None, earlier=()):
     lines = [
         "## Machine",
         "",
@@ -182,6 +182,9 @@ def machine_section(m, quick, machine_speed_us=None):
         lines.append(f"| machine speed | Django renders the 100-row table in {fmt(django)} µs (median) in this run; "
                      f"{fmt(REFERENCE_DJANGO_US)} µs in the quickest session on record (docs/performance-notes.md): compare "
                      "absolute figures across runs only after scaling by this |")
+    if earlier:
+        lines += ["", "**Not one run**: " + "; ".join(f"{name} comes from the run of {run}" for name, run in earlier)
+                  + " (`run.py --only`). Ratios within a workload still compare one run."]
     if quick:
         lines += ["", "**This was a `--quick` run** (fewer calls, 1-second end-to-end rounds): a smoke test of the suite, not figures to quote."]
     return lines
@@ -380,7 +383,8 @@ def render(results, plot, raw):
         "measurements and what each optimization bought are in "
         "[`docs/performance-notes.md`](docs/performance-notes.md).",
         "",
-        *machine_section(results["machine"], results.get("quick"), med(w["render"]["django"]["per_call_us"]) if "render" in w else None),
+        *machine_section(results["machine"], results.get("quick"), med(w["render"]["django"]["per_call_us"]) if "render" in w else None,
+                         [(name, x["run"]) for name, x in w.items() if x.get("run", results["machine"]["date"]) != results["machine"]["date"]]),
         "",
         *targets_section(all_checks),
         "",

@@ -146,11 +146,13 @@ def main():
         for name, script, full, quick in WORKLOADS:
             if not args.only or name in args.only:
                 results["workloads"][name] = run_workload(name, script, quick if args.quick else full)
+                results["workloads"][name]["run"] = results["machine"]["date"]
         if "e2e" in results["workloads"]:
             # e2e.py installed the same server in both virtualenvs.
             results["machine"]["servers"] = versions(bench_python, ["uvicorn", "uvloop", "httptools", "websockets"])
         if not args.only or "rust" in args.only:
             results["workloads"]["rust"] = run_rust_bench(3 if args.quick else 5, 10_000)
+            results["workloads"]["rust"]["run"] = results["machine"]["date"]
         with open(JSON_PATH, "w") as f:
             json.dump(results, f, indent=1)
     with open(REPORT_PATH, "w") as f:

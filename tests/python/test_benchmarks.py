@@ -80,3 +80,10 @@ def test_templates_that_disagree_fail_the_render_target(results):
     text = render(results)
     assert "(output differs!)" in text
     assert "| djust 1.2.6 `render_template` |" in text and "| **no** |" in text.split("| djust 1.2.6 `render_template` |")[1].split("\n")[0]
+
+
+def test_figures_from_an_earlier_run_are_flagged(results):
+    results = copy.deepcopy(results)
+    assert "Not one run" not in render(results)
+    results["workloads"]["memory"]["run"] = "2026-01-01 00:00 UTC"
+    assert "**Not one run**: memory comes from the run of 2026-01-01 00:00 UTC" in render(results)
