@@ -3,7 +3,8 @@
 //! the growth of the host heap (live bytes, counted by a wrapping global
 //! allocator) and of each kind of memory mapping in `/proc/self/smaps`
 //! (RSS, PSS, private dirty), so a change meant to save memory can be
-//! aimed and checked.
+//! aimed and checked. Then the same for a view's guests alone, phase by
+//! phase, with the time each phase takes (what a mount costs).
 //!
 //! ```text
 //! cargo run --release -p wasmlive --example memory_breakdown -- [SESSIONS]
@@ -142,13 +143,15 @@ async fn guests_alone(views: usize) -> Result<(), Box<dyn std::error::Error>> {
     let services: Arc<dyn HostServices> = Arc::new(StandaloneServices::default());
     let context = |n: u32| format!(r#"{{"count": {n}}}"#);
     let mut kept = Vec::with_capacity(views);
-    let phase = |what: &str, since: &mut isize| {
-        let now = LIVE.load(Ordering::Relaxed);
-        println!("  {what:<44} {:>6.1} KiB", (now - *since) as f64 / 1024.0 / views as f64);
-        *since = now;
+    let phase = |what: &str, since: &mut (isize, std::time::Instant)| {
+        let now = (LIVE.load(Ordering::Relaxed), std::time::Instant::now());
+        let kib = (now.0 - since.0) as f64 / 1024.0 / views as f64;
+        let us = (now.1 - since.1).as_secs_f64() * 1e6 / views as f64;
+        println!("  {what:<44} {kib:>6.1} KiB {us:>8.1} µs");
+        *since = (now.0, std::time::Instant::now());
     };
-    let mut since = LIVE.load(Ordering::Relaxed);
-    println!("host heap per view, guests alone:");
+    let mut since = (LIVE.load(Ordering::Relaxed), std::time::Instant::now());
+    println!("host heap and time per view, guests alone:");
     let stores: Vec<_> = (0..views).map(|_| GuestStore::new(&engine, services.clone(), GuestLimits::default())).collect();
     phase("GuestStore (not yet created)", &mut since);
     let mut instances: Vec<_> = stores.iter().map(|s| (templates.instance_in(s), vdom.instance_in(s))).collect();
