@@ -202,6 +202,13 @@ fn spin_window() -> Duration {
     if typical > budget { Duration::ZERO } else { budget.min(typical * 2 + Duration::from_micros(20)) }
 }
 
+/// How long the loop thread would now wait for a quick answer, in µs (0:
+/// requests park at once). Not public API: the tests read it.
+#[pyfunction(name = "_bridge_spin_window_us")]
+pub fn bridge_spin_window_us() -> u64 {
+    spin_window().as_micros() as u64
+}
+
 /// Completes one request's slot (exactly once).
 pub struct Completer {
     slot: Arc<Slot>,
