@@ -177,9 +177,8 @@ def machine_section(m, quick, machine_speed_us=None, earlier=()):
     for key, label in (("wasmlive_venv", "wasmlive's virtualenv"), ("peers", "peers' virtualenv"), ("servers", "ASGI server (both)")):
         if key in m:
             lines.append(f"| {label} | {m[key]} |")
-    django = machine_speed_us
-    if django:
-        lines.append(f"| machine speed | Django renders the 100-row table in {fmt(django)} µs (median) in this run; "
+    if machine_speed_us:
+        lines.append(f"| machine speed | Django renders the 100-row table in {fmt(machine_speed_us)} µs (median) in this run; "
                      f"{fmt(REFERENCE_DJANGO_US)} µs in the quickest session on record (docs/performance-notes.md): compare "
                      "absolute figures across runs only after scaling by this |")
     if earlier:
