@@ -10,7 +10,6 @@ The pages are the table of benches/render_table_peers.py rendered by
 Django; djust runs in the throwaway virtualenv that script makes.
 """
 
-import argparse
 import json
 import os
 import random
@@ -21,7 +20,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from render_table_peers import TEMPLATE, ensure_venv, rows  # noqa: E402
+from render_table_peers import TEMPLATE, ensure_venv, release_example, rows, table_arguments  # noqa: E402
 
 PEER_SCRIPT = r"""
 import json, sys, time
@@ -70,14 +69,9 @@ def updated(old_rows, seed=7):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=1000)
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--json", help="write the raw results here")
-    args = ap.parse_args()
+    args = table_arguments(__doc__)
     python = ensure_venv()
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "wasmlive", "--example", "diff_table"], cwd=ROOT, check=True)
-    runner = os.path.join(ROOT, "target", "release", "examples", "diff_table")
+    runner = release_example("diff_table")
     with tempfile.TemporaryDirectory() as tmp:
         paths = {name: os.path.join(tmp, name) for name in ("table.html", "old.json", "new.json", "old.html", "new.html")}
         with open(paths["table.html"], "w") as f:

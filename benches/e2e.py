@@ -30,7 +30,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from actors_peers import ensure_bench_venv  # noqa: E402
-from render_table_peers import ensure_venv as ensure_peer_venv  # noqa: E402
+from render_table_peers import ensure_venv as ensure_peer_venv, release_build  # noqa: E402
 
 SERVER_TOOLS = ["uvicorn[standard]==0.54.0", "websockets==17.4"]
 LOAD_GENERATOR = os.path.join(ROOT, "target", "release", "examples", "ws_load")
@@ -118,7 +118,7 @@ def main():
     peer_python = ensure_peer_venv()
     for python in (bench_python, peer_python):
         subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *SERVER_TOOLS], check=True)
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "wasmlive", "--bin", "wasmlive", "--example", "ws_load"], cwd=ROOT, check=True)
+    release_build("--bin", "wasmlive", "--example", "ws_load")
     chosen = systems(bench_python, peer_python)
     raw = {name: {str(c): [] for c in args.clients} for name in chosen}
     for r in range(args.rounds):

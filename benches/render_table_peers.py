@@ -30,6 +30,26 @@ def rows():
     return [{"id": i, "name": f"Item <{i}>", "price": i * 1.25, "tags": ["a", "b"] if i % 3 else [], "active": i % 2 == 0} for i in range(100)]
 
 
+def release_build(*targets):
+    """Build wasmlive's `targets` (e.g. `--example`, `render_table`) in release mode."""
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "wasmlive", *targets], cwd=ROOT, check=True)
+
+
+def release_example(name):
+    """Build the host example `name` in release mode; its path."""
+    release_build("--example", name)
+    return os.path.join(ROOT, "target", "release", "examples", name)
+
+
+def table_arguments(doc):
+    """The arguments both table benchmarks take."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", help="write the raw results here")
+    return parser.parse_args()
+
+
 def ensure_venv():
     python = os.path.join(VENV, "bin", "python")
     if not os.path.exists(python):
@@ -74,14 +94,9 @@ print(json.dumps(result))
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--json", help="write the raw results here")
-    args = parser.parse_args()
-
+    args = table_arguments(__doc__)
     python = ensure_venv()
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "wasmlive", "--example", "render_table"], cwd=ROOT, check=True)
+    runner = release_example("render_table")
     with tempfile.TemporaryDirectory() as tmp:
         template = os.path.join(tmp, "table.html")
         context = os.path.join(tmp, "context.json")
@@ -89,7 +104,6 @@ def main():
             f.write(TEMPLATE)
         with open(context, "w") as f:
             json.dump({"rows": rows()}, f)
-        runner = os.path.join(ROOT, "target", "release", "examples", "render_table")
         # Rounds interleave the engines, so a slow spell of the machine
         # falls on all of them rather than on one.
         ours = {"per_call_us": []}

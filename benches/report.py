@@ -366,7 +366,7 @@ def losses_section(all_checks, w):
     if "memory" in w:
         adv = w["memory"]["summary"]["pss_kib_per_session"]["advantage"]
         if adv < 1:
-            lines += ["", f"A djust session costs {times(1 / adv)} less memory (PSS) than a wasmlive session. {REASONS['memory.pss']}"]
+            lines += ["", f"A djust session costs {times(1 / adv)} less memory (PSS) than a wasmlive session (why: above)."]
     return lines
 
 

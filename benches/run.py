@@ -31,7 +31,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import report  # noqa: E402
 from actors_peers import ensure_bench_venv  # noqa: E402
-from render_table_peers import ensure_venv as ensure_peer_venv  # noqa: E402
+from render_table_peers import ensure_venv as ensure_peer_venv, release_build  # noqa: E402
 
 RESULTS = os.path.join(HERE, "results")
 JSON_PATH = os.path.join(RESULTS, "benchmarks.json")
@@ -111,7 +111,7 @@ def run_workload(name, script, args):
 def run_rust_bench(rounds, sessions):
     """`wasmlive bench --json`, the Rust-only path, in a fresh process per round."""
     print(f"== rust: wasmlive bench --json x {rounds}", file=sys.stderr, flush=True)
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "wasmlive"], cwd=ROOT, check=True)
+    release_build("--bin", "wasmlive")
     binary = os.path.join(ROOT, "target", "release", "wasmlive")
     runs = []
     for _ in range(rounds):
