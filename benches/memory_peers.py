@@ -53,7 +53,7 @@ async def main(sessions):
     gc.collect()
     await asyncio.sleep(0.2)
     rss1, pss1 = memory_kib()
-    # Every session must still answer: memory of sessions that died is no figure.
+    # Memory of sessions that died is no figure: a sample of them must still answer.
     for a in actors[:: max(1, sessions // 100)]:
         await a.ping()
     print(json.dumps({
