@@ -140,6 +140,9 @@ pub fn configure(options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
             "health_check_timeout" => s.actors.health_check_timeout = secs(&value)?,
             "message_timeout" => s.actors.message_timeout = secs(&value)?,
             "shutdown_timeout" => s.actors.shutdown_timeout = secs(&value)?,
+            "release_memory_after" => {
+                s.actors.release_memory_after = if value.is_none() { None } else { Some(secs(&value)?) }
+            }
             "session_mailbox" | "session_channel_capacity" => s.actors.session_mailbox = count(&value)?,
             "view_mailbox" | "view_channel_capacity" => s.actors.view_mailbox = count(&value)?,
             "component_mailbox" | "component_channel_capacity" => s.actors.component_mailbox = count(&value)?,
@@ -254,6 +257,7 @@ pub struct ActorStats {
     pub errors: u64,
     pub guest_restarts: u64,
     pub guest_refusals: u64,
+    pub memory_releases: u64,
     /// Per message kind: `{"count", "p50_us", "p95_us", "p99_us"}`.
     pub latency: Py<PyDict>,
     /// `{"session", "view", "component"}`: most messages ever queued at once.
@@ -308,6 +312,7 @@ pub fn get_actor_stats(py: Python<'_>) -> PyResult<ActorStats> {
         errors: snap.errors,
         guest_restarts: snap.guest_restarts,
         guest_refusals: snap.guest_refusals,
+        memory_releases: snap.memory_releases,
         latency: latency.unbind(),
         mailbox_high_water: high.unbind(),
         ttl_secs: cfg.session_ttl.as_secs(),

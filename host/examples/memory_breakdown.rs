@@ -110,28 +110,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let evented = heap_kib(before_event);
     let (heap_after, maps_after) = (LIVE.load(Ordering::Relaxed), mappings());
-    let per = |kib: i64| kib as f64 / sessions as f64;
     println!("{sessions} sessions; per session:");
     println!(
         "host heap, live bytes: {:.1} KiB (session actor {created:.1}, mount {mounted:.1}, first event {evented:.1})",
         (heap_after - heap_before) as f64 / 1024.0 / sessions as f64
     );
-    println!("{:<58} {:>9} {:>9} {:>9}", "mappings", "RSS KiB", "PSS KiB", "priv.dirty");
+    print_mappings("mappings, as soon as the last event is answered", &maps_before, &maps_after, sessions);
+    // Then once every view has been quiet long enough to release its idle memory.
+    if let Some(quiet) = supervisor.config().release_memory_after {
+        tokio::time::sleep(quiet + std::time::Duration::from_millis(500)).await;
+        let title = format!("mappings, after {quiet:?} without a message");
+        print_mappings(&title, &maps_before, &mappings(), sessions);
+    }
+    drop(handles);
+    supervisor.shutdown_all().await;
+    guests_alone(sessions).await
+}
+
+/// Each kind of mapping's growth per session between two readings.
+fn print_mappings(title: &str, before: &Usage, after: &Usage, sessions: usize) {
+    let per = |kib: i64| kib as f64 / sessions as f64;
+    println!("{title:<58} {:>9} {:>9} {:>9}", "RSS KiB", "PSS KiB", "priv.dirty");
     let mut total = [0f64; 3];
-    for (kind, after) in &maps_after {
-        let before = maps_before.get(kind).copied().unwrap_or_default();
-        let delta: Vec<f64> = (0..3).map(|i| per(after[i] - before[i])).collect();
+    for (kind, now) in after {
+        let then = before.get(kind).copied().unwrap_or_default();
+        let delta: Vec<f64> = (0..3).map(|i| per(now[i] - then[i])).collect();
         if delta.iter().any(|d| d.abs() >= 0.05) {
-            println!("{kind:<58} {:>9.1} {:>9.1} {:>9.1}", delta[0], delta[1], delta[2]);
+            println!("  {kind:<56} {:>9.1} {:>9.1} {:>9.1}", delta[0], delta[1], delta[2]);
             for i in 0..3 {
                 total[i] += delta[i];
             }
         }
     }
-    println!("{:<58} {:>9.1} {:>9.1} {:>9.1}", "total", total[0], total[1], total[2]);
-    drop(handles);
-    supervisor.shutdown_all().await;
-    guests_alone(sessions).await
+    println!("  {:<56} {:>9.1} {:>9.1} {:>9.1}", "total", total[0], total[1], total[2]);
 }
 
 /// The host heap a view's guests take without the actors: one store each,

@@ -630,6 +630,56 @@ async fn after_shutdown_all_the_stats_read_zero() {
     assert_eq!((stats.active_sessions, stats.active_views, stats.active_components), (0, 0, 0));
 }
 
+#[tokio::test]
+async fn quiet_views_and_components_release_idle_memory_once_per_quiet_spell_and_carry_on() {
+    let quiet = Duration::from_millis(100);
+    let supervisor = ActorSupervisor::start(ActorConfig {
+        release_memory_after: Some(quiet),
+        ..config()
+    })
+    .unwrap();
+    let session = supervisor.get_or_create_session("quiet");
+    let view_id = mount_counter(&session).await;
+    session
+        .create_component(ComponentRequest {
+            view_id: view_id.clone(),
+            component_id: "c".into(),
+            template: "<i>{{ n }}</i>".into(),
+            props: obj(json!({"n": 1})),
+            logic: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(supervisor.stats().memory_releases, 0, "nothing is released while busy");
+    tokio::time::sleep(quiet * 10).await;
+    // One release each for the quiet view and its quiet component, and no more
+    // however long they stay quiet.
+    assert_eq!(supervisor.stats().memory_releases, 2);
+    tokio::time::sleep(quiet * 3).await;
+    assert_eq!(supervisor.stats().memory_releases, 2);
+
+    // The next event runs on fresh pages; the view is as it was.
+    let rendered = session.event("increment", State::new(), Some(&view_id)).await.unwrap();
+    assert_eq!(count_in(&rendered.patches.unwrap()), "Count: 1");
+    tokio::time::sleep(quiet * 10).await;
+    assert_eq!(supervisor.stats().memory_releases, 3, "a new quiet spell of the view");
+    supervisor.shutdown_all().await;
+}
+
+#[tokio::test]
+async fn without_release_memory_after_nothing_is_released() {
+    let supervisor = ActorSupervisor::start(ActorConfig {
+        release_memory_after: None,
+        ..config()
+    })
+    .unwrap();
+    let session = supervisor.get_or_create_session("kept");
+    mount_counter(&session).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(supervisor.stats().memory_releases, 0);
+    supervisor.shutdown_all().await;
+}
+
 #[test]
 fn config_defaults_are_the_seeds() {
     let c = ActorConfig::default();
@@ -637,5 +687,6 @@ fn config_defaults_are_the_seeds() {
     assert_eq!(c.cleanup_interval, Duration::from_secs(60));
     assert_eq!((c.health_check_interval, c.health_check_timeout), (Duration::from_secs(30), Duration::from_secs(5)));
     assert_eq!((c.session_mailbox, c.view_mailbox, c.component_mailbox), (100, 50, 20));
+    assert_eq!(c.release_memory_after, Some(Duration::from_secs(1)));
 }
 

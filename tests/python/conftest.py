@@ -52,6 +52,7 @@ class configured:
             "engine_limits": {},
             "guest_quarantine_after": 3,
             "guest_quarantine_seconds": 5.0,
+            "release_memory_after": 1.0,
         }
         wasmlive.configure(**{k: v for k, v in defaults.items() if k in self.settings or k == "ttl_secs"})
 

@@ -3,6 +3,7 @@
 import asyncio
 
 import wasmlive
+from conftest import configured
 from wasmlive import create_session_actor, get_actor_stats
 
 COUNTER = "demo.views.CounterView"
@@ -146,3 +147,18 @@ async def test_event_frame_is_ready_json(session):
         "view_id": mounted["view_id"],
         "ref": 41,
     }
+
+
+async def test_a_quiet_view_releases_its_idle_memory_once_and_carries_on():
+    async with configured(release_memory_after=0.05):
+        actor = await create_session_actor("quiet")
+        await actor.mount(COUNTER, {})
+        await asyncio.sleep(0.5)
+        assert get_actor_stats().memory_releases == 1
+        result = await actor.event("increment", {})
+        assert result["patches"] == [{"op": "set-text", "path": [0, 1, 0], "text": "Counter: 1"}]
+    async with configured(release_memory_after=None):
+        actor = await create_session_actor("kept")
+        await actor.mount(COUNTER, {})
+        await asyncio.sleep(0.3)
+        assert get_actor_stats().memory_releases == 0

@@ -126,3 +126,5 @@ def test_configure_refuses_unknown_keys_and_a_running_system():
         wasmlive.configure(ttl_sec=5)
     with pytest.raises(ValueError):
         wasmlive.configure(session_mailbox=0)
+    with pytest.raises(ValueError, match="release_memory_after must be a non-negative number of seconds"):
+        wasmlive.configure(release_memory_after=-1)

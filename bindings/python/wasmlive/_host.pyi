@@ -48,6 +48,7 @@ class ActorStats:
     errors: int
     guest_restarts: int
     guest_refusals: int
+    memory_releases: int
     latency: dict[str, dict[str, float]]
     mailbox_high_water: dict[str, int]
     ttl_secs: int

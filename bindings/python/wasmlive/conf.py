@@ -19,6 +19,9 @@ DEFAULTS = {
     "component_channel_capacity": 20,
     "message_timeout": 30,
     "shutdown_timeout": 10,
+    # Seconds without a message after which a view gives back the memory its
+    # guests only need during a call (their fiber stack); None: never.
+    "release_memory_after": 1.0,
     # Guest limits, per instance.
     "guest_memory_bytes": 64 << 20,
     "guest_deadline": 1.0,

@@ -43,6 +43,7 @@
 mod component;
 mod config;
 mod error;
+mod idle;
 mod logic;
 mod reply;
 mod session;

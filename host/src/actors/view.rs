@@ -232,7 +232,8 @@ impl ViewActor {
     /// The actor loop. Each operation's future is boxed: the loop's own
     /// future is what every idle view keeps allocated, so it stays small.
     async fn run(mut self, mut rx: mpsc::Receiver<ViewMsg>) {
-        while let Some(msg) = rx.recv().await {
+        let quiet = self.shared.config.release_memory_after;
+        while let Some(msg) = super::idle::next_message(&mut rx, quiet, (&self.templates, &self.vdom), &self.shared.stats).await {
             let started = Instant::now();
             let (kind, ok) = match msg {
                 ViewMsg::UpdateState { updates, reply } => {

@@ -48,12 +48,14 @@ pub struct BenchResults {
     pub concurrent_events_per_s: f64,
     pub mount_p50_us: f64,
     pub mount_p99_us: f64,
-    /// Resident set size added per session. Overstates the real cost: every
-    /// instance maps its guest's copy-on-write memory image, and RSS counts
-    /// each shared page once per mapping.
+    /// Resident set size added per idle session (its views quiet for
+    /// longer than `release_memory_after`, as most of a server's are).
+    /// Overstates the real cost: every instance maps its guest's
+    /// copy-on-write memory image, and RSS counts each shared page once per
+    /// mapping (the kernel maps 64 KiB of it at the first read).
     pub rss_per_session_bytes: u64,
-    /// Proportional set size added per session: shared pages divided among
-    /// their users, i.e. the memory a session really adds.
+    /// Proportional set size added per idle session: shared pages divided
+    /// among their users, i.e. the memory a session really adds.
     pub pss_per_session_bytes: u64,
     pub sessions: usize,
 }
@@ -115,7 +117,7 @@ pub async fn run(options: &BenchOptions, mut progress: impl FnMut(Stage)) -> Res
 
     progress(Stage::Memory);
     let supervisor = start()?;
-    let (rss_per_session_bytes, pss_per_session_bytes) = memory_per_session(&supervisor, options.sessions).await?;
+    let memory = memory_per_session(&supervisor, options.sessions).await?;
     supervisor.shutdown_all().await;
     Ok(BenchResults {
         round_trip_us,
@@ -123,8 +125,8 @@ pub async fn run(options: &BenchOptions, mut progress: impl FnMut(Stage)) -> Res
         concurrent_events_per_s,
         mount_p50_us,
         mount_p99_us,
-        rss_per_session_bytes,
-        pss_per_session_bytes,
+        rss_per_session_bytes: memory.rss,
+        pss_per_session_bytes: memory.pss,
         sessions: options.sessions,
     })
 }
@@ -200,21 +202,35 @@ pub async fn mount_latency(supervisor: &ActorSupervisor, mounts: usize) -> Resul
     Ok((at(0.50).as_secs_f64() * 1e6, at(0.99).as_secs_f64() * 1e6))
 }
 
+/// Memory added per session, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionMemory {
+    pub rss: u64,
+    pub pss: u64,
+}
+
 /// Memory added per session with a mounted counter view that handled one
 /// event (both guest instances included), measured over `sessions`
-/// sessions: (RSS, PSS) in bytes.
-pub async fn memory_per_session(supervisor: &ActorSupervisor, sessions: usize) -> Result<(u64, u64), ActorError> {
+/// sessions once their views have been quiet for the supervisor's
+/// `release_memory_after` (at once if that is `None`).
+pub async fn memory_per_session(supervisor: &ActorSupervisor, sessions: usize) -> Result<SessionMemory, ActorError> {
     // One session first, so the components are compiled before measuring.
     let _warm = mounted_session(supervisor, "bench-memory-warm").await?;
-    let (before, pss_before) = (rss_bytes(), pss_bytes());
+    let (rss_before, pss_before) = (rss_bytes(), pss_bytes());
     let mut handles = Vec::with_capacity(sessions);
     for i in 0..sessions {
         let session = mounted_session(supervisor, &format!("bench-memory-{i}")).await?;
         session.event("increment", State::new(), None).await?;
         handles.push(session);
     }
+    if let Some(quiet) = supervisor.config().release_memory_after {
+        tokio::time::sleep(quiet + Duration::from_millis(500)).await;
+    }
     let per = |after: u64, before: u64| after.saturating_sub(before) / sessions.max(1) as u64;
-    Ok((per(rss_bytes(), before), per(pss_bytes(), pss_before)))
+    Ok(SessionMemory {
+        rss: per(rss_bytes(), rss_before),
+        pss: per(pss_bytes(), pss_before),
+    })
 }
 
 fn per_op_us(elapsed: Duration, ops: usize) -> f64 {

@@ -42,11 +42,12 @@ pub(super) async fn run(args: BenchArgs) -> Result<(), CliError> {
     println!("| single actor | {:.0} events/s |", results.single_actor_events_per_s);
     println!("| {} concurrent sessions | {:.0} events/s |", options.concurrent_sessions, results.concurrent_events_per_s);
     println!("| mount latency p50 / p99 | {:.0} / {:.0} µs |", results.mount_p50_us, results.mount_p99_us);
+    let kib = |bytes: u64| bytes as f64 / 1024.0;
     println!(
-        "| memory per session ({} sessions), PSS / RSS | {:.1} / {:.1} KiB |",
+        "| memory per idle session ({} sessions), PSS / RSS | {:.1} / {:.1} KiB |",
         results.sessions,
-        results.pss_per_session_bytes as f64 / 1024.0,
-        results.rss_per_session_bytes as f64 / 1024.0
+        kib(results.pss_per_session_bytes),
+        kib(results.rss_per_session_bytes)
     );
     Ok(())
 }

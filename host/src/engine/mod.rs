@@ -18,6 +18,7 @@ mod error;
 mod health;
 mod sandbox;
 mod services;
+mod stacks;
 mod state;
 mod templates;
 mod vdom;
@@ -67,7 +68,9 @@ impl GuestEngine {
             .max_wasm_stack(config.max_wasm_stack)
             .memory_reservation(config.memory_reservation)
             .memory_guard_size(config.memory_guard_size)
-            .memory_init_cow(true);
+            .memory_init_cow(true)
+            // Stacks the engine can find again, so idle views give their pages back.
+            .with_host_stack(Arc::new(stacks::GuestStacks));
         // A diagnostic: `WASMLIVE_PERFMAP=1` writes /tmp/perf-PID.map so `perf`
         // names the guests' compiled functions.
         if std::env::var_os("WASMLIVE_PERFMAP").is_some() {
