@@ -6,6 +6,8 @@
 //!   serialization and its flattened form;
 //! - `parser`: HTML fragment text to a tree;
 //! - `diff`: old tree and new tree to the patches of `wit/vdom.wit`;
+//! - `edit`: the document kept between diffs, and the fast path for an
+//!   update that only changes one text node (no parse, no diff);
 //! - `apply`: patches applied to a tree by the client's rules, for tests
 //!   (and for the host to check a guest's patches).
 //!
@@ -14,13 +16,15 @@
 
 mod apply;
 mod diff;
+mod edit;
 pub mod parser;
 mod tree;
 
 pub use apply::{ApplyError, apply};
 pub use diff::{KEY_ATTRIBUTE, Patch, diff};
-pub use parser::{parse, parse_in};
-pub use tree::{FlatNode, Namespace, Node, NodeKind, flatten, to_html};
+pub use edit::Document;
+pub use parser::{parse, parse_in, parse_with_spans};
+pub use tree::{FlatNode, Namespace, Node, NodeKind, TextSpan, flatten, to_html};
 
 #[cfg(target_arch = "wasm32")]
 mod component {
@@ -33,8 +37,9 @@ mod component {
 
     struct Engine;
 
-    /// The guest side of a `document` resource: the tree as last parsed.
-    struct Document(RefCell<Vec<super::Node>>);
+    /// The guest side of a `document` resource: the tree as last parsed,
+    /// with the HTML it came from.
+    struct Document(RefCell<super::Document>);
 
     impl wit::Guest for Engine {
         type Document = Document;
@@ -43,23 +48,20 @@ mod component {
     impl GuestDocument for Document {
         fn new(html: String) -> Document {
             report_panics();
-            Document(RefCell::new(super::parse(&html)))
+            Document(RefCell::new(super::Document::parse(html)))
         }
 
         fn diff(&self, html: String) -> Vec<wit::Patch> {
             report_panics();
-            let new = super::parse(&html);
-            let patches = super::diff(&self.0.borrow(), &new);
-            *self.0.borrow_mut() = new;
-            patches.into_iter().map(to_wit).collect()
+            self.0.borrow_mut().update(html).into_iter().map(to_wit).collect()
         }
 
         fn to_html(&self) -> String {
-            super::to_html(&self.0.borrow())
+            super::to_html(self.0.borrow().tree())
         }
 
         fn nodes(&self) -> Vec<wit::Node> {
-            super::flatten(&self.0.borrow())
+            super::flatten(self.0.borrow().tree())
                 .into_iter()
                 .map(|n| wit::Node {
                     parent: n.parent,

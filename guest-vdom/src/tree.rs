@@ -15,6 +15,15 @@ pub enum Node {
     Doctype(String),
 }
 
+/// A text node whose data is a stretch of the HTML it was parsed from,
+/// verbatim: bytes `start..end`, at `path` in the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextSpan {
+    pub start: usize,
+    pub end: usize,
+    pub path: Vec<u32>,
+}
+
 /// The kind of a [`FlatNode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {

@@ -11,4 +11,11 @@ pub mod html5;
 pub use html5::{parse, parse_in};
 
 #[cfg(not(feature = "html5ever"))]
-pub use lean::{parse, parse_in};
+pub use lean::{parse, parse_in, parse_with_spans};
+
+/// html5ever does not say where text came from: no spans, so every update
+/// takes the full path.
+#[cfg(feature = "html5ever")]
+pub fn parse_with_spans(html: &str, _spans: &mut Vec<crate::tree::TextSpan>) -> Vec<crate::tree::Node> {
+    parse(html)
+}

@@ -3,7 +3,7 @@
 //! are inserted (so the adoption agency and foster parenting can move them).
 
 use super::tokenizer::Token;
-use crate::tree::{Namespace, Node};
+use crate::tree::{Namespace, Node, TextSpan};
 
 
 /// An open element: its name and namespace, and its node in the arena.
@@ -24,6 +24,9 @@ struct ArenaNode {
     parent: Option<usize>,
     children: Vec<usize>,
     data: Data,
+    /// For a text node that is exactly one stretch of the input, verbatim:
+    /// that stretch's byte range.
+    span: Option<(usize, usize)>,
 }
 
 enum Data {
@@ -55,6 +58,9 @@ pub(super) struct Builder {
     formatting: Vec<Formatting>,
     /// The open `<form>`: forms do not nest.
     form: Option<u32>,
+    /// The input range of the text token being processed, when its text is
+    /// the input verbatim (no character reference, no NUL).
+    pub(super) text_span: Option<(usize, usize)>,
 }
 
 const SPECIAL: &[&str] = &[
@@ -103,6 +109,7 @@ impl Builder {
         nodes.push(ArenaNode {
             parent: None,
             children: Vec::new(),
+            span: None,
             data: Data::Element {
                 name: context.to_string(),
                 namespace,
@@ -123,6 +130,7 @@ impl Builder {
             last_html: false,
             formatting: Vec::new(),
             form: None,
+            text_span: None,
         }
     }
 
@@ -261,6 +269,8 @@ impl Builder {
                 if let Data::Text(existing) = &mut self.nodes[prev].data {
                     existing.push_str(&text);
                 }
+                // Two stretches of input now: no longer one verbatim span.
+                self.nodes[prev].span = None;
                 return;
             }
         }
@@ -279,6 +289,7 @@ impl Builder {
             parent: None,
             children: Vec::new(),
             data,
+            span: None,
         });
         self.nodes.len() - 1
     }
@@ -309,7 +320,13 @@ impl Builder {
         if text.is_empty() {
             return;
         }
-        self.insert_node(Node::Text(text), foster);
+        // The token's span is this node's only if nothing was dropped from
+        // its text (a NUL, a leading newline) and it starts a node of its own.
+        let span = self.text_span.take().filter(|(start, end)| end - start == text.len());
+        let node = self.insert_data(Data::Text(text), foster);
+        if self.nodes[node].parent.is_some() {
+            self.nodes[node].span = span;
+        }
     }
 
     fn insert_element(&mut self, name: String, namespace: Namespace, attributes: Vec<(String, String)>, void: bool, foster: bool) {
@@ -1214,22 +1231,49 @@ impl Builder {
         }
     }
 
-    pub(super) fn finish(mut self) -> Vec<Node> {
+    pub(super) fn finish(mut self, spans: &mut Vec<TextSpan>) -> Vec<Node> {
         let top = std::mem::take(&mut self.nodes[0].children);
-        top.into_iter().map(|c| self.build(c)).collect()
+        let mut path = Vec::new();
+        let nodes = top
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                path.push(i as u32);
+                let node = self.build(c, &mut path, spans);
+                path.pop();
+                node
+            })
+            .collect();
+        spans.sort_unstable_by_key(|s| s.start);
+        nodes
     }
 
-    /// Move node `node` (and its subtree) out of the arena into a tree.
-    fn build(&mut self, node: usize) -> Node {
+    /// Move node `node` (and its subtree) out of the arena into a tree,
+    /// noting the path of each verbatim text node.
+    fn build(&mut self, node: usize, path: &mut Vec<u32>, spans: &mut Vec<TextSpan>) -> Node {
         let children = std::mem::take(&mut self.nodes[node].children);
         match std::mem::replace(&mut self.nodes[node].data, Data::Text(String::new())) {
             Data::Element { name, namespace, attributes } => Node::Element {
                 name,
                 namespace,
                 attributes,
-                children: children.into_iter().map(|c| self.build(c)).collect(),
+                children: children
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        path.push(i as u32);
+                        let child = self.build(c, path, spans);
+                        path.pop();
+                        child
+                    })
+                    .collect(),
             },
-            Data::Text(t) => Node::Text(t),
+            Data::Text(t) => {
+                if let Some((start, end)) = self.nodes[node].span {
+                    spans.push(TextSpan { start, end, path: path.clone() });
+                }
+                Node::Text(t)
+            }
             Data::Comment(c) => Node::Comment(c),
         }
     }

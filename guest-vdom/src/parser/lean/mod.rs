@@ -19,7 +19,7 @@ mod tokenizer;
 
 pub use builder::MAX_DEPTH;
 
-use crate::tree::{Namespace, Node};
+use crate::tree::{Namespace, Node, TextSpan};
 use builder::Builder;
 use tokenizer::Tokenizer;
 
@@ -30,15 +30,32 @@ pub fn parse(html: &str) -> Vec<Node> {
 /// Parse an HTML fragment as the children of a `context` element: `<tr>`
 /// only survives inside a table section, for example.
 pub fn parse_in(html: &str, context: &str, namespace: Namespace) -> Vec<Node> {
-    // The input stream's newline normalization.
-    let input: std::borrow::Cow<'_, str> = if html.contains('\r') {
+    parse_in_with_spans(html, context, namespace, &mut Vec::new())
+}
+
+/// [`parse`], also noting each text node that is one stretch of `html`
+/// verbatim (in `spans`, by start): what lets an edit inside such a stretch
+/// skip the parse (`crate::edit`).
+pub fn parse_with_spans(html: &str, spans: &mut Vec<TextSpan>) -> Vec<Node> {
+    parse_in_with_spans(html, "body", Namespace::Html, spans)
+}
+
+fn parse_in_with_spans(html: &str, context: &str, namespace: Namespace, spans: &mut Vec<TextSpan>) -> Vec<Node> {
+    // The input stream's newline normalization (offsets then no longer
+    // match `html`: no spans).
+    let normalized = html.contains('\r');
+    let input: std::borrow::Cow<'_, str> = if normalized {
         html.replace("\r\n", "\n").replace('\r', "\n").into()
     } else {
         html.into()
     };
     let mut builder = Builder::new(context, namespace, input.len());
     Tokenizer::new(&input).run(&mut builder);
-    builder.finish()
+    let nodes = builder.finish(spans);
+    if normalized {
+        spans.clear();
+    }
+    nodes
 }
 
 #[cfg(test)]

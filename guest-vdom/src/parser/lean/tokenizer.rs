@@ -32,7 +32,13 @@ impl<'a> Tokenizer<'a> {
 
     pub(super) fn run(&mut self, builder: &mut Builder) {
         while self.pos < self.input.len() {
+            let from = self.pos;
             let token = self.next_token(builder);
+            if let Token::Text(text) = &token {
+                if text.as_str() == &self.input[from..self.pos] {
+                    builder.text_span = Some((from, self.pos));
+                }
+            }
             let start = match &token {
                 Token::Start { name, .. } => text_mode(name).map(|mode| (name.clone(), mode)),
                 _ => None,
@@ -43,6 +49,7 @@ impl<'a> Tokenizer<'a> {
                 builder.skip_newline = false;
             }
             builder.process(token);
+            builder.text_span = None;
             // Raw text follows only if the tag really opened an HTML element.
             if let Some((name, mode)) = start {
                 if builder.last_inserted_is_html(&name) {
