@@ -141,7 +141,7 @@ pub fn configure(options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
             "message_timeout" => s.actors.message_timeout = secs(&value)?,
             "shutdown_timeout" => s.actors.shutdown_timeout = secs(&value)?,
             "release_memory_after" => {
-                s.actors.release_memory_after = if value.is_none() { None } else { Some(secs(&value)?) }
+                s.actors.engine.release_memory_after = if value.is_none() { None } else { Some(secs(&value)?) }
             }
             "session_mailbox" | "session_channel_capacity" => s.actors.session_mailbox = count(&value)?,
             "view_mailbox" | "view_channel_capacity" => s.actors.view_mailbox = count(&value)?,

@@ -138,6 +138,8 @@ mod tests {
 
     const COUNTER: &str = "<div data-liveview-root>\n    <h1>Counter: 9</h1>\n    <button @click=\"increment\">+</button>\n</div>";
 
+    // html5ever reports no spans: these two are about the lean parser's.
+    #[cfg(not(feature = "html5ever"))]
     #[test]
     fn a_counter_change_is_one_set_text_without_a_parse() {
         let mut doc = Document::parse(COUNTER.into());
@@ -173,6 +175,7 @@ mod tests {
         }
     }
 
+    #[cfg(not(feature = "html5ever"))]
     #[test]
     fn text_with_a_reference_or_merged_from_two_tokens_has_no_span() {
         let mut spans = Vec::new();

@@ -117,8 +117,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     print_mappings("mappings, as soon as the last event is answered", &maps_before, &maps_after, sessions);
     // Then once every view has been quiet long enough to release its idle memory.
-    if let Some(quiet) = supervisor.config().release_memory_after {
-        tokio::time::sleep(quiet + std::time::Duration::from_millis(500)).await;
+    if let Some(quiet) = supervisor.config().engine.release_memory_after {
+        tokio::time::sleep(quiet * 2).await;
         let title = format!("mappings, after {quiet:?} without a message");
         print_mappings(&title, &maps_before, &mappings(), sessions);
     }

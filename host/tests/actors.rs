@@ -7,7 +7,7 @@ use wasmlive::actors::{
     ActorConfig, ActorError, ActorSupervisor, ComponentLogic, ComponentRequest, Engines, HandlerError, LogicFuture,
     MountRequest, SessionHandle, State, TemplateSource, ToParent, ViewLogic,
 };
-use wasmlive::engine::{FaultKind, Patch};
+use wasmlive::engine::{EngineConfig, FaultKind, Patch};
 
 fn obj(v: Value) -> State {
     v.as_object().cloned().expect("a JSON object")
@@ -631,10 +631,13 @@ async fn after_shutdown_all_the_stats_read_zero() {
 }
 
 #[tokio::test]
-async fn quiet_views_and_components_release_idle_memory_once_per_quiet_spell_and_carry_on() {
+async fn idle_views_and_components_release_memory_once_per_quiet_spell_and_carry_on() {
     let quiet = Duration::from_millis(100);
     let supervisor = ActorSupervisor::start(ActorConfig {
-        release_memory_after: Some(quiet),
+        engine: EngineConfig {
+            release_memory_after: Some(quiet),
+            ..EngineConfig::default()
+        },
         ..config()
     })
     .unwrap();
@@ -650,7 +653,7 @@ async fn quiet_views_and_components_release_idle_memory_once_per_quiet_spell_and
         })
         .await
         .unwrap();
-    assert_eq!(supervisor.stats().memory_releases, 0, "nothing is released while busy");
+    assert_eq!(supervisor.stats().memory_releases, 0, "nothing is released at once");
     tokio::time::sleep(quiet * 10).await;
     // One release each for the quiet view and its quiet component, and no more
     // however long they stay quiet.
@@ -669,7 +672,10 @@ async fn quiet_views_and_components_release_idle_memory_once_per_quiet_spell_and
 #[tokio::test]
 async fn without_release_memory_after_nothing_is_released() {
     let supervisor = ActorSupervisor::start(ActorConfig {
-        release_memory_after: None,
+        engine: EngineConfig {
+            release_memory_after: None,
+            ..EngineConfig::default()
+        },
         ..config()
     })
     .unwrap();
@@ -687,6 +693,6 @@ fn config_defaults_are_the_seeds() {
     assert_eq!(c.cleanup_interval, Duration::from_secs(60));
     assert_eq!((c.health_check_interval, c.health_check_timeout), (Duration::from_secs(30), Duration::from_secs(5)));
     assert_eq!((c.session_mailbox, c.view_mailbox, c.component_mailbox), (100, 50, 20));
-    assert_eq!(c.release_memory_after, Some(Duration::from_secs(1)));
+    assert_eq!(c.engine.release_memory_after, Some(Duration::from_secs(1)));
 }
 

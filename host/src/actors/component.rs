@@ -70,7 +70,7 @@ impl ComponentHandle {
             .start(&spec.template_source, spec.props)
             .instrument(span.clone())
             .await?;
-        shared.tracker.spawn(actor.run(rx, shared.clone()).instrument(span));
+        shared.tracker.spawn(actor.run(rx).instrument(span));
         Ok(ComponentHandle {
             outbox,
             html: html.into(),
@@ -132,9 +132,8 @@ impl ComponentActor {
         Ok(html)
     }
 
-    async fn run(mut self, mut rx: mpsc::Receiver<ComponentMsg>, shared: Arc<Shared>) {
-        let quiet = shared.config.release_memory_after;
-        while let Some(msg) = super::idle::next_message(&mut rx, quiet, (&self.templates, &self.vdom), &shared.stats).await {
+    async fn run(mut self, mut rx: mpsc::Receiver<ComponentMsg>) {
+        while let Some(msg) = rx.recv().await {
             match msg {
                 ComponentMsg::Event { event, params, reply } => {
                     let saved = self.state.clone();

@@ -26,10 +26,6 @@ pub struct ActorConfig {
     pub message_timeout: Duration,
     /// Longest `shutdown_all` waits for actors to drain. Default: 10 s.
     pub shutdown_timeout: Duration,
-    /// A view or component with no message for this long gives the memory
-    /// its guests only need during a call (their fiber stack) back to the
-    /// kernel; `None` keeps it. Default: 1 s.
-    pub release_memory_after: Option<Duration>,
     /// Engine-wide guest settings (allocator, stack, epoch tick).
     pub engine: EngineConfig,
     /// Limits of each guest instance a view or component owns.
@@ -48,7 +44,6 @@ impl Default for ActorConfig {
             component_mailbox: 20,
             message_timeout: Duration::from_secs(30),
             shutdown_timeout: Duration::from_secs(10),
-            release_memory_after: Some(Duration::from_secs(1)),
             engine: EngineConfig::default(),
             guest_limits: GuestLimits::default(),
         }

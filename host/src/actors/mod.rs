@@ -43,7 +43,6 @@
 mod component;
 mod config;
 mod error;
-mod idle;
 mod logic;
 mod reply;
 mod session;

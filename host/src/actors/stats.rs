@@ -48,7 +48,6 @@ pub struct Stats {
     pub(crate) errors: AtomicU64,
     pub(crate) guest_restarts: AtomicU64,
     pub(crate) guest_refusals: AtomicU64,
-    pub(crate) memory_releases: AtomicU64,
     latencies: [Histogram; MessageKind::ALL.len()],
     pub(crate) session_mailbox: Mailbox,
     pub(crate) view_mailbox: Mailbox,
@@ -86,7 +85,7 @@ impl Stats {
             errors: self.errors.load(Relaxed),
             guest_restarts: self.guest_restarts.load(Relaxed),
             guest_refusals: self.guest_refusals.load(Relaxed),
-            memory_releases: self.memory_releases.load(Relaxed),
+            memory_releases: 0,
             latency,
             mailbox_high_water: MailboxHighWater {
                 session: self.session_mailbox.high_water(),
@@ -254,8 +253,9 @@ pub struct StatsSnapshot {
     /// Guest calls refused because the guest was in quarantine
     /// ([`QuarantinePolicy`](crate::engine::QuarantinePolicy)).
     pub guest_refusals: u64,
-    /// Quiet spells after which a view or component gave its guests' idle
-    /// memory back ([`ActorConfig::release_memory_after`](super::ActorConfig::release_memory_after)).
+    /// Times a view's or component's guests, idle for
+    /// [`EngineConfig::release_memory_after`](crate::engine::EngineConfig::release_memory_after),
+    /// gave memory back (the engine counts them).
     pub memory_releases: u64,
     pub latency: BTreeMap<MessageKind, LatencySummary>,
     pub mailbox_high_water: MailboxHighWater,

@@ -176,7 +176,10 @@ impl ActorSupervisor {
 
     /// The statistics of this actor system.
     pub fn stats(&self) -> StatsSnapshot {
-        self.shared.stats.snapshot()
+        StatsSnapshot {
+            memory_releases: self.shared.engine.memory_releases(),
+            ..self.shared.stats.snapshot()
+        }
     }
 
     /// Stop the background tasks, shut every session down after the

@@ -232,8 +232,7 @@ impl ViewActor {
     /// The actor loop. Each operation's future is boxed: the loop's own
     /// future is what every idle view keeps allocated, so it stays small.
     async fn run(mut self, mut rx: mpsc::Receiver<ViewMsg>) {
-        let quiet = self.shared.config.release_memory_after;
-        while let Some(msg) = super::idle::next_message(&mut rx, quiet, (&self.templates, &self.vdom), &self.shared.stats).await {
+        while let Some(msg) = rx.recv().await {
             let started = Instant::now();
             let (kind, ok) = match msg {
                 ViewMsg::UpdateState { updates, reply } => {

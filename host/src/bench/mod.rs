@@ -223,8 +223,9 @@ pub async fn memory_per_session(supervisor: &ActorSupervisor, sessions: usize) -
         session.event("increment", State::new(), None).await?;
         handles.push(session);
     }
-    if let Some(quiet) = supervisor.config().release_memory_after {
-        tokio::time::sleep(quiet + Duration::from_millis(500)).await;
+    if let Some(quiet) = supervisor.config().engine.release_memory_after {
+        // The sweeper looks every half period: released by 1.5 periods.
+        tokio::time::sleep(quiet * 2).await;
     }
     let per = |after: u64, before: u64| after.saturating_sub(before) / sessions.max(1) as u64;
     Ok(SessionMemory {

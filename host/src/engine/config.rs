@@ -40,6 +40,12 @@ pub struct EngineConfig {
     pub default_limits: GuestLimits,
     /// When a guest that keeps faulting is refused instead of restarted.
     pub quarantine: QuarantinePolicy,
+    /// A store (a view's or component's guests) with no call for this long
+    /// gives back the memory only a call needs — its fiber stack's pages,
+    /// 8 KiB for the default guests — once per quiet spell, found by a
+    /// sweeper thread every half period; the next call faults them in again
+    /// (a few microseconds). `None`: never. Default: 1 s.
+    pub release_memory_after: Option<Duration>,
 }
 
 impl Default for EngineConfig {
@@ -52,6 +58,7 @@ impl Default for EngineConfig {
             memory_guard_size: 64 << 10,
             default_limits: GuestLimits::default(),
             quarantine: QuarantinePolicy::default(),
+            release_memory_after: Some(Duration::from_secs(1)),
         }
     }
 }

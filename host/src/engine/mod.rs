@@ -16,6 +16,7 @@ mod bindings;
 mod config;
 mod error;
 mod health;
+mod idle;
 mod sandbox;
 mod services;
 mod stacks;
@@ -26,7 +27,7 @@ mod wasi;
 mod world;
 
 pub use config::{Allocator, EngineConfig, GuestLimits, QuarantinePolicy};
-pub use sandbox::GuestStore;
+pub use sandbox::{GuestStore, Released};
 pub use error::{FaultKind, GuestFault, LoadError, RenderError, TemplateError, TemplateErrorKind};
 pub use services::{DateTime, HostServices, StandaloneServices};
 pub use templates::{TemplateEngine, TemplateInstance};
@@ -57,6 +58,8 @@ struct Inner {
     /// Compiled components by SHA-256 of their bytes: compiling takes tens of
     /// milliseconds, instantiating a compiled one tens of microseconds.
     components: DashMap<[u8; 32], Component>,
+    /// Every store made for this engine, for the idle sweeps.
+    idle: Arc<idle::IdleStores>,
 }
 
 impl GuestEngine {
@@ -99,6 +102,10 @@ impl GuestEngine {
         let template_linker = bindings::template_linker(&engine).map_err(linker_error)?;
         let vdom_linker = bindings::vdom_linker(&engine).map_err(linker_error)?;
         spawn_epoch_ticker(&engine, config.epoch_tick);
+        let idle = idle::IdleStores::new();
+        if let Some(after) = config.release_memory_after {
+            idle::spawn_sweeper(&idle, after);
+        }
         Ok(GuestEngine {
             inner: Arc::new(Inner {
                 engine,
@@ -106,6 +113,7 @@ impl GuestEngine {
                 template_linker,
                 vdom_linker,
                 components: DashMap::new(),
+                idle,
             }),
         })
     }
@@ -156,6 +164,16 @@ impl GuestEngine {
     pub fn inspect(&self, name: &str, bytes: &[u8]) -> Result<ComponentInfo, LoadError> {
         let component = self.compile(name, bytes)?;
         Ok(ComponentInfo::of(&self.inner.engine, name, &component))
+    }
+
+    /// How many times an idle store gave memory back
+    /// ([`EngineConfig::release_memory_after`]).
+    pub fn memory_releases(&self) -> u64 {
+        self.inner.idle.releases()
+    }
+
+    pub(crate) fn idle_stores(&self) -> &idle::IdleStores {
+        &self.inner.idle
     }
 
     /// How many distinct components have been compiled in this process.

@@ -16,6 +16,7 @@
 use super::GuestEngine;
 use super::config::GuestLimits;
 use super::health::Health;
+use super::idle::Usage;
 use super::error::{FaultKind, GuestFault, LoadError};
 use super::services::HostServices;
 use super::stacks::StackClaim;
@@ -88,7 +89,7 @@ pub struct GuestStore {
     inner: Arc<SharedStore>,
 }
 
-struct SharedStore {
+pub(crate) struct SharedStore {
     engine: GuestEngine,
     services: Arc<dyn HostServices>,
     limits: GuestLimits,
@@ -101,37 +102,69 @@ struct SharedStore {
     incarnation: AtomicU64,
     /// The fiber stack the store's calls run on, once made.
     stack: Arc<StackClaim>,
+    /// When the store was last called, for the idle sweeps (`idle`).
+    usage: Usage,
+    /// The store's entry in the engine's registry of stores.
+    id: u64,
+}
+
+impl SharedStore {
+    pub(crate) fn usage(&self) -> &Usage {
+        &self.usage
+    }
+
+    /// Give memory that only a call in progress needs back to the kernel:
+    /// the pages of the fiber stack the store's calls run on (8 KiB for the
+    /// default guests); the next call faults in fresh pages (a few
+    /// microseconds). Nothing while a call runs, nor before the first, nor
+    /// with the pooling allocator (whose stacks wasmtime manages).
+    pub(crate) fn release_idle_memory(&self) -> Released {
+        match self.store.try_lock() {
+            Ok(_idle) if self.stack.release_pages() => Released::Pages,
+            Ok(_idle) => Released::Nothing,
+            Err(_busy) => Released::Busy,
+        }
+    }
+}
+
+/// What [`GuestStore::release_idle_memory`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Released {
+    /// The fiber stack's pages went back to the kernel.
+    Pages,
+    /// The store holds nothing to give back (no call yet, or pooled stacks).
+    Nothing,
+    /// A call is running: nothing was touched.
+    Busy,
+}
+
+impl Drop for SharedStore {
+    fn drop(&mut self) {
+        self.engine.idle_stores().forget(self.id);
+    }
 }
 
 impl GuestStore {
     /// A store for guests answering imports with `services`, under `limits`.
     pub fn new(engine: &GuestEngine, services: Arc<dyn HostServices>, limits: GuestLimits) -> GuestStore {
-        GuestStore {
-            inner: Arc::new(SharedStore {
-                engine: engine.clone(),
-                services,
-                limits,
-                store: tokio::sync::Mutex::new(None),
-                incarnation: AtomicU64::new(0),
-                stack: Arc::default(),
-            }),
-        }
+        let inner = Arc::new_cyclic(|weak| SharedStore {
+            engine: engine.clone(),
+            services,
+            limits,
+            store: tokio::sync::Mutex::new(None),
+            incarnation: AtomicU64::new(0),
+            stack: Arc::default(),
+            usage: Usage::default(),
+            id: engine.idle_stores().register(weak.clone()),
+        });
+        engine.idle_stores().used(&inner.usage);
+        GuestStore { inner }
     }
 
-    /// Give memory that only a call in progress needs back to the kernel:
-    /// the pages of the fiber stack the store's calls run on (8 KiB for the
-    /// default guests). For owners that have gone idle; the next call faults
-    /// in fresh pages (a few microseconds). Does nothing while a call runs,
-    /// and with the pooling allocator (whose stacks wasmtime manages).
-    pub fn release_idle_memory(&self) {
-        if let Ok(_idle) = self.inner.store.try_lock() {
-            self.inner.stack.release_pages();
-        }
-    }
-
-    /// Whether `self` and `other` are the same store.
-    pub fn same(&self, other: &GuestStore) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+    /// Give back the memory only a call needs (the fiber stack's pages) now,
+    /// rather than when the engine's sweeper finds the store idle.
+    pub fn release_idle_memory(&self) -> Released {
+        self.inner.release_idle_memory()
     }
 
     /// The limits every instance in this store runs under.
@@ -289,7 +322,11 @@ impl<B: Bindings> Sandbox<B> {
         let (_, bindings) = self.bindings.as_ref().expect("instantiated above");
         store.data_mut().begin_call(Instant::now() + limits.deadline, self.loaded.name.clone(), limits.memory_bytes);
         store.set_epoch_deadline(1);
-        match claiming(&shared.stack, f(store, bindings)).await {
+        let result = claiming(&shared.stack, f(store, bindings)).await;
+        // Stamped at the end, under the lock: a sweep that finds the store
+        // idle cannot have raced with this call.
+        shared.engine.idle_stores().used(&shared.usage);
+        match result {
             Ok(value) => Ok(value),
             Err(e) => {
                 let panic_message = store.data_mut().last_error.take();
@@ -413,18 +450,41 @@ mod tests {
         let mut templates = engine.default_templates().unwrap().instance_in(&store);
         let mut vdom = engine.default_vdom().unwrap().instance_in(&store);
         assert_eq!(store.inner.stack.resident_pages(), None, "no call yet, no stack");
+        assert_eq!(store.release_idle_memory(), Released::Nothing);
         templates.add_template("t", "<p>{{ n }}</p>").await.unwrap();
         vdom.reset(&templates.render("t", r#"{"n": 1}"#).await.unwrap()).await.unwrap();
         let touched = store.inner.stack.resident_pages().expect("the calls made the store's stack");
         assert!(touched > 0);
 
-        store.release_idle_memory();
+        assert_eq!(store.release_idle_memory(), Released::Pages);
         assert_eq!(store.inner.stack.resident_pages(), Some(0));
         // Both guests carry on, on fresh pages of the same stack.
         let html = templates.render("t", r#"{"n": 2}"#).await.unwrap();
         assert_eq!(html, "<p>2</p>");
         assert_eq!(vdom.diff(&html).await.unwrap().len(), 1);
         assert!(store.inner.stack.resident_pages().unwrap() > 0);
+    }
+
+    #[tokio::test]
+    async fn the_sweeper_releases_a_store_idle_for_the_period_once_per_quiet_spell() {
+        let quiet = Duration::from_millis(50);
+        let engine = GuestEngine::new(EngineConfig {
+            release_memory_after: Some(quiet),
+            ..EngineConfig::default()
+        })
+        .unwrap();
+        let store = GuestStore::new(&engine, Arc::new(StandaloneServices::default()), GuestLimits::default());
+        let mut templates = engine.default_templates().unwrap().instance_in(&store);
+        templates.add_template("t", "<p>{{ n }}</p>").await.unwrap();
+        assert!(store.inner.stack.resident_pages().unwrap() > 0);
+        tokio::time::sleep(quiet * 6).await;
+        assert_eq!(store.inner.stack.resident_pages(), Some(0));
+        assert_eq!(engine.memory_releases(), 1);
+        tokio::time::sleep(quiet * 3).await;
+        assert_eq!(engine.memory_releases(), 1, "once per quiet spell");
+        assert_eq!(templates.render("t", r#"{"n": 3}"#).await.unwrap(), "<p>3</p>");
+        tokio::time::sleep(quiet * 6).await;
+        assert_eq!(engine.memory_releases(), 2, "a new quiet spell after the call");
     }
 
     #[tokio::test]
@@ -436,7 +496,7 @@ mod tests {
         let touched = store.inner.stack.resident_pages().unwrap();
         // A call holds the store's lock for as long as it runs.
         let busy = store.inner.store.lock().await;
-        store.release_idle_memory();
+        assert_eq!(store.release_idle_memory(), Released::Busy);
         assert_eq!(store.inner.stack.resident_pages(), Some(touched));
         drop(busy);
     }

@@ -45,14 +45,12 @@ impl StackClaim {
         result
     }
 
-    /// Give the stack's pages back to the kernel. Only call this while no
-    /// call runs in the store (the store's lock is held): the pages are
-    /// zeroed under any frame still on them.
-    pub fn release_pages(&self) {
+    /// Give the stack's pages back to the kernel; `false` if the store has
+    /// no stack. Only call this while no call runs in the store (the
+    /// store's lock is held): the pages are zeroed under any frame still on them.
+    pub fn release_pages(&self) -> bool {
         let stack = self.0.lock().unwrap_or_else(|p| p.into_inner()).upgrade();
-        if let Some(stack) = stack {
-            stack.release_pages();
-        }
+        stack.map(|stack| stack.release_pages()).is_some()
     }
 }
 
