@@ -15,10 +15,12 @@ KIB = 1024
 # was measured; where a figure of this run explains it, the text says so.
 REASONS = {
     "actors.single_actor_events_per_s": (
-        "A sequential event is bound by the guests: one render in the template guest and one "
-        "parse-and-diff in the VDOM guest, both compiled WebAssembly (about 2.8× the native "
-        "instruction count, bounds and epoch checks), plus the Python handler and `get_context_data`. "
-        "djust renders and diffs natively. The Rust-only path (workload 5) shows the guests' share."),
+        "A sequential event from Python is mostly hand-offs and Python: the asyncio thread hands the "
+        "request to a Tokio worker and is woken with the answer, the caller's, session's and view's "
+        "tasks wake one another, and the Python handler and `get_context_data` run; the two guest "
+        "calls are a small part since the counter's update skips the parse (a text-only change). "
+        "Compare the Rust-only single actor (workload 5), the same actors and guests without Python. "
+        "djust's event is one native call."),
     "actors.concurrent_events_per_s": (
         "Concurrent events overlap on the Tokio workers, but on 2 cores the guests' render and diff "
         "per event bound the rate as in the single-actor figure."),
@@ -45,11 +47,15 @@ REASONS = {
         "heap and shadow-stack pages, written data pages), one wasmtime store with its fiber stack, "
         "and the actors; djust holds a native struct and the Python view. `docs/engine.md` (Memory per "
         "view) breaks the figure down, and `cargo run --release -p wasmlive --example memory_breakdown` measures "
-        "it: about 29 KiB of host heap (the wasmtime store and instances ~19 KiB, the actors ~10 KiB), 32 KiB of "
-        "the guests' linear memories and 8 KiB of fiber stack."),
+        "it: about 29 KiB of host heap (the wasmtime store and instances ~19 KiB, the actors ~10 KiB), ~24 KiB of "
+        "the guests' linear memories and 8 KiB of written image pages; the fiber stack's 8 KiB go back once a "
+        "view has had no call for `release_memory_after`."),
     "memory.rss": (
         "RSS also counts the guests' read-only memory-image pages once per mapping: every instance "
-        "maps the same copy-on-write image, which sits in RAM once (PSS divides it among its users)."),
+        "maps the same copy-on-write image, which sits in RAM once (PSS divides it among its users), "
+        "and the kernel maps a whole 64 KiB window of it at the first read: each guest's 63 KiB data "
+        "segment is 16 resident pages per instance, 128 KiB per view. Below 64 KiB of RSS needs "
+        "instances shared between views, which the sandbox's isolation rules out (`docs/engine.md`)."),
     "e2e.channels_rate": (
         "Through Channels most of the server's time per event is Django Channels, uvicorn's "
         "WebSocket protocol and the consumer's Python per frame, not the actors and guests: "
@@ -62,9 +68,12 @@ REASONS = {
         "the session and view actors and the two guest calls; on one pinned core the guests' render "
         "and diff are most of it (workload 5's single-actor rate)."),
     "rust.single_actor_events_per_s": (
-        "Each event runs a render in the template guest and a parse-and-diff in the VDOM guest through "
-        "wasmtime, with a fiber switch per guest call; on this machine that costs more than the 10 µs "
-        "per event the target allows."),
+        "On two Tokio workers every event of a sequential stream crosses threads: the caller, session "
+        "and view tasks wake one another three times per event, and Tokio runs at most three woken tasks "
+        "in a row on one worker before queueing the next where the parked worker is woken to steal it. "
+        "The guests take a few microseconds (the counter's update skips the parse); the same loop on a "
+        "one-worker runtime, where nothing crosses threads, ran about 117,000 events/s on 2026-12-01 "
+        "(docs/performance-notes.md). Compare the machine-speed line above before comparing days."),
     "rust.rss_per_session_bytes": (
         "As for memory: RSS counts the guests' shared read-only image pages once per mapping."),
     "rust.pss_per_session_bytes": "As for memory per session above (two guest instances per view).",
