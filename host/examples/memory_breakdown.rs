@@ -119,7 +119,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Then once every view has been quiet long enough to release its idle memory.
     if let Some(quiet) = supervisor.config().engine.release_memory_after {
         tokio::time::sleep(quiet * 2).await;
-        let title = format!("mappings, after {quiet:?} without a message");
+        let title = format!("mappings, after {quiet:?} without a guest call");
         print_mappings(&title, &maps_before, &mappings(), sessions);
     }
     drop(handles);

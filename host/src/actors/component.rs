@@ -56,7 +56,7 @@ impl ComponentHandle {
     /// Start a component: compile its template and render it with its props.
     pub async fn start(shared: Arc<Shared>, spec: ComponentSpec) -> Result<ComponentHandle, ActorError> {
         let (tx, rx) = mpsc::channel(shared.config.component_mailbox);
-        let outbox = Outbox::new(tx, "component", shared.config.message_timeout, shared.stats.component_mailbox.clone());
+        let outbox = Outbox::new(tx, &"component", shared.config.message_timeout, shared.stats.component_mailbox.clone());
         let span = tracing::debug_span!("component", id = %spec.component_id);
         let mut actor = ComponentActor {
             _alive: Alive::new(shared.stats.clone(), |s| &s.components),

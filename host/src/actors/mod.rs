@@ -66,6 +66,15 @@ mod tests {
 
     fn assert_send_sync<T: Send + Sync>() {}
 
+    /// Every mailbox keeps a block of 32 slots of its message type for as
+    /// long as its actor lives: a byte here is 32 bytes per session or view.
+    #[test]
+    fn mailbox_messages_stay_small() {
+        assert!(std::mem::size_of::<reply::Reply<()>>() <= 24);
+        assert!(std::mem::size_of::<session::SessionMsg>() <= 48);
+        assert!(std::mem::size_of::<view::ViewMsg>() <= 40);
+    }
+
     #[test]
     fn handles_are_send_and_sync() {
         assert_send_sync::<ActorSupervisor>();

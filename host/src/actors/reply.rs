@@ -12,7 +12,9 @@ use tokio::sync::{mpsc, oneshot};
 /// The reply half of a request.
 pub(crate) struct Reply<T> {
     tx: Option<oneshot::Sender<Result<T, ActorError>>>,
-    actor: &'static str,
+    /// Behind a reference: every message in a mailbox slot carries a reply,
+    /// and a mailbox keeps its slots for as long as its actor lives.
+    actor: &'static &'static str,
 }
 
 impl<T> Reply<T> {
@@ -29,11 +31,11 @@ impl<T> Drop for Reply<T> {
         if let Some(tx) = self.tx.take() {
             let error = if std::thread::panicking() {
                 ActorError::Panicked {
-                    actor: self.actor,
+                    actor: *self.actor,
                     message: "see the log for the panic message".into(),
                 }
             } else {
-                ActorError::Shutdown { actor: self.actor }
+                ActorError::Shutdown { actor: *self.actor }
             };
             let _ = tx.send(Err(error));
         }
@@ -52,7 +54,7 @@ pub enum Delivery {
 /// The sending half of an actor's mailbox, with its name, timeout and stats.
 pub(crate) struct Outbox<M> {
     tx: mpsc::Sender<M>,
-    actor: &'static str,
+    actor: &'static &'static str,
     timeout: Duration,
     mailbox: Mailbox,
 }
@@ -69,7 +71,7 @@ impl<M> Clone for Outbox<M> {
 }
 
 impl<M: Send + 'static> Outbox<M> {
-    pub fn new(tx: mpsc::Sender<M>, actor: &'static str, timeout: Duration, mailbox: Mailbox) -> Outbox<M> {
+    pub fn new(tx: mpsc::Sender<M>, actor: &'static &'static str, timeout: Duration, mailbox: Mailbox) -> Outbox<M> {
         Outbox {
             tx,
             actor,
@@ -87,12 +89,12 @@ impl<M: Send + 'static> Outbox<M> {
         });
         let exchange = async {
             self.deliver(delivery, message).await?;
-            rx.await.unwrap_or(Err(ActorError::Shutdown { actor: self.actor }))
+            rx.await.unwrap_or(Err(ActorError::Shutdown { actor: *self.actor }))
         };
         match tokio::time::timeout(self.timeout, exchange).await {
             Ok(result) => result,
             Err(_) => Err(ActorError::Timeout {
-                actor: self.actor,
+                actor: *self.actor,
                 timeout_ms: self.timeout.as_millis() as u64,
             }),
         }
@@ -133,10 +135,10 @@ impl<M: Send + 'static> Outbox<M> {
         });
         self.tx.try_send(message).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => ActorError::MailboxFull {
-                actor: self.actor,
+                actor: *self.actor,
                 capacity: self.tx.max_capacity(),
             },
-            mpsc::error::TrySendError::Closed(_) => ActorError::Shutdown { actor: self.actor },
+            mpsc::error::TrySendError::Closed(_) => ActorError::Shutdown { actor: *self.actor },
         })?;
         self.mailbox.observe(self.tx.max_capacity() - self.tx.capacity());
         Ok(Pending {
@@ -149,7 +151,7 @@ impl<M: Send + 'static> Outbox<M> {
 
     fn timed_out(&self) -> ActorError {
         ActorError::Timeout {
-            actor: self.actor,
+            actor: *self.actor,
             timeout_ms: self.timeout.as_millis() as u64,
         }
     }
@@ -166,16 +168,16 @@ impl<M: Send + 'static> Outbox<M> {
                 .tx
                 .send(message)
                 .await
-                .map_err(|e| (ActorError::Shutdown { actor: self.actor }, e.0)),
+                .map_err(|e| (ActorError::Shutdown { actor: *self.actor }, e.0)),
             Delivery::FailFast => self.tx.try_send(message).map_err(|e| match e {
                 mpsc::error::TrySendError::Full(m) => (
                     ActorError::MailboxFull {
-                        actor: self.actor,
+                        actor: *self.actor,
                         capacity: self.tx.max_capacity(),
                     },
                     m,
                 ),
-                mpsc::error::TrySendError::Closed(m) => (ActorError::Shutdown { actor: self.actor }, m),
+                mpsc::error::TrySendError::Closed(m) => (ActorError::Shutdown { actor: *self.actor }, m),
             }),
         };
         if result.is_ok() {
@@ -198,7 +200,7 @@ impl<M: Send + 'static> Outbox<M> {
 /// The answer to a delivered request, still to come (see [`Outbox::send`]).
 pub struct Pending<T> {
     rx: oneshot::Receiver<Result<T, ActorError>>,
-    actor: &'static str,
+    actor: &'static &'static str,
     deadline: tokio::time::Instant,
     timeout: Duration,
 }
@@ -209,16 +211,16 @@ impl<T> Pending<T> {
         match self.rx.try_recv() {
             Ok(result) => Some(result),
             Err(oneshot::error::TryRecvError::Empty) => None,
-            Err(oneshot::error::TryRecvError::Closed) => Some(Err(ActorError::Shutdown { actor: self.actor })),
+            Err(oneshot::error::TryRecvError::Closed) => Some(Err(ActorError::Shutdown { actor: *self.actor })),
         }
     }
 
     /// Await the answer, within what is left of the message timeout.
     pub async fn answer(self) -> Result<T, ActorError> {
         match tokio::time::timeout_at(self.deadline, self.rx).await {
-            Ok(result) => result.unwrap_or(Err(ActorError::Shutdown { actor: self.actor })),
+            Ok(result) => result.unwrap_or(Err(ActorError::Shutdown { actor: *self.actor })),
             Err(_) => Err(ActorError::Timeout {
-                actor: self.actor,
+                actor: *self.actor,
                 timeout_ms: self.timeout.as_millis() as u64,
             }),
         }
@@ -231,7 +233,7 @@ mod tests {
 
     fn outbox(capacity: usize, timeout_ms: u64) -> (Outbox<Reply<u32>>, mpsc::Receiver<Reply<u32>>) {
         let (tx, rx) = mpsc::channel(capacity);
-        (Outbox::new(tx, "test", Duration::from_millis(timeout_ms), Mailbox::default()), rx)
+        (Outbox::new(tx, &"test", Duration::from_millis(timeout_ms), Mailbox::default()), rx)
     }
 
     #[tokio::test]
@@ -267,7 +269,7 @@ mod tests {
     async fn fail_fast_reports_a_full_mailbox_and_wait_times_out() {
         let (outbox, _rx) = outbox(1, 50);
         let (filler, _answer) = oneshot::channel();
-        outbox.forward(Delivery::FailFast, Reply { tx: Some(filler), actor: "test" }).await.ok().unwrap();
+        outbox.forward(Delivery::FailFast, Reply { tx: Some(filler), actor: &"test" }).await.ok().unwrap();
         assert_eq!(
             outbox.request(Delivery::FailFast, |reply| reply).await,
             Err(ActorError::MailboxFull { actor: "test", capacity: 1 })

@@ -124,20 +124,20 @@ pub struct ComponentRequest {
     pub logic: Option<Box<dyn ComponentLogic>>,
 }
 
-// Payloads larger than a string are boxed: a mailbox keeps a block of 32
+// Payloads larger than a pointer are boxed: a mailbox keeps a block of 32
 // slots of the largest variant's size for as long as the session lives.
-enum SessionMsg {
+pub(crate) enum SessionMsg {
     Mount { request: Box<MountRequest>, reply: Reply<Mounted> },
     Event { call: Box<Call>, delivery: Delivery, reply: Reply<Rendered> },
     SetState { call: Box<Call>, delivery: Delivery, reply: Reply<Rendered> },
-    Unmount { view_id: String, reply: Reply<()> },
+    Unmount { view_id: Box<str>, reply: Reply<()> },
     Ping { reply: Reply<()> },
     CreateComponent { request: Box<ComponentRequest>, reply: Reply<String> },
     ComponentEvent { call: Box<Call>, reply: Reply<Rendered> },
     UpdateComponentProps { call: Box<Call>, reply: Reply<Rendered> },
     RemoveComponent { call: Box<Call>, reply: Reply<()> },
     ViewIds { reply: Reply<Vec<String>> },
-    View { view_id: Option<String>, reply: Reply<ViewHandle> },
+    View { view_id: Option<Box<str>>, reply: Reply<ViewHandle> },
     Shutdown { reply: Reply<()> },
 }
 
@@ -164,7 +164,7 @@ impl SessionHandle {
     /// Start a supervised session actor.
     pub(crate) fn start(shared: Arc<Shared>, session_id: &str) -> SessionHandle {
         let (tx, rx) = mpsc::channel(shared.config.session_mailbox);
-        let outbox = Outbox::new(tx, "session", shared.config.message_timeout, shared.stats.session_mailbox.clone());
+        let outbox = Outbox::new(tx, &"session", shared.config.message_timeout, shared.stats.session_mailbox.clone());
         let activity = Arc::new(AtomicU64::new(shared.now_ms()));
         let span = tracing::info_span!("session", id = %session_id);
         shared.stats.sessions_created.fetch_add(1, Relaxed);
@@ -285,7 +285,7 @@ impl SessionHandle {
 
     /// Unmount a view, after the requests already queued for it.
     pub async fn unmount(&self, view_id: &str) -> Result<(), ActorError> {
-        let view_id = view_id.to_string();
+        let view_id = view_id.into();
         self.outbox.request(Delivery::Wait, |reply| SessionMsg::Unmount { view_id, reply }).await
     }
 
@@ -302,7 +302,7 @@ impl SessionHandle {
     /// A handle to a mounted view (the first one when `view_id` is `None`),
     /// for requests that go to the view directly (`render`, `update_state`…).
     pub async fn view(&self, view_id: Option<&str>) -> Result<ViewHandle, ActorError> {
-        let view_id = view_id.map(str::to_string);
+        let view_id = view_id.map(Box::from);
         self.outbox.request(Delivery::Wait, |reply| SessionMsg::View { view_id, reply }).await
     }
 
@@ -450,9 +450,9 @@ impl SessionActor {
                 },
                 SessionMsg::Unmount { view_id, reply } => {
                     let started = Instant::now();
-                    let result = match self.views.shift_remove(&view_id) {
+                    let result = match self.views.shift_remove(&*view_id) {
                         Some(view) => Box::pin(view.handle.shutdown()).await,
-                        None => Err(ActorError::ViewNotFound(view_id)),
+                        None => Err(ActorError::ViewNotFound(view_id.into())),
                     };
                     self.shared.stats.record(MessageKind::Unmount, started.elapsed(), result.is_ok());
                     reply.send(result);
@@ -482,7 +482,7 @@ impl SessionActor {
                 },
                 SessionMsg::RemoveComponent { call, reply } => match self.view(call.view_id.as_deref()) {
                     Ok(view) => {
-                        let msg = ViewMsg::RemoveComponent { id: call.component_id, reply };
+                        let msg = ViewMsg::RemoveComponent { id: call.component_id.into(), reply };
                         Box::pin(view.handle.forward(msg, Delivery::Wait)).await
                     }
                     Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),

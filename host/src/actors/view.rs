@@ -35,7 +35,7 @@ pub struct Rendered {
     pub component_id: Option<String>,
 }
 
-// Payloads larger than a string are boxed: a mailbox keeps a block of 32
+// Payloads larger than a pointer are boxed: a mailbox keeps a block of 32
 // slots of the largest variant's size for as long as the view lives.
 pub(crate) enum ViewMsg {
     UpdateState { updates: Box<State>, reply: Reply<()> },
@@ -47,7 +47,7 @@ pub(crate) enum ViewMsg {
     CreateComponent { spec: Box<ComponentSpec>, reply: Reply<String> },
     ComponentEvent { call: Box<Call>, reply: Reply<Rendered> },
     UpdateComponentProps { call: Box<Call>, reply: Reply<Rendered> },
-    RemoveComponent { id: String, reply: Reply<()> },
+    RemoveComponent { id: Box<str>, reply: Reply<()> },
     Shutdown { reply: Reply<()> },
 }
 
@@ -116,7 +116,7 @@ impl ViewHandle {
         params: State,
     ) -> Result<(ViewHandle, String), ActorError> {
         let (tx, rx) = mpsc::channel(shared.config.view_mailbox);
-        let outbox = Outbox::new(tx, "view", shared.config.message_timeout, shared.stats.view_mailbox.clone());
+        let outbox = Outbox::new(tx, &"view", shared.config.message_timeout, shared.stats.view_mailbox.clone());
         let span = tracing::debug_span!("view", id = %spec.view_id, path = %spec.view_path);
         let handle = ViewHandle {
             outbox,
