@@ -44,10 +44,10 @@ REASONS = {
     "diff.patches": "The differ emitted more patches than djust for the same update.",
     "memory.pss": (
         "A mounted wasmlive session holds two WebAssembly instances: their linear memories (touched "
-        "heap and shadow-stack pages, written data pages), one wasmtime store with its fiber stack, "
+        "heap and shadow-stack pages, written data pages), one wasmtime store "
         "and the actors; djust holds a native struct and the Python view. `docs/engine.md` (Memory per "
         "view) breaks the figure down, and `cargo run --release -p wasmlive --example memory_breakdown` measures "
-        "it: about 29 KiB of host heap (the wasmtime store and instances ~19 KiB, the actors ~10 KiB), ~24 KiB of "
+        "it: about 28 KiB of host heap (the wasmtime store and instances ~18 KiB, the actors ~10 KiB), ~24 KiB of "
         "the guests' linear memories and 8 KiB of written image pages; the fiber stack's 8 KiB go back once a "
         "view has had no call for `release_memory_after`."),
     "memory.rss": (
