@@ -237,11 +237,6 @@ impl<B: Bindings> Sandbox<B> {
         &self.loaded.name
     }
 
-    /// The store this instance lives in.
-    pub fn store(&self) -> &GuestStore {
-        &self.store
-    }
-
     /// The limits calls run under: the engine's, else the store's (the view's).
     pub fn limits(&self) -> GuestLimits {
         self.limits.unwrap_or_else(|| self.store.limits())

@@ -149,11 +149,6 @@ impl TemplateInstance {
         self.sandbox.component_name()
     }
 
-    /// The store this instance lives in (shared with the view's other guest).
-    pub fn store(&self) -> &GuestStore {
-        self.sandbox.store()
-    }
-
     /// How many faults this view's template guest has had (each one replaced
     /// the instance).
     pub fn faults(&self) -> u64 {

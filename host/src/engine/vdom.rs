@@ -339,11 +339,6 @@ impl VdomInstance {
         self.sandbox.component_name()
     }
 
-    /// The store this instance lives in (shared with the view's other guest).
-    pub fn store(&self) -> &GuestStore {
-        self.sandbox.store()
-    }
-
     /// How many faults this view's VDOM guest has had.
     pub fn faults(&self) -> u64 {
         self.sandbox.faults()
