@@ -25,6 +25,10 @@ pub fn cli_main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
         }
     };
     cli::init_logging();
+    if let Err(e) = crate::system::set_runtime(parsed.runtime(crate::system::settings().runtime)) {
+        eprintln!("error: {}", e.value(py));
+        return Ok(1);
+    }
     let rt = crate::system::runtime()?;
     let result = py.detach(|| rt.block_on(async { rt.spawn(cli::run(parsed, Arc::new(PythonHandlers))).await }));
     let result = result.unwrap_or_else(|e| Err(cli::CliError(format!("error: the command failed: {e}"))));

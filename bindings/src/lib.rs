@@ -39,6 +39,7 @@ fn _host(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(system::clear_caches, m)?)?;
     m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(bridge::bridge_spin_window_us, m)?)?;
+    m.add_function(wrap_pyfunction!(system::worker_spin_us, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -13,13 +13,18 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use wasmlive::actors::{ActorConfig, ActorSupervisor};
 use wasmlive::engine::GuestLimits;
+use wasmlive::runtime::RuntimeConfig;
+
+/// A worker spinning longer than this would be a busy loop, not a wait.
+const MAX_WORKER_SPIN_US: u64 = 100_000;
 
 /// Everything `configure()` sets.
 #[derive(Clone)]
 pub struct Settings {
     pub actors: ActorConfig,
     pub params: ParamLimits,
-    pub worker_threads: usize,
+    /// The Tokio runtime's workers and their spin before parking.
+    pub runtime: RuntimeConfig,
     /// Limits of the engines named here (by canonical path), over the
     /// `guest_*` ones (`engine_limits`).
     pub engine_limits: HashMap<PathBuf, GuestLimits>,
@@ -30,7 +35,10 @@ impl Default for Settings {
         Settings {
             actors: ActorConfig::default(),
             params: ParamLimits::default(),
-            worker_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8),
+            runtime: RuntimeConfig {
+                worker_threads: Some(wasmlive::runtime::available_cores().min(8)),
+                ..RuntimeConfig::default()
+            },
             engine_limits: HashMap::new(),
         }
     }
@@ -56,14 +64,18 @@ pub fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
     if let Some(rt) = RUNTIME.get() {
         return Ok(rt);
     }
-    let workers = settings().worker_threads;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .thread_name("wasmlive-actor")
-        .enable_all()
-        .build()
+    let rt = settings()
+        .runtime
+        .build("wasmlive-actor")
         .map_err(|e| PyRuntimeError::new_err(format!("cannot start the Tokio runtime: {e}")))?;
     Ok(RUNTIME.get_or_init(|| rt))
+}
+
+/// How long an idle Tokio worker spins before it parks, in µs, as the
+/// runtime is (or will be) built. Not public API: the tests read it.
+#[pyfunction(name = "_worker_spin_us")]
+pub fn worker_spin_us() -> u64 {
+    settings().runtime.spin_before_park.as_micros() as u64
 }
 
 /// The running system, started now if it is not.
@@ -157,11 +169,15 @@ pub fn configure(options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
             "max_param_items" => s.params.items = count(&value)?,
             "max_param_bytes" => s.params.bytes = count(&value)?,
             "bridge_spin_us" => bridge::set_spin(Duration::from_micros(value.extract()?)),
-            "worker_threads" => {
-                if RUNTIME.get().is_some() {
-                    return Err(PyRuntimeError::new_err("worker_threads is fixed once the runtime has started"));
-                }
-                s.worker_threads = count(&value)?;
+            "worker_threads" => s.runtime.worker_threads = Some(count(&value)?),
+            "worker_spin_us" if value.is_none() => s.runtime.spin_before_park = RuntimeConfig::default().spin_before_park,
+            "worker_spin_us" => {
+                let us: u64 = value.extract().ok().filter(|us| *us <= MAX_WORKER_SPIN_US).ok_or_else(|| {
+                    PyValueError::new_err(format!(
+                        "{key} must be None or a whole number of microseconds from 0 to {MAX_WORKER_SPIN_US}"
+                    ))
+                })?;
+                s.runtime.spin_before_park = Duration::from_micros(us);
             }
             "use_actors" => {}
             other => return Err(PyValueError::new_err(format!("unknown actor system setting `{other}`"))),
@@ -170,7 +186,26 @@ pub fn configure(options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
     if let Some(value) = pending_engine_limits {
         s.engine_limits = engine_limits(&value, s.actors.guest_limits)?;
     }
+    check_runtime_unchanged(&s.runtime)?;
     *SETTINGS.lock().expect("settings lock") = Some(s);
+    Ok(())
+}
+
+/// Build the runtime with `config` (the CLI's `--worker-threads` and
+/// `--worker-spin-us`), unless it is running already with another one.
+pub fn set_runtime(config: RuntimeConfig) -> PyResult<()> {
+    check_runtime_unchanged(&config)?;
+    let mut slot = SETTINGS.lock().expect("settings lock");
+    slot.get_or_insert_with(Settings::default).runtime = config;
+    Ok(())
+}
+
+fn check_runtime_unchanged(config: &RuntimeConfig) -> PyResult<()> {
+    if RUNTIME.get().is_some() && *config != settings().runtime {
+        return Err(PyRuntimeError::new_err(
+            "worker_threads and worker_spin_us are fixed once the runtime has started",
+        ));
+    }
     Ok(())
 }
 

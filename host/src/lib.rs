@@ -10,6 +10,8 @@
 //!   with memory, time and output limits, and turns every guest failure into
 //!   a typed [`engine::GuestFault`] after which a fresh instance takes over.
 //! - [`guests`]: the default template and VDOM components, embedded.
+//! - [`runtime`]: the Tokio runtime the actors run best on (workers spin
+//!   briefly before parking, so a session's hand-offs stay on one core).
 //! - [`bench`]: the actor benchmark suite `wasmlive bench` runs.
 //! - [`serve`]: LiveViews over HTTP and WebSocket without Django (`wasmlive serve`).
 //! - [`cli`]: the `wasmlive` command line (argument parsing plus one call
@@ -44,4 +46,5 @@ pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod guests;
+pub mod runtime;
 pub mod serve;

@@ -131,7 +131,7 @@ fn bad_arguments_are_a_usage_error() {
 
 #[test]
 fn bench_prints_every_figure_as_json() {
-    let out = wasmlive(&["bench", "--sessions", "20", "--events", "50", "--json"]);
+    let out = wasmlive(&["bench", "--sessions", "20", "--events", "50", "--json", "--worker-threads", "2"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let figures: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in ["round_trip_us", "single_actor_events_per_s", "concurrent_events_per_s", "mount_p50_us", "mount_p99_us"] {
@@ -143,6 +143,7 @@ fn bench_prints_every_figure_as_json() {
         assert!(figures[key].is_u64(), "{key} missing in {figures}");
     }
     assert_eq!(figures["sessions"], 20);
+    assert_eq!(figures["worker_threads"], 2, "--worker-threads 2 was asked for");
     assert!(figures["mount_p99_us"].as_f64() >= figures["mount_p50_us"].as_f64());
     assert!(stderr(&out).contains("running: memory per session"), "{}", stderr(&out));
 }
@@ -154,6 +155,15 @@ fn bench_rejects_zero_work() {
     assert!(stderr(&out).contains("--sessions and --events must be at least 1"), "{}", stderr(&out));
     let out = wasmlive(&["bench", "--events", "many"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn runtime_flags_out_of_range_are_a_usage_error() {
+    for flags in [["--worker-threads", "0"], ["--worker-spin-us", "100001"], ["--worker-spin-us", "-5"]] {
+        let out = wasmlive(&["bench", flags[0], flags[1]]);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        assert!(stderr(&out).contains(flags[1]), "{}", stderr(&out));
+    }
 }
 
 #[test]

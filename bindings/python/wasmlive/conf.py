@@ -43,6 +43,9 @@ DEFAULTS = {
     "allowed_views": [],
     # The asyncio bridge's wait before parking (microseconds).
     "bridge_spin_us": 200,
+    # How long an idle Tokio worker spins before parking (microseconds);
+    # None: 50, or 0 when the process may use one core only.
+    "worker_spin_us": None,
     # Seconds between Django's close_old_connections() in the consumer (at most
     # once per interval per process); 0: before every frame, as Channels does.
     "db_cleanup_interval": 1.0,

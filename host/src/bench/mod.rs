@@ -58,6 +58,8 @@ pub struct BenchResults {
     /// among their users, i.e. the memory a session really adds.
     pub pss_per_session_bytes: u64,
     pub sessions: usize,
+    /// Worker threads of the Tokio runtime the benchmarks ran on.
+    pub worker_threads: usize,
 }
 
 /// Why a benchmark could not run.
@@ -128,6 +130,7 @@ pub async fn run(options: &BenchOptions, mut progress: impl FnMut(Stage)) -> Res
         rss_per_session_bytes: memory.rss,
         pss_per_session_bytes: memory.pss,
         sessions: options.sessions,
+        worker_threads: tokio::runtime::Handle::current().metrics().num_workers(),
     })
 }
 

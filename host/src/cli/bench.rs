@@ -16,6 +16,8 @@ pub(super) struct BenchArgs {
     /// Print one JSON object with the results instead of a table.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    pub(super) runtime: super::RuntimeArgs,
 }
 
 pub(super) async fn run(args: BenchArgs) -> Result<(), CliError> {

@@ -8,6 +8,7 @@ mod inspect;
 mod render;
 mod serve;
 
+use crate::runtime::RuntimeConfig;
 use crate::engine::{EngineConfig, GuestEngine, GuestLimits, TemplateEngine, VdomEngine};
 use clap::{Args, Parser, Subcommand};
 use std::time::Duration;
@@ -23,6 +24,42 @@ pub use crate::serve::{LogicFactory, NoPython};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+impl Cli {
+    /// The Tokio runtime the command asks for: `base` with the command's
+    /// runtime flags (`bench` and `serve` take them) applied.
+    pub fn runtime(&self, base: RuntimeConfig) -> RuntimeConfig {
+        match &self.command {
+            Command::Bench(args) => args.runtime.apply(base),
+            Command::Serve(args) => args.runtime.apply(base),
+            _ => base,
+        }
+    }
+}
+
+/// How the Tokio runtime the actors run on is built.
+#[derive(Debug, Args)]
+struct RuntimeArgs {
+    /// Tokio worker threads [default: the cores this process may use]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    worker_threads: Option<u16>,
+    /// Microseconds an idle worker waits for work, yielding its core, before
+    /// it parks (0: park at once) [default: 100, or 0 on one core]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    worker_spin_us: Option<u64>,
+}
+
+impl RuntimeArgs {
+    fn apply(&self, mut config: RuntimeConfig) -> RuntimeConfig {
+        if let Some(n) = self.worker_threads {
+            config.worker_threads = Some(n.into());
+        }
+        if let Some(us) = self.worker_spin_us {
+            config.spin_before_park = Duration::from_micros(us);
+        }
+        config
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,10 +92,10 @@ impl<E: std::fmt::Display> From<E> for CliError {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("start the Tokio runtime");
+    let runtime = match cli.runtime(RuntimeConfig::default()).build("wasmlive-worker") {
+        Ok(runtime) => runtime,
+        Err(e) => return report(Err(CliError(format!("error: cannot start the Tokio runtime: {e}")))),
+    };
     // Run the command as a task on a worker thread rather than on the main
     // thread: the actors it talks to then wake on the same worker instead of
     // across threads.
@@ -171,4 +208,24 @@ fn vdom_engine(engine: &GuestEngine, custom: Option<&PathBuf>) -> Result<VdomEng
         None => engine.default_vdom(),
     };
     loaded.map_err(|e| CliError(format!("error: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_and_serve_take_runtime_flags_over_the_base() {
+        let base = RuntimeConfig {
+            worker_threads: Some(4),
+            spin_before_park: Duration::from_micros(100),
+        };
+        let cli = parse(["bench", "--worker-spin-us", "0"].map(String::from)).unwrap();
+        assert_eq!(cli.runtime(base.clone()), RuntimeConfig { spin_before_park: Duration::ZERO, ..base.clone() });
+        let argv = ["serve", "--templates", ".", "--views", "v.json", "--worker-threads", "1"].map(String::from);
+        let cli = parse(argv).unwrap();
+        assert_eq!(cli.runtime(base.clone()), RuntimeConfig { worker_threads: Some(1), ..base.clone() });
+        let cli = parse(["diff", "a.html", "b.html"].map(String::from)).unwrap();
+        assert_eq!(cli.runtime(base.clone()), base);
+    }
 }

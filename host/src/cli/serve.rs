@@ -22,6 +22,8 @@ pub struct ServeArgs {
     /// Largest WebSocket frame or POST body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     max_frame_bytes: usize,
+    #[command(flatten)]
+    pub(super) runtime: super::RuntimeArgs,
 }
 
 /// `serve` with handlers from `logic` (the Python package passes its own).
