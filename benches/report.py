@@ -68,11 +68,10 @@ REASONS = {
         "the session and view actors and the two guest calls; on one pinned core the guests' render "
         "and diff are most of it (workload 5's single-actor rate)."),
     "rust.single_actor_events_per_s": (
-        "On two Tokio workers every event of a sequential stream crosses threads: the caller, session "
-        "and view tasks wake one another three times per event, and Tokio runs at most three woken tasks "
-        "in a row on one worker before queueing the next where the parked worker is woken to steal it. "
-        "The guests take a few microseconds (the counter's update skips the parse); the same loop on a "
-        "one-worker runtime, where nothing crosses threads, ran about 117,000 events/s on 2026-12-01 "
+        "A sequential stream of events is a chain of hand-offs between the caller, session and view tasks; "
+        "the guests take about 4 µs of each event (the counter's update skips the parse). The rest is Tokio "
+        "moving the chain between the two workers: idle workers wait 100 µs before parking so most hand-offs "
+        "stay on one thread, but the machine's noise moves this figure by a third between runs "
         "(docs/performance-notes.md). Compare the machine-speed line above before comparing days."),
     "rust.rss_per_session_bytes": (
         "As for memory: RSS counts the guests' shared read-only image pages once per mapping."),
@@ -343,7 +342,9 @@ def rust_section(rs):
         "",
         "`wasmlive bench --json` (release build): the seed's CounterView with a Rust handler and the seed's counter "
         "template; every event goes through a session actor and a view actor, renders in the view's template guest "
-        f"and diffs in its VDOM guest. {len(rs['rounds'])} runs, a fresh process each.",
+        f"and diffs in its VDOM guest. {len(rs['rounds'])} runs, a fresh process each; within a run each rate is the "
+        f"median of five rounds. The CLI's runtime: {rs['rounds'][0].get('worker_threads', '?')} Tokio workers whose "
+        "idle workers wait up to 100 µs for work before parking (`--worker-spin-us`, host/src/runtime.rs).",
         "",
         "| figure | min | median |",
         "|---|---|---|",

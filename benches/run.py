@@ -118,7 +118,7 @@ def run_rust_bench(rounds, sessions):
         out = subprocess.run([binary, "bench", "--json", "--sessions", str(sessions)], check=True, capture_output=True, text=True)
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     summary = {key: {"min": min(r[key] for r in runs), "median": statistics.median(r[key] for r in runs)}
-               for key in runs[0] if key != "sessions"}
+               for key in runs[0] if key not in ("sessions", "worker_threads")}
     return {"rounds": runs, "summary": summary, "sessions": sessions}
 
 
