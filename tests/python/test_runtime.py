@@ -51,7 +51,8 @@ def test_the_wait_is_fixed_once_the_runtime_has_started():
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, "50", 100_001])
-def test_a_bad_wait_is_refused(bad):
+async def test_a_bad_wait_is_refused(bad):
+    await wasmlive.shutdown_actor_system()  # configure() refuses a running system first
     with pytest.raises(ValueError, match="worker_spin_us must be None or a whole number of microseconds from 0 to 100000"):
         wasmlive.configure(worker_spin_us=bad)
 
