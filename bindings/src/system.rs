@@ -13,10 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use wasmlive::actors::{ActorConfig, ActorSupervisor};
 use wasmlive::engine::GuestLimits;
-use wasmlive::runtime::RuntimeConfig;
-
-/// A worker spinning longer than this would be a busy loop, not a wait.
-const MAX_WORKER_SPIN_US: u64 = 100_000;
+use wasmlive::runtime::{RuntimeConfig, MAX_SPIN_BEFORE_PARK_US as MAX_WORKER_SPIN_US};
 
 /// Everything `configure()` sets.
 #[derive(Clone)]
@@ -71,8 +68,8 @@ pub fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
     Ok(RUNTIME.get_or_init(|| rt))
 }
 
-/// How long an idle Tokio worker spins before it parks, in µs, as the
-/// runtime is (or will be) built. Not public API: the tests read it.
+/// How long an idle Tokio worker waits for work before it parks, in µs, as
+/// the runtime is (or will be) built. Not public API: the tests read it.
 #[pyfunction(name = "_worker_spin_us")]
 pub fn worker_spin_us() -> u64 {
     settings().runtime.spin_before_park.as_micros() as u64
@@ -191,7 +188,7 @@ pub fn configure(options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
     Ok(())
 }
 
-/// Build the runtime with `config` (the CLI's `--worker-threads` and
+/// Use `config` for the runtime (the CLI's `--worker-threads` and
 /// `--worker-spin-us`), unless it is running already with another one.
 pub fn set_runtime(config: RuntimeConfig) -> PyResult<()> {
     check_runtime_unchanged(&config)?;

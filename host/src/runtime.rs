@@ -50,6 +50,10 @@ pub struct RuntimeConfig {
 /// last event.
 pub const DEFAULT_SPIN_BEFORE_PARK: Duration = Duration::from_micros(100);
 
+/// The longest wait a setting may ask for, in µs: longer would be a busy
+/// loop, not a wait.
+pub const MAX_SPIN_BEFORE_PARK_US: u64 = 100_000;
+
 impl Default for RuntimeConfig {
     fn default() -> Self {
         let cores = available_cores();

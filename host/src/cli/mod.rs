@@ -46,7 +46,7 @@ struct RuntimeArgs {
     worker_threads: Option<u16>,
     /// Microseconds an idle worker waits for work, yielding its core, before
     /// it parks (0: park at once) [default: 100, or 0 on one core]
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=crate::runtime::MAX_SPIN_BEFORE_PARK_US))]
     worker_spin_us: Option<u64>,
 }
 
