@@ -155,18 +155,24 @@ mod tests {
         assert_eq!(default_spin(2), DEFAULT_SPIN_BEFORE_PARK);
     }
 
+    /// Two workers that wait a whole second before parking: a test that
+    /// finishes within one window shows nothing waited for a window to end.
+    fn two_workers_waiting_a_second() -> (Runtime, Duration) {
+        let window = Duration::from_secs(1);
+        let config = RuntimeConfig {
+            worker_threads: Some(2),
+            spin_before_park: window,
+        };
+        (config.build("spin-test").unwrap(), window)
+    }
+
     /// Work sent from outside the runtime must not wait for a spinning
     /// worker's window: a thousand tasks spawned one after the other from a
     /// plain thread (each while the workers are idle, so spinning) finish
     /// within one window, where waiting would take a thousand.
     #[test]
     fn a_spinning_runtime_takes_work_from_outside_at_once() {
-        let window = Duration::from_secs(1);
-        let config = RuntimeConfig {
-            worker_threads: Some(2),
-            spin_before_park: window,
-        };
-        let runtime = config.build("spin-test").unwrap();
+        let (runtime, window) = two_workers_waiting_a_second();
         let done = Arc::new(AtomicUsize::new(0));
         let started = Instant::now();
         for i in 0..1_000 {
@@ -184,12 +190,7 @@ mod tests {
     #[test]
     fn an_idle_runtime_still_sees_network_events_at_once() {
         use std::io::{Read, Write};
-        let window = Duration::from_secs(1);
-        let config = RuntimeConfig {
-            worker_threads: Some(2),
-            spin_before_park: window,
-        };
-        let runtime = config.build("spin-test").unwrap();
+        let (runtime, window) = two_workers_waiting_a_second();
         let (mut ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
         theirs.set_nonblocking(true).unwrap();
         let echo = runtime.spawn(async move {
