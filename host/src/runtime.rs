@@ -215,4 +215,48 @@ mod tests {
         runtime.block_on(echo).unwrap();
         runtime.shutdown_timeout(window * 2);
     }
+
+    /// The point of the wait: two tasks handing a message back and forth
+    /// keep the other worker awake instead of parking and signalling it
+    /// every few hand-offs.
+    #[test]
+    fn hand_offs_do_not_park_a_waiting_worker() {
+        let parks_during_ping_pong = |config: RuntimeConfig| {
+            let runtime = config.build("spin-test").unwrap();
+            let metrics = runtime.metrics();
+            let parks = move || (0..metrics.num_workers()).map(|w| metrics.worker_park_count(w)).sum::<u64>();
+            let (before, after) = runtime.block_on(async {
+                let (to_pong, mut pongs) = tokio::sync::mpsc::channel::<tokio::sync::oneshot::Sender<()>>(1);
+                tokio::spawn(async move {
+                    while let Some(reply) = pongs.recv().await {
+                        // A few microseconds of work, like a render.
+                        let started = Instant::now();
+                        while started.elapsed() < Duration::from_micros(5) {}
+                        let _ = reply.send(());
+                    }
+                });
+                let ping = tokio::spawn(async move {
+                    let before = parks();
+                    for _ in 0..5_000 {
+                        let (reply, answer) = tokio::sync::oneshot::channel();
+                        to_pong.send(reply).await.unwrap();
+                        answer.await.unwrap();
+                    }
+                    (before, parks())
+                });
+                ping.await.unwrap()
+            });
+            runtime.shutdown_timeout(Duration::from_secs(2));
+            after - before
+        };
+        let waiting = parks_during_ping_pong(RuntimeConfig {
+            worker_threads: Some(2),
+            spin_before_park: Duration::from_secs(1),
+        });
+        let parking = parks_during_ping_pong(RuntimeConfig {
+            worker_threads: Some(2),
+            spin_before_park: Duration::ZERO,
+        });
+        assert!(waiting * 10 < parking, "parks while waiting {waiting}, while parking at once {parking}");
+    }
 }
