@@ -193,8 +193,7 @@ pub fn spin_for<R: Send>(py: Python<'_>, started: Instant, mut poll: impl FnMut(
 /// answer comes from a Tokio worker that would need the core the spinning
 /// loop thread holds (benches/e2e.py pins its servers to one core).
 fn spin_window() -> Duration {
-    static CORES: OnceLock<usize> = OnceLock::new();
-    if *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) < 2 {
+    if wasmlive::runtime::available_cores() < 2 {
         return Duration::ZERO;
     }
     let typical = Duration::from_nanos(TYPICAL_NS.load(Ordering::Relaxed));

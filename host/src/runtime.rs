@@ -26,7 +26,7 @@
 
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::runtime::{Builder, Handle, Runtime};
 
@@ -64,9 +64,12 @@ impl Default for RuntimeConfig {
     }
 }
 
-/// The cores this process may run on (affinity and cgroup aware).
+/// The cores this process may run on (affinity and cgroup aware), as at
+/// the first call: asking reads the cgroup files, and callers ask per
+/// request.
 pub fn available_cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// No wait on one core: nothing else can run the work the worker waits
