@@ -10,11 +10,13 @@
 //! fails and never panics. `tests/differential.rs` holds it to html5ever's
 //! tree, misnested formatting elements (the adoption agency) included.
 //!
-//! Layout: `tokenizer` (tags, attributes, character references, raw text)
-//! feeds `builder` (the tree construction: insertion modes, the stack of
-//! open elements, active formatting elements, foreign content).
+//! Layout: `tokenizer` (tags, attributes, character references, raw text,
+//! with the named references' table in `entities`) feeds `builder` (the tree
+//! construction: insertion modes, the stack of open elements, active
+//! formatting elements, foreign content).
 
 mod builder;
+mod entities;
 mod tokenizer;
 
 pub use builder::MAX_DEPTH;

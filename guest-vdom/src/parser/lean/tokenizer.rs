@@ -4,10 +4,7 @@
 
 use super::builder::Builder;
 
-mod entities {
-    include!(concat!(env!("OUT_DIR"), "/entities.rs"));
-}
-
+use super::entities;
 
 pub(super) enum Token {
     Start { name: String, attributes: Vec<(String, String)>, self_closing: bool },
@@ -308,6 +305,9 @@ fn char_ref(after: &str, in_attribute: bool) -> Option<(String, usize)> {
         let used = 1 + digits_at + len + usize::from(digits[len..].starts_with(';'));
         return Some((numeric(value).to_string(), used));
     }
+    if let Some((c, used)) = entities::common(after) {
+        return Some((c.to_string(), used));
+    }
     // Longest name in the table that prefixes `after`: names are at most 32
     // bytes of ASCII alphanumerics and a `;`.
     let mut best: Option<(usize, (u32, u32))> = None;
@@ -318,9 +318,8 @@ fn char_ref(after: &str, in_attribute: bool) -> Option<(String, usize)> {
         .unwrap_or(after.len().min(33));
     for end in (1..=candidate_len).rev() {
         let name = &after[..end];
-        if let Ok(i) = entities::ENTITIES.binary_search_by(|(n, _, _)| (*n).cmp(name)) {
-            let (_, first, second) = entities::ENTITIES[i];
-            best = Some((end, (first, second)));
+        if let Some(value) = entities::lookup(name) {
+            best = Some((end, value));
             break;
         }
     }
