@@ -53,8 +53,9 @@ REASONS = {
     "memory.rss": (
         "RSS also counts the guests' read-only memory-image pages once per mapping: every instance "
         "maps the same copy-on-write image, which sits in RAM once (PSS divides it among its users), "
-        "and the kernel maps a whole 64 KiB window of it at the first read: each guest's 63 KiB data "
-        "segment is 16 resident pages per instance, 128 KiB per view. Below 64 KiB of RSS needs "
+        "and the kernel maps a whole 64 KiB window of it at the first read: all of each guest's data "
+        "(40 KiB for the VDOM guest, 52 KiB for the template guest) is resident in every instance, "
+        "~92 KiB per view. The private part alone (PSS) is ~61 KiB, so below 64 KiB of RSS needs "
         "instances shared between views, which the sandbox's isolation rules out (`docs/engine.md`)."),
     "e2e.channels_rate": (
         "Through Channels most of the server's time per event is Django Channels, uvicorn's "
