@@ -132,7 +132,9 @@ def ensure_bench_venv():
 
 def run(python, workload, *args):
     """One round: `workload` in a fresh process, its last line of output as JSON."""
-    out = subprocess.run([python, "-c", workload, *args], check=True, capture_output=True, text=True, cwd="/tmp")
+    out = subprocess.run([python, "-c", workload, *args], capture_output=True, text=True, cwd="/tmp")
+    if out.returncode != 0:
+        raise SystemExit(f"a {args[0] if args else ''} round failed (exit {out.returncode}):\n{out.stderr}{out.stdout}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
