@@ -45,9 +45,7 @@ fn main() {
     let mut code = String::new();
     writeln!(code, "pub(crate) const FIRST_BITS: u32 = {FIRST_BITS};").unwrap();
     code.push_str(
-        "/// Named character references without the `&`, sorted by name, in a 64 KiB\n\
-         /// packed (see build.rs).\n\
-         #[repr(C)]\n\
+        "/// Named character references without the `&`, sorted by name, packed (see build.rs).\n\
          pub(crate) struct Table {\n\
          \x20   /// Every name, one after the other.\n",
     );
