@@ -57,6 +57,8 @@ struct SlotInner {
     future: Option<Py<PyAny>>,
     /// The loop to wake, once a task parked.
     bridge: Option<Arc<LoopBridge>>,
+    /// A thread blocked in `Reply.result()`, to unpark.
+    thread: Option<std::thread::Thread>,
 }
 
 impl Slot {
@@ -72,15 +74,18 @@ impl Slot {
     /// a Tokio thread, without the GIL.
     pub fn complete(self: &Arc<Slot>, outcome: Outcome) {
         observe(self.started.elapsed());
-        let bridge = {
+        let (bridge, thread) = {
             let mut inner = self.inner.lock().expect("slot lock");
             inner.outcome = Some(outcome);
             self.done.store(true, Ordering::Release);
-            inner.bridge.take()
+            (inner.bridge.take(), inner.thread.take())
         };
         IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
         if let Some(bridge) = bridge {
             bridge.push(self.clone());
+        }
+        if let Some(thread) = thread {
+            thread.unpark();
         }
     }
 
@@ -310,6 +315,33 @@ impl Reply {
         inner.future = Some(future.clone().unbind());
         inner.bridge = Some(bridge);
         Ok(future.unbind())
+    }
+
+    /// The outcome, waiting for it on this thread (GIL released): for code
+    /// that runs off the event loop, on a handler thread. On a loop, `await`.
+    fn result(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if let Some(outcome) = self.ready.get_mut().expect("reply lock").take() {
+            return outcome(py);
+        }
+        let Some(slot) = self.slot.take() else {
+            return Err(PyRuntimeError::new_err("this wasmlive reply was already awaited"));
+        };
+        {
+            let mut inner = slot.inner.lock().expect("slot lock");
+            if inner.outcome.is_none() {
+                inner.thread = Some(std::thread::current());
+            }
+        }
+        py.detach(|| {
+            while !slot.done.load(Ordering::Acquire) {
+                std::thread::park();
+            }
+        });
+        let outcome = slot.inner.lock().expect("slot lock").outcome.take();
+        match outcome {
+            Some(outcome) => outcome(py),
+            None => Err(PyRuntimeError::new_err("this wasmlive reply was already awaited")),
+        }
     }
 
     fn send(&mut self, py: Python<'_>, _value: Py<PyAny>) -> PyResult<Py<PyAny>> {

@@ -160,3 +160,39 @@ fn builtin_or_base(py: Python<'_>, kind: &str, message: String) -> PyErr {
         None => WasmliveError::new_err(format!("{kind}: {message}")),
     }
 }
+
+/// Log `error` with its traceback on the `wasmlive` logger.
+pub fn log_exception(py: Python<'_>, message: &str, error: &PyErr) {
+    let logged = py
+        .import("logging")
+        .and_then(|logging| logging.call_method1("getLogger", ("wasmlive",)))
+        .and_then(|logger| {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("exc_info", error.value(py))?;
+            logger.call_method("error", (message,), Some(&kwargs))
+        });
+    if let Err(e) = logged {
+        e.print(py);
+    }
+}
+
+/// Note on an exception raised by a view's own code (its mount, a handler,
+/// its context) where it was raised: `_wasmlive_where = {"view", "event"}`.
+/// The transports log such errors with their traceback and, under
+/// `DEBUG`, show them in the page; errors the host raised about a client's
+/// input carry no such note.
+pub fn raised_in_view(py: Python<'_>, error: PyErr, view: &str, event: &str) -> PyErr {
+    let value = error.value(py);
+    if value.hasattr("_wasmlive_where").unwrap_or(false) {
+        return error;
+    }
+    let place = PyDict::new(py);
+    let noted = place
+        .set_item("view", view)
+        .and_then(|()| place.set_item("event", event))
+        .and_then(|()| value.setattr("_wasmlive_where", place));
+    if let Err(e) = noted {
+        e.print(py);
+    }
+    error
+}

@@ -35,7 +35,12 @@ const MAX_NAME: usize = 100;
 /// The declared handlers of one class.
 pub struct HandlerTable {
     class_name: String,
+    /// `module.qualname`, for error notes.
+    pub path: String,
     names: HashSet<String>,
+    /// The handlers that are coroutine functions (`async def`): awaited on
+    /// the caller's event loop, not called on a handler thread.
+    coroutines: HashSet<String>,
 }
 
 static TABLES: Mutex<Option<HashMap<usize, (Py<PyType>, Arc<HandlerTable>)>>> = Mutex::new(None);
@@ -49,6 +54,8 @@ impl HandlerTable {
             return Ok(table.clone());
         }
         let mut names = HashSet::new();
+        let mut coroutines = HashSet::new();
+        let is_coroutine = object.py().import("inspect")?.getattr("iscoroutinefunction")?;
         for name in class.dir()? {
             let name: String = name.extract()?;
             if name.starts_with('_') || LIFECYCLE.contains(&name.as_str()) {
@@ -60,12 +67,18 @@ impl HandlerTable {
                 .and_then(|m| m.is_truthy())
                 .unwrap_or(false);
             if marked && attr.is_callable() {
+                if is_coroutine.call1((&attr,))?.is_truthy()? {
+                    coroutines.insert(name.clone());
+                }
                 names.insert(name);
             }
         }
+        let class_name = class.qualname()?.to_string();
         let table = Arc::new(HandlerTable {
-            class_name: class.qualname()?.to_string(),
+            path: format!("{}.{class_name}", class.module()?),
+            class_name,
             names,
+            coroutines,
         });
         TABLES
             .lock()
@@ -80,6 +93,11 @@ impl HandlerTable {
         let mut names: Vec<String> = self.names.iter().cloned().collect();
         names.sort();
         names
+    }
+
+    /// Whether the handler `event` is a coroutine function.
+    pub fn is_coroutine(&self, event: &str) -> bool {
+        self.coroutines.contains(event)
     }
 
     /// Refuse `event` unless it is a declared handler; the error says why.

@@ -7,6 +7,7 @@
 //! - [`session`]: `SessionActorHandle`, the seed's API.
 //! - [`bridge`]: how Tokio's answers reach asyncio (fast path, batched wakes).
 //! - [`handlers`]: which events a Python view accepts, decided before any Python runs.
+//! - [`threads`]: the handler threads a view's own code runs on, one lane per view.
 //! - [`convert`]: Python values ↔ JSON (contexts, params, patches).
 //! - [`engines`]: guest engines a view names instead of the defaults.
 //! - [`cli`]: the host's command line, with Python handlers for `serve`.
@@ -22,6 +23,7 @@ mod handlers;
 mod services;
 mod session;
 mod system;
+mod threads;
 
 use pyo3::prelude::*;
 
@@ -40,6 +42,8 @@ fn _host(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(bridge::bridge_spin_window_us, m)?)?;
     m.add_function(wrap_pyfunction!(system::worker_spin_us, m)?)?;
+    m.add_function(wrap_pyfunction!(threads::set_handler_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(threads::handler_thread_stats, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

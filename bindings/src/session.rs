@@ -1,12 +1,15 @@
 //! `SessionActorHandle`: one session actor, as Python drives it.
 //!
 //! Views with Python logic keep their handlers in Python: an event is
-//! checked here (name, declared handler, params), its handler runs on the
-//! calling event loop (where Django code expects to run, with the GIL it
-//! already holds), and the view's new context goes to its view actor,
-//! which renders and diffs it in its guests (`set_state`). Tokio workers
-//! never run Python handlers and never wait for the GIL on this path.
-//! Views without Python logic run entirely in their actor.
+//! checked here (name, declared handler, params), then the view's code —
+//! the handler, `get_context_data` and the context's encoding — runs on
+//! the view's lane of handler threads (`threads`), where Django allows
+//! its synchronous ORM, one event at a time and in order; the new context
+//! goes to the view actor, which renders and diffs it in its guests
+//! (`set_state`). Coroutine handlers are awaited on the caller's event
+//! loop instead, and their context taken on the lane afterwards. Tokio
+//! workers never run Python handlers and never wait for the GIL on this
+//! path. Views without Python logic run entirely in their actor.
 
 use crate::bridge::{self, Reply};
 use crate::convert;
@@ -15,6 +18,7 @@ use crate::errors;
 use crate::handlers::{self, HandlerTable};
 use crate::services::PythonServices;
 use crate::system::{self, System};
+use crate::threads::{self, Lane};
 use indexmap::IndexMap;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -31,10 +35,58 @@ use wasmlive::actors::{
 };
 use wasmlive::engine::{HostServices, StandaloneServices};
 
-/// A view or component object with Python handlers.
+/// A view or component object with Python handlers, and the lane its
+/// code runs on (a component shares its view's).
 struct PyLogic {
     object: Py<PyAny>,
     handlers: Arc<HandlerTable>,
+    lane: Lane,
+}
+
+/// Why a request that ran view code failed: the code raised, or the actor refused.
+enum Failure {
+    Python(PyErr),
+    Actor(ActorError),
+}
+
+/// Run `prepare` (view code) on `lane`, then, on the same handler thread
+/// with the GIL released, `deliver` what it made to the actors and wait
+/// for their answer; the reply gives `finish`'s value of it. Called on a
+/// handler thread, all of it runs now, and the reply is ready.
+fn in_lane<X, T, Fut>(
+    py: Python<'_>,
+    lane: &Lane,
+    prepare: impl FnOnce(Python<'_>) -> PyResult<X> + Send + 'static,
+    deliver: impl FnOnce(X) -> Fut + Send + 'static,
+    finish: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+) -> PyResult<Reply>
+where
+    X: Send + 'static,
+    T: Send + 'static,
+    Fut: Future<Output = Result<T, ActorError>> + Send,
+{
+    let rt = system::runtime()?;
+    let (completer, waiting) = bridge::start();
+    lane.submit(
+        py,
+        Box::new(move |py| {
+            let outcome = match prepare(py) {
+                Ok(made) => py.detach(|| rt.block_on(deliver(made))).map_err(Failure::Actor),
+                Err(e) => Err(Failure::Python(e)),
+            };
+            completer.complete(outcome, move |py, outcome| match outcome {
+                Ok(value) => finish(py, value),
+                Err(Failure::Python(e)) => Err(e),
+                Err(Failure::Actor(e)) => Err(errors::to_py(py, e)),
+            });
+        }),
+    );
+    Ok(if threads::on_handler_thread() { waiting.parked() } else { waiting.wait(py) })
+}
+
+/// Deliver a Python view's new context to its actor; its render and diff.
+async fn deliver_state(handle: SessionHandle, view_id: String, state: Map<String, Value>) -> Result<Rendered, ActorError> {
+    handle.send_set_state(state, Some(&view_id), Delivery::Wait).await?.answer().await
 }
 
 /// What this handle knows of its session's views.
@@ -82,10 +134,10 @@ fn views_of(system: &System, handle: &SessionHandle) -> Arc<Mutex<Views>> {
 /// Delivers one request to the session actor, then hands its answer on.
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// A request whose order matters, before it is delivered.
+/// A request to a view or component without Python logic whose order
+/// matters, before it is delivered.
 enum Request {
     Event { name: String, params: Map<String, Value>, view_id: Option<String> },
-    SetState { state: Map<String, Value>, view_id: String },
     ComponentEvent { view_id: String, component_id: String, name: String, params: Map<String, Value> },
     UpdateProps { view_id: String, component_id: String, props: Map<String, Value> },
 }
@@ -102,7 +154,6 @@ impl Request {
     fn send_now(self, handle: &SessionHandle) -> Result<Pending<Rendered>, Refused> {
         match self {
             Request::Event { name, params, view_id } => handle.send_event_now(&name, params, view_id.as_deref()),
-            Request::SetState { state, view_id } => handle.send_set_state_now(state, Some(&view_id)),
             other => return Err(Refused::NotNow(other)),
         }
         .map_err(Refused::Error)
@@ -112,7 +163,6 @@ impl Request {
     async fn send(self, handle: &SessionHandle) -> Result<Pending<Rendered>, ActorError> {
         match self {
             Request::Event { name, params, view_id } => handle.send_event(&name, params, view_id.as_deref(), Delivery::Wait).await,
-            Request::SetState { state, view_id } => handle.send_set_state(state, Some(&view_id), Delivery::Wait).await,
             Request::ComponentEvent { view_id, component_id, name, params } => {
                 handle.send_component_event(&view_id, &component_id, &name, params).await
             }
@@ -247,33 +297,38 @@ impl Session {
         }))
     }
 
-    /// Hand a Python view's new context to its actor: render and diff.
-    fn sync_view(&self, py: Python<'_>, view_id: &str, output: Output) -> PyResult<Reply> {
-        let object = match self.lock().python.get(view_id) {
-            Some(logic) => logic.object.clone_ref(py),
+    /// Run a Python view's handler `event` (if any) on its lane, then hand
+    /// its new context to its actor: render and diff.
+    fn sync_view(&self, py: Python<'_>, view_id: &str, event: Option<(String, Map<String, Value>)>, output: Output) -> PyResult<Reply> {
+        let (object, table, lane) = match self.lock().python.get(view_id) {
+            Some(logic) => (logic.object.clone_ref(py), logic.handlers.clone(), logic.lane.clone()),
             None => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id.to_string()))),
         };
-        let context = context_of(object.bind(py))?;
-        let request = Request::SetState { state: context, view_id: view_id.to_string() };
-        self.ordered(py, request, Some(view_id.to_string()), output)
-    }
-
-    /// Call `object.event(**params)`; then sync (awaiting it first if it is a coroutine).
-    fn run_handler(
-        slf: &Bound<'_, Self>,
-        object: &Bound<'_, PyAny>,
-        event: &str,
-        params: &Map<String, Value>,
-        after: Bound<'_, PyAny>,
-    ) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        let kwargs = convert::dict(py, params)?;
-        let result = object.call_method(event, (), Some(&kwargs))?;
-        if result.hasattr("__await__")? {
-            // A coroutine handler: `after` awaits it, then syncs.
-            return Ok(after.call1((result,))?.unbind());
-        }
-        Ok(after.call1((py.None(),))?.unbind())
+        let handle = self.handle.clone();
+        let id = view_id.to_string();
+        let out_id = id.clone();
+        in_lane(
+            py,
+            &lane,
+            move |py| {
+                let object = object.bind(py);
+                let place = event.as_ref().map_or("get_context_data", |(name, _)| name.as_str());
+                let ran = (|| {
+                    if let Some((name, params)) = &event {
+                        let kwargs = convert::dict(py, params)?;
+                        let returned = object.call_method(name.as_str(), (), Some(&kwargs))?;
+                        if !returned.is_none() {
+                            // A plain method that returned a coroutine, say.
+                            helper(py, "finish_in_thread")?.call1((returned,))?;
+                        }
+                    }
+                    context_of(object)
+                })();
+                ran.map_err(|e| errors::raised_in_view(py, e, &table.path, place))
+            },
+            move |state| deliver_state(handle, id, state),
+            move |py, rendered| rendered_to_py(py, rendered, Some(&out_id), &output),
+        )
     }
 }
 
@@ -395,67 +450,69 @@ impl Session {
         let py = slf.py();
         let this = slf.get();
         let params = match &params {
-            Some(p) if !p.is_none() => p.clone(),
-            _ => PyDict::new(py).into_any(),
+            Some(p) if !p.is_none() => p.clone().unbind(),
+            _ => PyDict::new(py).into_any().unbind(),
         };
-        let mut python_view = python_view.filter(|v| !v.is_none());
-        if python_view.is_none() && template.is_none() {
-            // Only registered LiveView classes, never an arbitrary import.
-            let made = helper(py, "instantiate")?.call1((view_path.as_str(), &params));
-            match made {
-                Ok(view) => python_view = Some(view),
-                Err(e) => return Ok(Reply::failed(e)),
-            }
-        }
-        let backend = system::backend();
-        let language = match language {
-            Some(l) => l,
-            None => helper(py, "current_language")?.call0()?.extract()?,
-        };
-        let services: Arc<dyn HostServices> = match (&template_dirs, &backend) {
-            (Some(dirs), _) => Arc::new(StandaloneServices::with_template_dirs(dirs.clone())),
-            (None, Some(backend)) => Arc::new(PythonServices { backend: backend.clone(), language }),
-            (None, None) => Arc::new(StandaloneServices::default()),
-        };
-        let (state, logic) = match &python_view {
-            Some(view) => {
-                let table = HandlerTable::of(view)?;
-                let state = match context_of(view) {
-                    Ok(s) => s,
-                    Err(e) => return Ok(Reply::failed(e)),
-                };
-                (state, Some(PyLogic { object: view.clone().unbind(), handlers: table }))
-            }
-            None => {
-                let state = convert::params(&params, this.system.settings.params)
-                    .map_err(errors::InvalidParamsError::new_err)?;
-                (state, None)
-            }
-        };
-        let source = match (template, &python_view) {
-            (Some(source), _) => TemplateSource::Loaded { name: view_path.clone(), source },
-            (None, Some(view)) => view_template(view, &view_path, &template_dirs, services.as_ref())?,
-            (None, None) => unreachable!("a view without template was instantiated above"),
-        };
-        // Engines named by the call, else by the view (`template_engine` / `vdom_engine`).
-        let (template_engine, vdom_engine) = match &python_view {
-            Some(view) => (
-                template_engine.or(engines::attr(view, "template_engine")?),
-                vdom_engine.or(engines::attr(view, "vdom_engine")?),
-            ),
-            None => (template_engine, vdom_engine),
-        };
-        let mut request = MountRequest::new(view_path, source).params(state).services(services);
-        match engines::for_view(&this.system, template_engine, vdom_engine) {
-            Ok(Some(engines)) => request = request.engines(engines),
-            Ok(None) => {}
-            Err(e) => return Ok(Reply::failed(e)),
-        }
+        let python_view = python_view.filter(|v| !v.is_none()).map(Bound::unbind);
+        let system = this.system.clone();
         let handle = this.handle.clone();
         let views = this.views.clone();
-        let rt = system::runtime()?;
-        Ok(bridge::spawn(py, rt, async move { handle.mount(request).await }, move |py, result: Result<Mounted, ActorError>| {
-            let mounted = result.map_err(|e| errors::to_py(py, e))?;
+        let runs_view_code = python_view.is_some() || template.is_none();
+        let lane = Lane::new();
+        let view_lane = lane.clone();
+        // Everything that may run the view's own code: instantiating and
+        // mounting it by path, its context, its template.
+        let prepare = move |py: Python<'_>| -> PyResult<(MountRequest, Option<PyLogic>)> {
+            let params = params.bind(py);
+            let mut python_view = python_view.map(|v| v.into_bound(py));
+            if python_view.is_none() && template.is_none() {
+                // Only registered LiveView classes, never an arbitrary import.
+                python_view = Some(helper(py, "instantiate")?.call1((view_path.as_str(), params))?);
+            }
+            let backend = system::backend();
+            let language = match language {
+                Some(l) => l,
+                None => helper(py, "current_language")?.call0()?.extract()?,
+            };
+            let services: Arc<dyn HostServices> = match (&template_dirs, &backend) {
+                (Some(dirs), _) => Arc::new(StandaloneServices::with_template_dirs(dirs.clone())),
+                (None, Some(backend)) => Arc::new(PythonServices { backend: backend.clone(), language }),
+                (None, None) => Arc::new(StandaloneServices::default()),
+            };
+            let (state, logic) = match &python_view {
+                Some(view) => {
+                    let table = HandlerTable::of(view)?;
+                    let state = context_of(view).map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data"))?;
+                    (state, Some(PyLogic { object: view.clone().unbind(), handlers: table, lane: view_lane }))
+                }
+                None => {
+                    let state = convert::params(params, system.settings.params).map_err(errors::InvalidParamsError::new_err)?;
+                    (state, None)
+                }
+            };
+            let source = match (template, &python_view) {
+                (Some(source), _) => TemplateSource::Loaded { name: view_path.clone(), source },
+                (None, Some(view)) => view_template(view, &view_path, &template_dirs, services.as_ref())?,
+                (None, None) => unreachable!("a view without template was instantiated above"),
+            };
+            // Engines named by the call, else by the view (`template_engine` / `vdom_engine`).
+            let (template_engine, vdom_engine) = match &python_view {
+                Some(view) => (
+                    template_engine.or(engines::attr(view, "template_engine")?),
+                    vdom_engine.or(engines::attr(view, "vdom_engine")?),
+                ),
+                None => (template_engine, vdom_engine),
+            };
+            let mut request = MountRequest::new(view_path, source).params(state).services(services);
+            if let Some(engines) = engines::for_view(&system, template_engine, vdom_engine)? {
+                request = request.engines(engines);
+            }
+            Ok((request, logic))
+        };
+        let deliver = move |(request, logic): (MountRequest, Option<PyLogic>)| async move {
+            handle.mount(request).await.map(|mounted| (mounted, logic))
+        };
+        let finish = move |py: Python<'_>, (mounted, logic): (Mounted, Option<PyLogic>)| {
             let mut views = views.lock().expect("views lock");
             views.order.push(mounted.view_id.clone());
             if let Some(logic) = logic {
@@ -467,6 +524,19 @@ impl Session {
             d.set_item("view_id", &mounted.view_id)?;
             d.set_item("version", mounted.version)?;
             Ok(d.into_any().unbind())
+        };
+        if runs_view_code {
+            return in_lane(py, &lane, prepare, deliver, finish);
+        }
+        // A template and params only: nothing of the view's own to run.
+        let made = match prepare(py) {
+            Ok(made) => made,
+            Err(e) => return Ok(Reply::failed(e)),
+        };
+        let rt = system::runtime()?;
+        Ok(bridge::spawn(py, rt, deliver(made), move |py, result| {
+            let made = result.map_err(|e| errors::to_py(py, e))?;
+            finish(py, made)
         }))
     }
 
@@ -508,10 +578,22 @@ impl Session {
         )
     }
 
-    /// (internal) Sync a Python view after its handler ran.
+    /// (internal) Sync a Python view after its handler ran: its context is
+    /// taken on its lane.
     #[pyo3(signature = (view_id, frame=false, reference=None))]
     fn _sync(&self, py: Python<'_>, view_id: String, frame: bool, reference: Option<Bound<'_, PyAny>>) -> PyResult<Reply> {
-        self.sync_view(py, &view_id, output(frame, reference.as_ref())?)
+        self.sync_view(py, &view_id, None, output(frame, reference.as_ref())?)
+    }
+
+    /// (internal) Run `function(*args)` on the lane of view `view_id` (a
+    /// fresh lane when `None` or not mounted): view code that is not an
+    /// event, such as mounting. Awaitable: gives what it returned, or raises.
+    #[pyo3(signature = (view_id, function, *args))]
+    fn _run(&self, py: Python<'_>, view_id: Option<String>, function: Py<PyAny>, args: Py<pyo3::types::PyTuple>) -> PyResult<Reply> {
+        let lane = view_id
+            .and_then(|id| self.lock().python.get(&id).map(|l| l.lane.clone()))
+            .unwrap_or_default();
+        threads::run_in(py, &lane, function, args)
     }
 
     /// Unmount a view. Awaitable.
@@ -585,35 +667,49 @@ impl Session {
         python_component: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Reply> {
         let mut props = self.params(initial_props.as_ref())?;
-        let logic = match python_component.filter(|c| !c.is_none()) {
-            Some(c) => {
+        let handle = self.handle.clone();
+        let views = self.views.clone();
+        let finish = move |py: Python<'_>, (html, key, logic): (String, (String, String), Option<PyLogic>)| {
+            if let Some(logic) = logic {
+                views.lock().expect("views lock").components.insert(key, logic);
+            }
+            Ok(PyString::new(py, &html).into_any().unbind())
+        };
+        let lane = self.lock().python.get(&view_id).map(|l| l.lane.clone()).unwrap_or_default();
+        let request = move |props, logic| {
+            let request = ComponentRequest {
+                view_id: view_id.clone(),
+                component_id: component_id.clone(),
+                template: template_string,
+                props,
+                logic: None,
+            };
+            let key = (view_id.clone(), component_id.clone());
+            async move { handle.create_component(request).await.map(|html| (html, key, logic)) }
+        };
+        let Some(component) = python_component.filter(|c| !c.is_none()) else {
+            let rt = system::runtime()?;
+            return Ok(bridge::spawn(py, rt, request(props, None), move |py, r| finish(py, r.map_err(|e| errors::to_py(py, e))?)));
+        };
+        // The component's code (its props, its context) runs on its view's lane.
+        let component = component.unbind();
+        let initial_props = initial_props.map(Bound::unbind);
+        let component_lane = lane.clone();
+        let prepare = move |py: Python<'_>| -> PyResult<(Map<String, Value>, Option<PyLogic>)> {
+            let c = component.bind(py);
+            let table = HandlerTable::of(c)?;
+            let ran = (|| {
                 if let Some(p) = &initial_props {
                     if c.hasattr("update_props")? {
                         c.call_method1("update_props", (p,))?;
                     }
                 }
-                props.extend(context_of(&c)?);
-                Some(PyLogic { handlers: HandlerTable::of(&c)?, object: c.unbind() })
-            }
-            None => None,
+                context_of(c)
+            })();
+            props.extend(ran.map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data"))?);
+            Ok((props, Some(PyLogic { handlers: table, object: component, lane: component_lane })))
         };
-        let request = ComponentRequest {
-            view_id: view_id.clone(),
-            component_id: component_id.clone(),
-            template: template_string,
-            props,
-            logic: None,
-        };
-        let handle = self.handle.clone();
-        let views = self.views.clone();
-        let rt = system::runtime()?;
-        Ok(bridge::spawn(py, rt, async move { handle.create_component(request).await }, move |py, r| {
-            let html = r.map_err(|e| errors::to_py(py, e))?;
-            if let Some(logic) = logic {
-                views.lock().expect("views lock").components.insert((view_id, component_id), logic);
-            }
-            Ok(PyString::new(py, &html).into_any().unbind())
-        }))
+        in_lane(py, &lane, prepare, move |(props, logic)| request(props, logic), finish)
     }
 
     /// Send an event to a component; gives its patches (`component_id`
@@ -664,11 +760,12 @@ impl Session {
             Output::Frame { reference } => (true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?),
             Output::Dict => (false, None),
         };
-        let after = helper(py, "after_component_handler")?.call1((slf, view_id, component_id, object.bind(py), frame, reference))?;
-        match Session::run_handler(slf, object.bind(py), event_name, &params, after) {
-            Ok(awaitable) => Ok(awaitable),
-            Err(e) => Ok(Py::new(py, Reply::failed(e))?.into_any()),
-        }
+        // The Python helper runs the round (the handler, messages to the
+        // parent, the syncs) on the view's lane, awaiting coroutines on this loop.
+        let kwargs = convert::dict(py, &params)?;
+        Ok(helper(py, "component_event")?
+            .call1((slf, view_id, component_id, object.bind(py), event_name, kwargs, frame, reference))?
+            .unbind())
     }
 
     /// (internal) Push a Python component's new context to its actor.
@@ -681,13 +778,22 @@ impl Session {
         frame: bool,
         reference: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Reply> {
-        let object = match self.lock().components.get(&(view_id.clone(), component_id.clone())) {
-            Some(l) => l.object.clone_ref(py),
+        let (object, table, lane) = match self.lock().components.get(&(view_id.clone(), component_id.clone())) {
+            Some(l) => (l.object.clone_ref(py), l.handlers.clone(), l.lane.clone()),
             None => return Err(errors::to_py(py, ActorError::ComponentNotFound(component_id))),
         };
-        let context = context_of(object.bind(py))?;
-        let request = Request::UpdateProps { view_id: view_id.clone(), component_id, props: context };
-        self.ordered(py, request, Some(view_id), output(frame, reference.as_ref())?)
+        let out = output(frame, reference.as_ref())?;
+        let handle = self.handle.clone();
+        let id = view_id.clone();
+        in_lane(
+            py,
+            &lane,
+            move |py| context_of(object.bind(py)).map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data")),
+            move |props| async move {
+                handle.send_update_component_props(&id, &component_id, props).await?.answer().await
+            },
+            move |py, rendered| rendered_to_py(py, rendered, Some(&view_id), &out),
+        )
     }
 
     /// (internal) Check and run a parent view's handler for a component's
@@ -766,28 +872,25 @@ impl Session {
             return failed(e);
         }
         let target = target.expect("a Python view has an id");
-        let kwargs = convert::dict(py, &params)?;
-        let result = match object.call_method(event, (), Some(&kwargs)) {
-            Ok(r) => r,
-            Err(e) => return failed(e),
-        };
-        match result.hasattr("__await__") {
-            // A coroutine handler: the Python helper awaits it, then syncs.
-            Ok(true) => {
-                let (frame, reference) = match &out {
-                    Output::Frame { reference } => (true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?),
-                    Output::Dict => (false, None),
-                };
-                let after = helper(py, "after_handler")?.call1((slf, &target, frame, reference))?;
-                Ok(after.call1((result,))?.unbind())
-            }
-            // A plain handler: sync the view from here, no Python in between.
-            Ok(false) => match this.sync_view(py, &target, out) {
+        if !table.is_coroutine(event) {
+            // A plain handler: it and the context run on the view's lane.
+            return match this.sync_view(py, &target, Some((event.to_string(), params)), out) {
                 Ok(reply) => Ok(Py::new(py, reply)?.into_any()),
                 Err(e) => failed(e),
-            },
-            Err(e) => failed(e),
+            };
         }
+        // A coroutine handler: awaited here, on the caller's loop, by the
+        // Python helper; then the context is taken on the lane.
+        let kwargs = convert::dict(py, &params)?;
+        let coroutine = match object.call_method(event, (), Some(&kwargs)) {
+            Ok(c) => c,
+            Err(e) => return failed(errors::raised_in_view(py, e, &table.path, event)),
+        };
+        let (frame, reference) = match &out {
+            Output::Frame { reference } => (true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?),
+            Output::Dict => (false, None),
+        };
+        Ok(helper(py, "after_coroutine")?.call1((slf, &target, coroutine, table.path.as_str(), event, frame, reference))?.unbind())
     }
 }
 

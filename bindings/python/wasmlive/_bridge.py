@@ -1,14 +1,73 @@
-"""Helpers the native module calls back into (kept in Python on purpose:
-they await coroutines, which is Python's job)."""
+"""Helpers the native module calls back into, and the Python half of
+mounting (kept in Python on purpose: they await coroutines, which is
+Python's job).
+
+A view's own code — ``mount``, plain handlers, ``get_context_data``, the
+encoding of its context, its components' handlers — runs on its lane of
+handler threads (``session._run``; ``bindings/src/threads.rs``), where
+Django allows the synchronous ORM. Coroutines (``async def`` mount and
+handlers) are awaited on the caller's event loop, as Django awaits async
+views; a coroutine that turns up on a handler thread is sent back there.
+"""
+
+import asyncio
+import inspect
 
 from .live import resolve
 
+# The event loop that awaits the handler threads (the ASGI server's); a
+# coroutine met on a handler thread runs there.
+_loop = None
+
+
+def _remember_loop():
+    global _loop
+    _loop = asyncio.get_running_loop()
+
+
+def note_where(error, view, event):
+    """Mark ``error`` as raised by a view's own code (see errors.rs `raised_in_view`)."""
+    if getattr(error, "_wasmlive_where", None) is None:
+        try:
+            error._wasmlive_where = {"view": view, "event": event}
+        except AttributeError:
+            pass
+    return error
+
+
+def view_name(obj):
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def finish_in_thread(returned):
+    """On a handler thread: run what view code returned to completion when
+    it is awaitable (a coroutine from an ``async def``)."""
+    if not inspect.isawaitable(returned):
+        return returned
+    loop = _loop
+    if loop is not None and loop.is_running():
+        return asyncio.run_coroutine_threadsafe(_awaited(returned), loop).result()
+    # No loop is serving (``wasmlive serve``, a script): a loop of its own.
+    return asyncio.run(_awaited(returned))
+
+
+async def _awaited(awaitable):
+    return await awaitable
+
 
 def instantiate(view_path, params, request=None):
-    """A registered LiveView at ``view_path``, mounted with ``params``."""
+    """A registered LiveView at ``view_path``, mounted with ``params`` (on a handler thread)."""
     view = resolve(view_path)()
-    view.mount(request, **dict(params))
+    _call_mount(view, request, dict(params))
     return view
+
+
+def _call_mount(view, request, params):
+    try:
+        finish_in_thread(view.mount(request, **params))
+    except Exception as e:
+        raise note_where(e, view_name(view), "mount")
 
 
 def current_language():
@@ -24,42 +83,52 @@ def current_language():
     return "en-us"
 
 
-def after_handler(session, view_id, frame, ref):
-    """What an event returns once the view's handler ran (or gave a coroutine)."""
-
-    def after(result):
-        if result is None:
-            return session._sync(view_id, frame, ref)
-        return _finish(result, session, view_id, frame, ref)
-
-    return after
-
-
-async def _finish(coroutine, session, view_id, frame, ref):
-    await coroutine
+async def after_coroutine(session, view_id, coroutine, view, event, frame, ref):
+    """A coroutine handler's event: await it here, then sync the view (its
+    context is taken on its lane)."""
+    _remember_loop()
+    try:
+        await coroutine
+    except Exception as e:
+        raise note_where(e, view, event)
     return await session._sync(view_id, frame, ref)
 
 
-def after_component_handler(session, view_id, component_id, component, frame, ref):
-    def after(result):
-        return _component_round(result, session, view_id, component_id, component, frame, ref)
+async def component_event(session, view_id, component_id, component, event, params, frame, ref):
+    """A Python component's event: its handler, the messages it sent its
+    parent (each parent handler run), then the syncs — on the view's lane."""
+    _remember_loop()
+    handler = getattr(component, event)
+    if inspect.iscoroutinefunction(handler):
+        try:
+            await handler(**params)
+        except Exception as e:
+            raise note_where(e, view_name(component), event)
+        return await session._run(view_id, _component_after, session, view_id, component_id, component, frame, ref)
+    return await session._run(view_id, _component_round, session, view_id, component_id, component, event, params, frame, ref)
 
-    return after
+
+def _component_round(session, view_id, component_id, component, event, params, frame, ref):
+    try:
+        finish_in_thread(getattr(component, event)(**params))
+    except Exception as e:
+        raise note_where(e, view_name(component), event)
+    return _component_after(session, view_id, component_id, component, frame, ref)
 
 
-async def _component_round(result, session, view_id, component_id, component, frame, ref):
-    if result is not None:
-        await result
+def _component_after(session, view_id, component_id, component, frame, ref):
     outbox = getattr(component, "_wasmlive_outbox", [])
     messages, outbox[:] = list(outbox), []
-    rendered = await session._sync_component(view_id, component_id, frame, ref)
+    rendered = session._sync_component(view_id, component_id, frame, ref).result()
     if not messages:
         return rendered
     for event, data in messages:
         returned = session._parent_handler(view_id, event, data)
-        if hasattr(returned, "__await__"):
-            await returned
-    parent = await session._sync(view_id, frame, ref)
+        try:
+            finish_in_thread(returned)
+        except Exception as e:
+            raise note_where(e, "parent of " + view_name(component), event)
+    parent = session._sync(view_id, frame, ref).result()
     if frame:
         # Two frames: the component's patches, then the parent's.
         return [rendered, parent]
@@ -67,17 +136,37 @@ async def _component_round(result, session, view_id, component_id, component, fr
     return parent
 
 
-async def mount_live(session, view, view_path=None):
-    """Mount a LiveView object and create the live components it declares
-    (``components = {id: (Class, props)}``); gives the mounted dict, whose
-    HTML includes the components."""
+async def mount_live(session, view, request=None, params=None, view_path=None, then=None):
+    """Mount a LiveView object: its ``mount(request, **params)``, then the
+    live components it declares (``components = {id: (Class, props)}``);
+    gives the mounted dict, whose HTML includes the components. ``then``
+    (optional) is called with that dict on the same handler thread, and
+    its result given instead."""
+    _remember_loop()
     path = view_path or type(view).view_path()
-    mounted = await session.mount(path, python_view=view)
+    params = dict(params or {})
+    language = current_language()
+    if inspect.iscoroutinefunction(view.mount):
+        try:
+            await view.mount(request, **params)
+        except Exception as e:
+            raise note_where(e, view_name(view), "mount")
+        return await session._run(None, _mount_rest, session, view, path, language, then)
+    return await session._run(None, _mount_in_thread, session, view, request, params, path, language, then)
+
+
+def _mount_in_thread(session, view, request, params, path, language, then):
+    _call_mount(view, request, params)
+    return _mount_rest(session, view, path, language, then)
+
+
+def _mount_rest(session, view, path, language, then):
+    mounted = session.mount(path, python_view=view, language=language).result()
     declared = getattr(view, "components", None) or {}
-    if not declared:
-        return mounted
-    for component_id, (cls, props) in declared.items():
-        component = cls(**props)
-        await session.create_component(mounted["view_id"], component_id, cls.template, props, component)
-    full = await session.render(mounted["view_id"])
-    return {**mounted, "html": full["html"], "version": full["version"]}
+    if declared:
+        for component_id, (cls, props) in declared.items():
+            component = cls(**props)
+            session.create_component(mounted["view_id"], component_id, cls.template, props, component).result()
+        full = session.render(mounted["view_id"]).result()
+        mounted = {**mounted, "html": full["html"], "version": full["version"]}
+    return then(mounted) if then is not None else mounted

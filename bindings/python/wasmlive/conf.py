@@ -49,10 +49,13 @@ DEFAULTS = {
     # Seconds between Django's close_old_connections() in the consumer (at most
     # once per interval per process); 0: before every frame, as Channels does.
     "db_cleanup_interval": 1.0,
+    # Threads that run views' own code (mount, plain handlers, contexts), where
+    # the synchronous ORM is allowed; None: min(32, cores + 4).
+    "handler_threads": None,
 }
 
 # Keys the consumer uses itself, not the actor system.
-LOCAL = {"max_frame_bytes", "allowed_views", "db_cleanup_interval"}
+LOCAL = {"max_frame_bytes", "allowed_views", "db_cleanup_interval", "handler_threads"}
 
 
 def config():
@@ -67,6 +70,9 @@ def config():
     interval = merged["db_cleanup_interval"]
     if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval >= 0:
         raise ImproperlyConfigured(f"LIVEVIEW_CONFIG['db_cleanup_interval'] must be a number of seconds >= 0, not {interval!r}")
+    threads = merged["handler_threads"]
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ImproperlyConfigured(f"LIVEVIEW_CONFIG['handler_threads'] must be None or a whole number >= 1, not {threads!r}")
     return merged
 
 

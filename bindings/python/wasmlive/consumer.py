@@ -8,7 +8,6 @@ as they come: never parsed or serialized again in Python.
 """
 
 import json
-import logging
 import time
 import uuid
 
@@ -18,17 +17,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import conf
 from ._bridge import mount_live
-from ._host import WasmliveError, create_session_actor
-from .http import error_frame
+from ._host import create_session_actor
+from .errors import error_frame, report
 from .live import registered_views
 from .request import LiveRequest
-
-logger = logging.getLogger("wasmlive")
-
-# Errors a client can cause by what it sends; anything else (a handler's
-# bug, say) is logged with its traceback too. Either way the client gets an
-# error frame for its ref, and the connection and its views carry on.
-CLIENT_ERRORS = (WasmliveError, LookupError, PermissionError, AttributeError, ValueError, TypeError)
 
 
 class DbCleanup:
@@ -38,9 +30,11 @@ class DbCleanup:
     sync thread pool: a thread hop per frame, which was 40 % of a frame's
     server time through Channels (benches/e2e.py: 100 clients, 1,979 →
     3,472 events/s without it). wasmlive never touches the database itself;
-    handlers that do (through the async ORM or ``database_sync_to_async``)
+    coroutine handlers that do (through the async ORM or ``database_sync_to_async``)
     still get connections past ``CONN_MAX_AGE`` or broken by errors closed,
     within ``db_cleanup_interval`` seconds instead of before every frame.
+    Plain handlers run on the handler threads, which clean up around each
+    job themselves (``wasmlive.db``).
     """
 
     last_at = None
@@ -99,10 +93,9 @@ class LiveViewConsumer(AsyncWebsocketConsumer):
             return await self.send_json(error_frame(ValueError(f"unknown frame type {kind!r}"), ref, view_id))
         try:
             await handler(message, ref, view_id)
-        except CLIENT_ERRORS as e:
-            await self.send_json(error_frame(e, ref, view_id))
         except Exception as e:
-            logger.exception("wasmlive: %s frame failed (view %s)", kind, view_id)
+            # The client gets an error frame for its ref; the connection and its views carry on.
+            report(e, f"a {kind} frame (view {view_id})")
             await self.send_json(error_frame(e, ref, view_id))
 
     async def on_ping(self, message, ref, view_id):
@@ -118,9 +111,8 @@ class LiveViewConsumer(AsyncWebsocketConsumer):
         params = message.get("params") or {}
         if not isinstance(params, dict):
             raise ValueError("mount params must be an object")
-        live = views[path]()
-        live.mount(LiveRequest.from_scope(self.scope, message.get("url")), **params)
-        mounted = await mount_live(self.session, live, path)
+        request = LiveRequest.from_scope(self.scope, message.get("url"))
+        mounted = await mount_live(self.session, views[path](), request, params, path)
         await self.send_json({"type": "mounted", "ref": ref, **mounted})
 
     async def on_event(self, message, ref, view_id):

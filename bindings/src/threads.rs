@@ -1,0 +1,323 @@
+//! Handler threads: where a Python view's own code runs — `mount`, plain
+//! `@event_handler`s, `get_context_data` and the encoding of its context.
+//!
+//! Django refuses its synchronous ORM on a thread that runs an asyncio
+//! loop, and a handler waiting on the database must not stall every other
+//! view of the process. So view code runs on a pool of threads, as it
+//! would in a threaded WSGI server:
+//!
+//! - Each thread keeps **one Python thread state for its whole life**
+//!   (attached once, detached only while it waits): Django's connections
+//!   are per thread and live as long as it does, so `CONN_MAX_AGE` means
+//!   what it means under WSGI.
+//! - One view's jobs run **one at a time and in order**: each view has a
+//!   [`Lane`], a queue the pool serves with at most one thread at a time.
+//!   Different views run side by side, up to `handler_threads` at once.
+//! - Around each job the pool calls the **cleanup hook** the Django app
+//!   sets (`close_old_connections`), as Django does around a request; a
+//!   thread that may still hold a connection calls it again while idle,
+//!   every [`IDLE_SWEEP`], so a connection past `CONN_MAX_AGE` is closed
+//!   even when no further event comes.
+//!
+//! A job that is itself on a handler thread (code running in a lane calls
+//! back into the host) runs inline: it is already where it belongs.
+
+use pyo3::prelude::*;
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Duration;
+
+/// One piece of view code, run with the GIL on a handler thread.
+pub type Job = Box<dyn FnOnce(Python<'_>) + Send>;
+
+/// How often an idle thread that may hold database connections runs the
+/// cleanup hook.
+pub const IDLE_SWEEP: Duration = Duration::from_secs(1);
+
+/// Jobs a thread runs from one lane before it lets other lanes go first.
+const FAIRNESS_BATCH: usize = 32;
+
+/// A queue of jobs that run one at a time, in the order submitted.
+#[derive(Clone, Default)]
+pub struct Lane(Arc<LaneInner>);
+
+#[derive(Default)]
+struct LaneInner {
+    state: Mutex<LaneState>,
+}
+
+#[derive(Default)]
+struct LaneState {
+    jobs: VecDeque<Job>,
+    /// Queued on the pool or being served by a thread.
+    scheduled: bool,
+}
+
+impl Lane {
+    pub fn new() -> Lane {
+        Lane::default()
+    }
+
+    /// Run `job` after this lane's earlier jobs, on a handler thread; at
+    /// once on this thread when it already is one.
+    pub fn submit(&self, py: Python<'_>, job: Job) {
+        if ON_HANDLER_THREAD.get() {
+            return job(py);
+        }
+        let mut state = self.0.state.lock().expect("lane lock");
+        state.jobs.push_back(job);
+        if state.scheduled {
+            return;
+        }
+        state.scheduled = true;
+        drop(state);
+        pool().schedule(self.0.clone());
+    }
+}
+
+/// Whether the calling thread is a handler thread.
+pub fn on_handler_thread() -> bool {
+    ON_HANDLER_THREAD.get()
+}
+
+thread_local! {
+    static ON_HANDLER_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+struct Pool {
+    queue: Mutex<PoolState>,
+    work: Condvar,
+    jobs_run: AtomicU64,
+    /// Threads whose last cleanup said a database connection is still open.
+    holding: AtomicUsize,
+}
+
+#[derive(Default)]
+struct PoolState {
+    ready: VecDeque<Arc<LaneInner>>,
+    threads: usize,
+    idle: usize,
+}
+
+/// The most threads the pool starts (`handler_threads`).
+static MAX_THREADS: AtomicUsize = AtomicUsize::new(0);
+static HOOK: Mutex<Option<Py<PyAny>>> = Mutex::new(None);
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+fn pool() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        STARTED.store(true, Ordering::Release);
+        Pool {
+            queue: Mutex::new(PoolState::default()),
+            work: Condvar::new(),
+            jobs_run: AtomicU64::new(0),
+            holding: AtomicUsize::new(0),
+        }
+    })
+}
+
+/// The default size: as many threads as Python's own thread pool executor
+/// would start (`min(32, cores + 4)`), since handlers mostly wait on I/O.
+pub fn default_threads() -> usize {
+    (wasmlive::runtime::available_cores() + 4).min(32)
+}
+
+fn max_threads() -> usize {
+    match MAX_THREADS.load(Ordering::Relaxed) {
+        0 => default_threads(),
+        n => n,
+    }
+}
+
+/// Set the pool's size; threads already started stay.
+pub fn set_max_threads(n: usize) {
+    MAX_THREADS.store(n, Ordering::Relaxed);
+}
+
+/// Set the cleanup hook: a callable run on the handler thread before and
+/// after each job and while idle, returning whether that thread still
+/// holds a database connection. `None`: no hook (outside Django).
+pub fn set_cleanup_hook(hook: Option<Py<PyAny>>) {
+    *HOOK.lock().expect("hook lock") = hook;
+}
+
+/// What the pool has done: `(threads started, threads busy, jobs run,
+/// threads holding a database connection)`.
+pub fn stats() -> (usize, usize, u64, usize) {
+    if !STARTED.load(Ordering::Acquire) {
+        return (0, 0, 0, 0);
+    }
+    let pool = pool();
+    let state = pool.queue.lock().expect("pool lock");
+    (
+        state.threads,
+        state.threads - state.idle,
+        pool.jobs_run.load(Ordering::Relaxed),
+        pool.holding.load(Ordering::Relaxed),
+    )
+}
+
+impl Pool {
+    fn schedule(&'static self, lane: Arc<LaneInner>) {
+        let mut state = self.queue.lock().expect("pool lock");
+        state.ready.push_back(lane);
+        if state.idle > 0 {
+            drop(state);
+            self.work.notify_one();
+            return;
+        }
+        if state.threads < max_threads() {
+            state.threads += 1;
+            let number = state.threads;
+            drop(state);
+            let spawned = std::thread::Builder::new()
+                .name(format!("wasmlive-handler-{number}"))
+                .spawn(move || self.serve());
+            if spawned.is_err() {
+                // Nothing started: a running thread will take the lane when it is free.
+                self.queue.lock().expect("pool lock").threads -= 1;
+            }
+        }
+        // Otherwise every thread is busy; one takes the lane when it is done.
+    }
+
+    /// A handler thread's life: take a lane, run its jobs, repeat.
+    fn serve(&'static self) {
+        ON_HANDLER_THREAD.set(true);
+        Python::attach(|py| {
+            let mut holding = false;
+            loop {
+                let lane = py.detach(|| self.next(holding));
+                match lane {
+                    Some(lane) => {
+                        self.run_lane(py, &lane);
+                        holding = self.cleanup(py, holding);
+                    }
+                    None => holding = self.cleanup(py, holding),
+                }
+            }
+        });
+    }
+
+    /// The next lane with work; `None` after an idle sweep interval when
+    /// this thread may hold a connection (so it can clean up).
+    fn next(&self, holding: bool) -> Option<Arc<LaneInner>> {
+        let mut state = self.queue.lock().expect("pool lock");
+        loop {
+            if let Some(lane) = state.ready.pop_front() {
+                return Some(lane);
+            }
+            state.idle += 1;
+            if holding {
+                let (s, timeout) = self.work.wait_timeout(state, IDLE_SWEEP).expect("pool lock");
+                state = s;
+                state.idle -= 1;
+                if timeout.timed_out() && state.ready.is_empty() {
+                    return None;
+                }
+            } else {
+                state = self.work.wait(state).expect("pool lock");
+                state.idle -= 1;
+            }
+        }
+    }
+
+    fn run_lane(&self, py: Python<'_>, lane: &Arc<LaneInner>) {
+        for _ in 0..FAIRNESS_BATCH {
+            let job = {
+                let mut state = lane.state.lock().expect("lane lock");
+                match state.jobs.pop_front() {
+                    Some(job) => job,
+                    None => {
+                        state.scheduled = false;
+                        return;
+                    }
+                }
+            };
+            run_hook(py);
+            job(py);
+            self.jobs_run.fetch_add(1, Ordering::Relaxed);
+        }
+        // More to do: behind the lanes already waiting.
+        let has_more = !lane.state.lock().expect("lane lock").jobs.is_empty();
+        if has_more {
+            self.queue.lock().expect("pool lock").ready.push_back(lane.clone());
+        } else {
+            lane.state.lock().expect("lane lock").scheduled = false;
+        }
+    }
+
+    /// Run the hook after work or while idle; whether a connection is still open.
+    fn cleanup(&self, py: Python<'_>, was_holding: bool) -> bool {
+        let holding = run_hook(py);
+        match (was_holding, holding) {
+            (false, true) => {
+                self.holding.fetch_add(1, Ordering::Relaxed);
+            }
+            (true, false) => {
+                self.holding.fetch_sub(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+        holding
+    }
+}
+
+/// Call the cleanup hook; whether it says a connection is still open. A
+/// failing hook is reported on the `wasmlive` logger (it never stops the
+/// thread) and counts as holding one, so it runs again.
+fn run_hook(py: Python<'_>) -> bool {
+    let hook = HOOK.lock().expect("hook lock").as_ref().map(|h| h.clone_ref(py));
+    let Some(hook) = hook else { return false };
+    match hook.bind(py).call0().and_then(|r| r.is_truthy()) {
+        Ok(holding) => holding,
+        Err(e) => {
+            crate::errors::log_exception(py, "wasmlive: the handler threads' cleanup hook failed", &e);
+            true
+        }
+    }
+}
+
+/// `set_handler_threads(count=None, cleanup=None)`: the pool's size (None:
+/// `min(32, cores + 4)`) and its cleanup hook (see the module docs).
+#[pyfunction]
+#[pyo3(signature = (count=None, cleanup=None))]
+pub fn set_handler_threads(count: Option<usize>, cleanup: Option<Py<PyAny>>) -> PyResult<()> {
+    if count == Some(0) {
+        return Err(pyo3::exceptions::PyValueError::new_err("handler_threads must be at least 1"));
+    }
+    set_max_threads(count.unwrap_or(0));
+    set_cleanup_hook(cleanup);
+    Ok(())
+}
+
+/// `function(*args)` on `lane`: the reply gives what it returned, or raises
+/// what it raised.
+pub fn run_in(py: Python<'_>, lane: &Lane, function: Py<PyAny>, args: Py<pyo3::types::PyTuple>) -> PyResult<crate::bridge::Reply> {
+    let (completer, waiting) = crate::bridge::start();
+    lane.submit(
+        py,
+        Box::new(move |py| {
+            let result = function.bind(py).call1(args.bind(py)).map(Bound::unbind);
+            completer.complete(result, |_, result| result);
+        }),
+    );
+    Ok(if on_handler_thread() { waiting.parked() } else { waiting.wait(py) })
+}
+
+/// The handler threads now: `{"threads", "busy", "jobs_run",
+/// "holding_connections"}` (threads whose last cleanup left a database
+/// connection open).
+#[pyfunction]
+pub fn handler_thread_stats(py: Python<'_>) -> PyResult<Py<pyo3::types::PyDict>> {
+    let (threads, busy, jobs_run, holding) = stats();
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("threads", threads)?;
+    d.set_item("busy", busy)?;
+    d.set_item("jobs_run", jobs_run)?;
+    d.set_item("holding_connections", holding)?;
+    Ok(d.unbind())
+}
