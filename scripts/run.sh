@@ -12,4 +12,6 @@ echo
 echo "  wasmlive demo: open http://$addr:$port/  (Ctrl-C stops it)"
 echo
 cd examples/demo
+# The todo list is stored in sqlite (examples/demo/db.sqlite3).
+../../.venv/bin/python manage.py migrate --noinput
 exec ../../.venv/bin/python -m uvicorn demo.asgi:application --host "$addr" --port "$port" --ws websockets

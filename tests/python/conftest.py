@@ -1,5 +1,6 @@
 import os
 import pathlib
+import shutil
 import socket
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import wasmlive
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo"
+HERE = pathlib.Path(__file__).resolve().parent
 
 
 @pytest.fixture
@@ -63,12 +65,25 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Server:
-    """An ASGI app under uvicorn on a port of its own, restartable on that port."""
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory):
+    """A sqlite file with every migration of the demo and the test site
+    applied, made once per run; each server starts from a copy of it."""
+    path = tmp_path_factory.mktemp("db") / "migrated.sqlite3"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="testsite.settings", WASMLIVE_DEMO_DB=str(path), PYTHONPATH=os.pathsep.join([str(HERE), str(DEMO)]))
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=DEMO, env=env, check=True)
+    return path
 
-    def __init__(self, settings, pythonpath=()):
+
+class Server:
+    """An ASGI app under uvicorn on a port of its own, restartable on that
+    port, with a database of its own (a copy of ``migrated_db``)."""
+
+    def __init__(self, settings, database, pythonpath=(), env=None):
         self.port = free_port()
-        self.env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings)
+        self.database = database.with_name(f"server-{self.port}.sqlite3")
+        shutil.copyfile(database, self.database)
+        self.env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings, WASMLIVE_DEMO_DB=str(self.database), **(env or {}))
         if pythonpath:
             self.env["PYTHONPATH"] = os.pathsep.join([*map(str, pythonpath), self.env.get("PYTHONPATH", "")])
         self.proc = None
@@ -99,16 +114,16 @@ class Server:
 
 
 @pytest.fixture
-def server():
+def server(migrated_db):
     """The demo project under uvicorn on a free port: (process, port)."""
-    s = Server("demo.settings").start()
+    s = Server("demo.settings", migrated_db).start()
     yield s.proc, s.port
     s.stop()
 
 
 @pytest.fixture
-def site(fixture_guests):
+def site(fixture_guests, migrated_db):
     """The demo plus the browser tests' own pages (`testsite/`), as a `Server`."""
-    s = Server("testsite.settings", pythonpath=[pathlib.Path(__file__).resolve().parent]).start()
+    s = Server("testsite.settings", migrated_db, pythonpath=[HERE]).start()
     yield s
     s.stop()

@@ -30,6 +30,7 @@ from ._host import (
     configure,
     create_session_actor,
     get_actor_stats,
+    handler_thread_stats,
     set_services,
     shutdown_actor_system,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "create_session_actor",
     "event_handler",
     "get_actor_stats",
+    "handler_thread_stats",
     "registered_views",
     "set_services",
     "shutdown_actor_system",

@@ -95,7 +95,7 @@ class LiveViewConsumer(AsyncWebsocketConsumer):
             await handler(message, ref, view_id)
         except Exception as e:
             # The client gets an error frame for its ref; the connection and its views carry on.
-            report(e, f"a {kind} frame (view {view_id})")
+            report(e, f"the {kind} frame (view {view_id})")
             await self.send_json(error_frame(e, ref, view_id))
 
     async def on_ping(self, message, ref, view_id):

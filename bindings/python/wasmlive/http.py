@@ -12,8 +12,11 @@ from django.core import signing
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.template.loader import render_to_string
 
+from django.utils.safestring import mark_safe
+
 from ._bridge import mount_live
-from ._host import WasmliveError, create_session_actor
+from ._host import create_session_actor
+from .errors import error_frame, expected, report
 from .request import LiveRequest
 
 COOKIE = "wasmlive_session"
@@ -31,18 +34,6 @@ def _session_id(request):
         except signing.BadSignature:
             pass
     return uuid.uuid4().hex, True
-
-
-def error_frame(error, ref=None, view_id=None):
-    frame = {"type": "error", "error": type(error).__name__, "message": str(error)}
-    kind = getattr(error, "kind", None)
-    if isinstance(kind, str):  # GuestFaultError's fault kind, TemplateError's error kind
-        frame["kind"] = kind
-    if ref is not None:
-        frame["ref"] = ref
-    if view_id is not None:
-        frame["view_id"] = view_id
-    return frame
 
 
 def live_view(cls, initkwargs):
@@ -65,27 +56,31 @@ def live_view(cls, initkwargs):
 
 
 async def _first_paint(cls, initkwargs, request, session, kwargs):
+    """Mount and paint on a handler thread (the page's own template may
+    touch ``request.user`` too); a failing mount raises, for Django's usual
+    500 handling."""
     live = cls(**initkwargs)
-    params = {k: v for k, v in kwargs.items()}
-    live.mount(LiveRequest.from_http(request), **params)
-    mounted = await mount_live(session, live)
+    params = dict(kwargs)
+
+    def page(mounted):
+        html = render_to_string(
+            live.page_template_name,
+            {
+                "title": getattr(live, "title", cls.__name__),
+                "view_path": cls.view_path(),
+                "view_id": mounted["view_id"],
+                "session_id": "",
+                "params_json": json.dumps(params),
+                "liveview_html": mark_safe(mounted["html"]),
+            },
+            request=request,
+        )
+        return HttpResponse(html)
+
+    response = await mount_live(session, live, LiveRequest.from_http(request), params, then=page)
     for old in session.view_ids()[:-MAX_HTTP_VIEWS]:
         await session.unmount(old)
-    from django.utils.safestring import mark_safe
-
-    page = render_to_string(
-        live.page_template_name,
-        {
-            "title": getattr(live, "title", cls.__name__),
-            "view_path": cls.view_path(),
-            "view_id": mounted["view_id"],
-            "session_id": "",
-            "params_json": json.dumps(params),
-            "liveview_html": mark_safe(mounted["html"]),
-        },
-        request=request,
-    )
-    return HttpResponse(page)
+    return response
 
 
 async def _event(request, session):
@@ -107,8 +102,9 @@ async def _event(request, session):
             frame = "[" + ",".join(frames) + "]" if isinstance(frames, list) else frames
         else:
             frame = await session.event_frame(body["event"], params, view_id, body.get("ref"))
-    except (WasmliveError, LookupError, PermissionError, AttributeError) as e:
-        status = 404 if isinstance(e, LookupError) else 400
+    except Exception as e:
+        report(e, "an HTTP event")
+        status = (404 if isinstance(e, LookupError) else 400) if expected(e) else 500
         return JsonResponse(error_frame(e, body.get("ref"), view_id), status=status)
     return HttpResponse(frame, content_type="application/json")
 

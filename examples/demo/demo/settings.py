@@ -1,6 +1,8 @@
-"""The example project: the seed's counter and chat, a keyed todo list and
-live components, served by one ASGI app (`demo.asgi:application`)."""
+"""The example project: the seed's counter and chat, a todo list stored in
+sqlite with keyed rows, and live components, served by one ASGI app
+(`demo.asgi:application`). `scripts/run.sh` migrates the database first."""
 
+import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -23,8 +25,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "demo.urls"
 ASGI_APPLICATION = "demo.asgi.application"
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [], "APP_DIRS": True}]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# WASMLIVE_DEMO_DB: another database file (the tests give each server its own).
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("WASMLIVE_DEMO_DB", BASE_DIR.parent / "db.sqlite3")}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "/static/"
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -1,9 +1,12 @@
-"""The seed's CounterView and ChatView (its Appendix A), a todo list with
-keyed rows, and a view made of live components."""
+"""The seed's CounterView and ChatView (its Appendix A), a todo list stored
+in the database with keyed rows, and a view made of live components."""
 
-import itertools
+from django.db import transaction
+from django.db.models import Max
 
 from wasmlive import LiveComponent, LiveView, event_handler
+
+from .models import Todo
 
 
 class CounterView(LiveView):
@@ -44,35 +47,60 @@ class ChatView(LiveView):
 
 
 class TodoView(LiveView):
+    """The rows live in the database: mount and every handler use Django's
+    ORM as any Django view would (they run on wasmlive's handler threads)."""
+
     template_name = "demo/todo.html"
     title = "Todo"
 
     def mount(self, request, **kwargs):
-        self._ids = itertools.count(4)
-        self.items = [{"id": 1, "text": "Write the view"}, {"id": 2, "text": "Write the template"}, {"id": 3, "text": "Ship it"}]
+        self.load()
+
+    def load(self):
+        self.items = list(Todo.objects.values("id", "text"))
 
     @event_handler
     def add(self, text: str = "", **kwargs):
         if text.strip():
-            self.items.append({"id": next(self._ids), "text": text.strip()})
+            last = Todo.objects.aggregate(last=Max("position"))["last"] or 0
+            Todo.objects.create(text=text.strip(), position=last + 1)
+        self.load()
 
     @event_handler
     def remove(self, id: str = "", **kwargs):
-        self.items = [i for i in self.items if str(i["id"]) != str(id)]
+        Todo.objects.filter(pk=_pk(id)).delete()
+        self.load()
 
     @event_handler
     def move_up(self, id: str = "", **kwargs):
-        for n, item in enumerate(self.items):
-            if str(item["id"]) == str(id) and n > 0:
-                self.items[n - 1], self.items[n] = self.items[n], self.items[n - 1]
-                break
+        with transaction.atomic():
+            rows = list(Todo.objects.select_for_update())
+            for n, row in enumerate(rows):
+                if row.pk == _pk(id) and n > 0:
+                    rows[n - 1].position, row.position = row.position, rows[n - 1].position
+                    Todo.objects.bulk_update([rows[n - 1], row], ["position"])
+                    break
+        self.load()
 
     @event_handler
     def reverse(self, **kwargs):
-        self.items.reverse()
+        with transaction.atomic():
+            rows = list(Todo.objects.all())
+            for position, row in enumerate(reversed(rows), start=1):
+                row.position = position
+            Todo.objects.bulk_update(rows, ["position"])
+        self.load()
 
     def get_context_data(self, **kwargs):
         return {"items": self.items}
+
+
+def _pk(value):
+    """A row id from an event's params (a string from the page)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class Stepper(LiveComponent):

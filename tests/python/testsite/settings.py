@@ -1,3 +1,11 @@
+import os
+import tempfile
+
 from demo.settings import *  # noqa: F403
 
 ROOT_URLCONF = "testsite.urls"
+# The database-backed views the tests use (tests/python/notes/).
+INSTALLED_APPS = [*INSTALLED_APPS, "notes"]  # noqa: F405
+# pytest-django's test database is a file: sqlite's in-memory databases are
+# never closed, and the tests watch connections close.
+DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"wasmlive-test-{os.getpid()}.sqlite3")}  # noqa: F405

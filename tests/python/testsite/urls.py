@@ -4,7 +4,8 @@
   and one rendered by the faulty fixture guest (mounted over the socket);
 - ``/slow/``: a view whose handler takes half a second;
 - ``/fidelity/``: no view, just the JS client's ``applyPatches`` on
-  ``window``, for the patch-fidelity test.
+  ``window``, for the patch-fidelity test;
+- ``/notes/…``: the database-backed views of ``notes/views.py``.
 """
 
 from django.http import HttpResponse
@@ -13,6 +14,7 @@ from django.urls import path
 
 import views_for_tests
 from demo.urls import urlpatterns as demo_urlpatterns
+from notes import views as notes
 
 PAGE = """{% load wasmlive %}<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
@@ -44,4 +46,11 @@ urlpatterns = demo_urlpatterns + [
     path("two-views/", two_views),
     path("slow/", views_for_tests.SlowView.as_view()),
     path("fidelity/", fidelity),
+    path("notes/", notes.NotesView.as_view()),
+    path("notes/queryset/", notes.QuerySetView.as_view()),
+    path("notes/async/", notes.AsyncNotesView.as_view()),
+    path("notes/whoami/", notes.WhoAmIView.as_view()),
+    path("notes/failing-mount/", notes.FailingMountView.as_view()),
+    path("notes/failing-handler/", notes.FailingHandlerView.as_view()),
+    path("notes/dashboard/", notes.NotesDashboardView.as_view()),
 ]

@@ -80,6 +80,7 @@ class View {
       this.root.dataset.error = `${frame.error}: ${frame.message}`;
       this.root.classList.add("wasmlive-error");
       this.root.dispatchEvent(new CustomEvent("wasmlive:error", { detail: frame, bubbles: true }));
+      if (frame.debug) showDebugOverlay(frame, this.path);
     }
   }
 
@@ -93,6 +94,56 @@ class View {
     console.warn(`wasmlive: resync ${this.path} (${reason})`);
     this.client.request({ type: "resync", view_id: this.viewId || this.httpViewId }, this);
   }
+}
+
+// The server runs with DEBUG: show what view code raised, as Django's debug
+// page does for plain views. One overlay at a time (the latest error);
+// dismissed by its button or Escape. Text only: nothing is parsed as HTML.
+function showDebugOverlay(frame, viewPath) {
+  const old = document.getElementById("wasmlive-debug");
+  if (old) old.remove();
+  const d = frame.debug;
+  const box = document.createElement("div");
+  box.id = "wasmlive-debug";
+  box.setAttribute("role", "alertdialog");
+  box.style.cssText = "position:fixed;inset:5vh 5vw auto;max-height:90vh;overflow:auto;z-index:2147483647;" +
+    "background:#fff;color:#222;border:3px solid #b00020;border-radius:6px;padding:16px 20px;" +
+    "font:14px/1.4 system-ui,sans-serif;box-shadow:0 8px 32px rgba(0,0,0,.35);text-align:left";
+  const add = (tag, text, css) => {
+    const el = document.createElement(tag);
+    el.textContent = text;
+    if (css) el.style.cssText = css;
+    box.appendChild(el);
+    return el;
+  };
+  const close = add("button", "×", "float:right;font-size:20px;border:0;background:none;cursor:pointer");
+  close.className = "wasmlive-debug-close";
+  close.setAttribute("aria-label", "Dismiss");
+  add("h2", `${d.exception || frame.error}`, "margin:0 0 4px;color:#b00020;font-size:18px").className = "wasmlive-debug-exception";
+  add("p", frame.message, "margin:0 0 8px;font-weight:600;white-space:pre-wrap").className = "wasmlive-debug-message";
+  const where = d.event ? `${d.view || viewPath}, ${d.event}` : d.view || viewPath;
+  add("p", `in ${where}`, "margin:0 0 8px;color:#555").className = "wasmlive-debug-where";
+  const list = document.createElement("ol");
+  list.className = "wasmlive-debug-traceback";
+  list.style.cssText = "margin:0;padding-left:20px;font:12px/1.5 ui-monospace,monospace";
+  for (const f of d.traceback || []) {
+    const item = document.createElement("li");
+    item.textContent = `${f.file}:${f.line} in ${f.function}` + (f.code ? `\n    ${f.code}` : "");
+    item.style.whiteSpace = "pre-wrap";
+    list.appendChild(item);
+  }
+  box.appendChild(list);
+  add("p", "Shown because the server runs with DEBUG = True.", "margin:8px 0 0;color:#777;font-size:12px");
+  const dismiss = () => {
+    box.remove();
+    document.removeEventListener("keydown", onKey);
+  };
+  const onKey = (e) => {
+    if (e.key === "Escape") dismiss();
+  };
+  close.addEventListener("click", dismiss);
+  document.addEventListener("keydown", onKey);
+  document.body.appendChild(box);
 }
 
 // Params of an event: the element's data-* (but data-key/-debounce/-component-id),
