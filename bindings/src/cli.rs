@@ -3,11 +3,16 @@
 //! handlers for `serve` views that name one (`"handler": "module:Class"`).
 //!
 //! A served view's handler object lives in its view actor; every call into
-//! it (mount, handlers, `get_context_data`) runs on Tokio's blocking pool,
-//! never on a worker, so no worker waits for the GIL.
+//! it (mount, handlers, `get_context_data`) runs on the view's lane of
+//! handler threads, as under Django (`threads`), never on a Tokio worker,
+//! so no worker waits for the GIL. With `DJANGO_SETTINGS_MODULE` set,
+//! `python -m wasmlive serve` sets Django up first, and handlers may use
+//! that project's models; the handler threads then clean up connections
+//! as under Django.
 
 use crate::convert;
 use crate::handlers::HandlerTable;
+use crate::threads::Lane;
 use pyo3::prelude::*;
 use std::sync::Arc;
 use wasmlive::actors::{HandlerError, LogicFuture, State, ViewLogic};
@@ -45,7 +50,14 @@ struct PythonHandlers;
 
 fn import_class(py: Python<'_>, spec: &str) -> Result<Py<PyAny>, String> {
     let (module, class) = spec.split_once(':').ok_or_else(|| format!("`{spec}` is not `module:Class`"))?;
-    let module = py.import(module).map_err(|e| format!("cannot import {module}: {}", e.value(py)))?;
+    let module = py.import(module).map_err(|e| {
+        let hint = if e.value(py).get_type().name().is_ok_and(|n| n == "ImproperlyConfigured" || n == "AppRegistryNotReady") {
+            " (it uses Django: set DJANGO_SETTINGS_MODULE to its project's settings, and serve sets Django up first)"
+        } else {
+            ""
+        };
+        format!("cannot import {module}: {}{hint}", e.value(py))
+    })?;
     let class = module
         .getattr(class)
         .map_err(|_| format!("{} has no class {class}", module.name().map(|n| n.to_string()).unwrap_or_default()))?;
@@ -65,6 +77,7 @@ impl LogicFactory for PythonHandlers {
         Ok(Box::new(PythonView {
             spec: view.handler.clone().unwrap_or_default(),
             object: None,
+            lane: Lane::new(),
         }))
     }
 }
@@ -74,9 +87,13 @@ struct PythonView {
     spec: String,
     /// The instance, made at mount; with its class's handler table.
     object: Option<Arc<(Py<PyAny>, Arc<HandlerTable>)>>,
+    /// Where its code runs.
+    lane: Lane,
 }
 
+/// A handler's exception for the client, logged with its traceback for the developer.
 fn raised(py: Python<'_>, e: PyErr) -> HandlerError {
+    crate::errors::log_exception(py, "wasmlive serve: a view's handler failed", &e);
     let kind = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
     HandlerError::Raised { kind, message: e.value(py).to_string() }
 }
@@ -93,17 +110,23 @@ fn context(py: Python<'_>, object: &Bound<'_, PyAny>) -> Result<State, HandlerEr
     Ok(state)
 }
 
-/// Run `work` with the GIL on Tokio's blocking pool.
-async fn blocking<T: Send + 'static>(work: impl FnOnce(Python<'_>) -> Result<T, HandlerError> + Send + 'static) -> Result<T, HandlerError> {
-    tokio::task::spawn_blocking(move || Python::attach(work))
-        .await
-        .unwrap_or_else(|e| Err(HandlerError::Raised { kind: "RuntimeError".into(), message: format!("the handler thread failed: {e}") }))
+/// Run `work` with the GIL on `lane`'s handler thread.
+async fn on_lane<T: Send + 'static>(
+    lane: &Lane,
+    work: impl FnOnce(Python<'_>) -> Result<T, HandlerError> + Send + 'static,
+) -> Result<T, HandlerError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    lane.submit(Box::new(move |py| {
+        let _ = tx.send(work(py));
+    }));
+    rx.await
+        .unwrap_or_else(|_| Err(HandlerError::Raised { kind: "RuntimeError".into(), message: "the handler thread stopped".into() }))
 }
 
-/// Await a coroutine to completion on this (blocking-pool) thread.
+/// Run a coroutine (an `async def`'s result) to completion on this handler thread.
 fn finish(py: Python<'_>, result: Bound<'_, PyAny>) -> PyResult<()> {
-    if result.hasattr("__await__")? {
-        py.import("asyncio")?.call_method1("run", (result,))?;
+    if !result.is_none() {
+        py.import("wasmlive._bridge")?.getattr("finish_in_thread")?.call1((result,))?;
     }
     Ok(())
 }
@@ -112,8 +135,9 @@ impl ViewLogic for PythonView {
     fn mount<'a>(&'a mut self, params: &'a State, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {
         let spec = self.spec.clone();
         let params = params.clone();
+        let lane = self.lane.clone();
         Box::pin(async move {
-            let (object, table, new_state) = blocking(move |py| {
+            let (object, table, new_state) = on_lane(&lane, move |py| {
                 let class = import_class(py, &spec).map_err(|message| HandlerError::Raised { kind: "ImportError".into(), message })?;
                 let object = class.bind(py).call0().map_err(|e| raised(py, e))?;
                 if object.hasattr("mount").unwrap_or(false) {
@@ -136,11 +160,12 @@ impl ViewLogic for PythonView {
         let object = self.object.clone();
         let (event, params) = (event.to_string(), params.clone());
         let view = self.spec.clone();
+        let lane = self.lane.clone();
         Box::pin(async move {
             let Some(object) = object else {
                 return Err(HandlerError::UnknownEvent { view, event });
             };
-            *state = blocking(move |py| {
+            *state = on_lane(&lane, move |py| {
                 let (object, table) = (&object.0, &object.1);
                 let object = object.bind(py);
                 // The same rules as under Django: declared handlers only.

@@ -167,8 +167,12 @@ pub fn log_exception(py: Python<'_>, message: &str, error: &PyErr) {
         .import("logging")
         .and_then(|logging| logging.call_method1("getLogger", ("wasmlive",)))
         .and_then(|logger| {
+            let value = error.value(py);
+            if let Some(traceback) = error.traceback(py) {
+                value.setattr("__traceback__", traceback)?;
+            }
             let kwargs = PyDict::new(py);
-            kwargs.set_item("exc_info", error.value(py))?;
+            kwargs.set_item("exc_info", value)?;
             logger.call_method("error", (message,), Some(&kwargs))
         });
     if let Err(e) = logged {

@@ -68,7 +68,6 @@ where
     let rt = system::runtime()?;
     let (completer, waiting) = bridge::start();
     lane.submit(
-        py,
         Box::new(move |py| {
             let outcome = match prepare(py) {
                 Ok(made) => py.detach(|| rt.block_on(deliver(made))).map_err(Failure::Actor),

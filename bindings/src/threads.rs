@@ -62,9 +62,9 @@ impl Lane {
 
     /// Run `job` after this lane's earlier jobs, on a handler thread; at
     /// once on this thread when it already is one.
-    pub fn submit(&self, py: Python<'_>, job: Job) {
+    pub fn submit(&self, job: Job) {
         if ON_HANDLER_THREAD.get() {
-            return job(py);
+            return Python::attach(job);
         }
         let mut state = self.0.state.lock().expect("lane lock");
         state.jobs.push_back(job);
@@ -299,7 +299,6 @@ pub fn set_handler_threads(count: Option<usize>, cleanup: Option<Py<PyAny>>) -> 
 pub fn run_in(py: Python<'_>, lane: &Lane, function: Py<PyAny>, args: Py<pyo3::types::PyTuple>) -> PyResult<crate::bridge::Reply> {
     let (completer, waiting) = crate::bridge::start();
     lane.submit(
-        py,
         Box::new(move |py| {
             let result = function.bind(py).call1(args.bind(py)).map(Bound::unbind);
             completer.complete(result, |_, result| result);

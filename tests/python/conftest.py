@@ -23,6 +23,16 @@ async def session(request):
     await s.shutdown()
 
 
+@pytest.fixture
+def todo_rows(transactional_db):
+    """The demo's three todo rows (its data migration's), in the test database."""
+    from demo.models import Todo
+
+    texts = ["Write the view", "Write the template", "Ship it"]
+    Todo.objects.all().delete()  # the migration's rows, before the first flush
+    Todo.objects.bulk_create([Todo(id=n, text=t, position=n) for n, t in enumerate(texts, start=1)])
+
+
 @pytest.fixture(scope="session")
 def fixture_guests():
     """The fixture guest components (tests/guests/) as .wasm files: written
@@ -125,5 +135,13 @@ def server(migrated_db):
 def site(fixture_guests, migrated_db):
     """The demo plus the browser tests' own pages (`testsite/`), as a `Server`."""
     s = Server("testsite.settings", migrated_db, pythonpath=[HERE]).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def production_site(migrated_db):
+    """The test site with DEBUG = False."""
+    s = Server("testsite.settings", migrated_db, pythonpath=[HERE], env={"WASMLIVE_DEBUG": "0"}).start()
     yield s
     s.stop()

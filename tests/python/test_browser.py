@@ -3,9 +3,13 @@ Playwright): the JS client's bindings, patches and keyed moves in a real
 browser. Screenshots land in target/screenshots/."""
 
 import pathlib
+import subprocess
+import sys
 
 import pytest
 from playwright.async_api import async_playwright
+
+from conftest import DEMO
 
 SHOTS = pathlib.Path(__file__).resolve().parents[2] / "target" / "screenshots"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -249,3 +253,88 @@ async def test_patches_applied_by_the_client_build_the_dom_chromium_parses(site,
         for r in bad[:5]
     )
     assert not bad, f"{len(bad)} of {len(results)} transitions differ:\n{detail}"
+
+
+def logged_in_session(site, username, visits):
+    """A user and a database session logged in as them, in the server's own
+    database: the session key for the browser's cookie."""
+    code = (
+        "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model\n"
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        f"user = get_user_model().objects.create_user({username!r}, password='pw')\n"
+        "s = SessionStore()\n"
+        "s[SESSION_KEY] = str(user.pk)\n"
+        "s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
+        "s[HASH_SESSION_KEY] = user.get_session_auth_hash()\n"
+        f"s['visits'] = {visits}\n"
+        "s.create()\n"
+        "print(s.session_key)\n"
+    )
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=DEMO, env=site.env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()[-1]
+
+
+async def test_the_logged_in_user_reaches_mount_over_http_and_the_socket(site, browser):
+    key = logged_in_session(site, "grace", visits=3)
+    context = await browser.new_context()
+    await context.add_cookies([{"name": "sessionid", "value": key, "url": f"http://127.0.0.1:{site.port}"}])
+    page = await context.new_page()
+    await page.goto(f"http://127.0.0.1:{site.port}/notes/whoami/")
+    # The first paint (HTTP, the database session read in mount) ...
+    assert await page.text_content("p.who") == "Hello grace" and await page.text_content("p.visits") == "3"
+    first_paint_id = await page.evaluate("window.wasmlive.views[0].httpViewId")
+    # ... then the socket's mount, with the same user from the same session.
+    await page.wait_for_function("window.wasmlive.views.every((v) => v.viewId)")
+    assert await page.evaluate("window.wasmlive.views[0].viewId") != first_paint_id
+    assert await page.text_content("p.who") == "Hello grace" and await page.text_content("p.visits") == "3"
+    await shot(page, "whoami")
+    await context.close()
+    # Nobody logged in: the anonymous user.
+    page = await open_live(browser, site.port, "/notes/whoami/")
+    assert await page.text_content("p.who") == "Hello stranger"
+
+
+async def test_the_todo_list_is_stored_in_the_database(server, browser):
+    _, port = server
+    page = await open_live(browser, port, "/todo/")
+    await page.fill("input[name=text]", "Stored")
+    await page.press("input[name=text]", "Enter")
+    await page.wait_for_function("document.querySelector('ul.items').textContent.includes('Stored')")
+    # Another browser sees the row: it is in the database, not in one view's state.
+    other = await open_live(browser, port, "/todo/")
+    assert "Stored" in await other.text_content("ul.items")
+    assert await other.text_content("p.count") == "4 items"
+
+
+async def test_with_debug_a_failing_handler_shows_an_overlay_that_can_be_dismissed(site, browser):
+    page = await open_live(browser, site.port, "/notes/failing-handler/")
+    await page.click("text=explode")
+    await page.wait_for_selector("#wasmlive-debug")
+    assert await page.text_content("#wasmlive-debug .wasmlive-debug-exception") == "KeyError"
+    assert await page.text_content("#wasmlive-debug .wasmlive-debug-message") == "'no such key'"
+    assert await page.text_content("#wasmlive-debug .wasmlive-debug-where") == "in notes.views.FailingHandlerView, explode"
+    frames = await page.eval_on_selector_all("#wasmlive-debug .wasmlive-debug-traceback li", "els => els.map(e => e.textContent)")
+    assert "in helper_that_fails" in frames[-1] and 'return {}["no such key"]' in frames[-1], frames
+    assert await page.evaluate("document.querySelector('[data-wasmlive-root]').classList.contains('wasmlive-error')")
+    await shot(page, "debug-overlay")
+    await page.click("#wasmlive-debug .wasmlive-debug-close")
+    await page.wait_for_selector("#wasmlive-debug", state="detached")
+    # Escape dismisses it too.
+    await page.click("text=explode")
+    await page.wait_for_selector("#wasmlive-debug")
+    await page.keyboard.press("Escape")
+    await page.wait_for_selector("#wasmlive-debug", state="detached")
+    assert page.errors == []
+
+
+async def test_without_debug_no_traceback_reaches_the_page(production_site, browser):
+    page = await open_live(browser, production_site.port, "/notes/failing-handler/")
+    await page.evaluate("window.__errors = []; document.addEventListener('wasmlive:error', (e) => window.__errors.push(e.detail))")
+    await page.click("text=explode")
+    await page.wait_for_function("window.__errors.length === 1")
+    detail = await page.evaluate("window.__errors[0]")
+    assert detail["error"] == "KeyError" and "debug" not in detail, detail
+    assert await page.evaluate("document.querySelector('[data-wasmlive-root]').classList.contains('wasmlive-error')")
+    assert await page.query_selector("#wasmlive-debug") is None
+    assert "helper_that_fails" not in await page.content()

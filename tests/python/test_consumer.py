@@ -122,7 +122,8 @@ async def test_chat_form_submit_appends_keyed_messages():
     await ws.disconnect()
 
 
-async def test_todo_reorder_moves_keyed_rows():
+@pytest.mark.django_db(transaction=True)
+async def test_todo_reorder_moves_keyed_rows(todo_rows):
     ws = await connect()
     m = await mount(ws, "demo.views.TodoView")
     await ws.send_json_to({"type": "event", "event": "reverse", "view_id": m["view_id"], "ref": 1})

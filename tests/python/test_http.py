@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from django.test import AsyncClient
 
 
@@ -45,7 +47,8 @@ async def test_post_fallback_refuses_bad_bodies_and_foreign_views():
     assert r.status_code == 400 and json.loads(r.content)["error"] == "EventRejectedError"
 
 
-async def test_every_example_page_paints():
+@pytest.mark.django_db(transaction=True)
+async def test_every_example_page_paints(todo_rows):
     client = AsyncClient()
     for url, text in [("/chat/", "No messages yet"), ("/todo/", "Ship it"), ("/components/", "Pears: 10")]:
         r = await client.get(url)

@@ -2,6 +2,7 @@
 classes (`"handler": "module:Class"`), over a real WebSocket."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -9,6 +10,9 @@ import textwrap
 
 import pytest
 from websockets.asyncio.client import connect
+
+# `serve` sets Django up when DJANGO_SETTINGS_MODULE is set (pytest-django sets it).
+WITHOUT_DJANGO = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
 
 HANDLERS = textwrap.dedent(
     """
@@ -49,6 +53,7 @@ def served(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "wasmlive", "serve", "--addr", "127.0.0.1:0", "--templates", "templates", "--views", "views.json"],
         cwd=tmp_path,
+        env=WITHOUT_DJANGO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -95,6 +100,7 @@ def test_the_cli_runs_from_python_and_refuses_bad_handlers(tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "wasmlive", "serve", "--addr", "127.0.0.1:0", "--templates", ".", "--views", "views.json"],
         cwd=tmp_path,
+        env=WITHOUT_DJANGO,
         capture_output=True,
         text=True,
         timeout=60,
@@ -102,3 +108,70 @@ def test_the_cli_runs_from_python_and_refuses_bad_handlers(tmp_path):
     assert out.returncode == 1 and "cannot import nowhere" in out.stderr, out.stderr
     out = subprocess.run([sys.executable, "-m", "wasmlive", "frobnicate"], capture_output=True, text=True)
     assert out.returncode == 2 and "frobnicate" in out.stderr
+
+
+def serve(tmp_path, handler, env):
+    (tmp_path / "notes.html").write_text("<ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>")
+    (tmp_path / "views.json").write_text(json.dumps({"views": [{"name": "notes", "route": "/", "template": "notes.html", "handler": handler}]}))
+    return subprocess.Popen(
+        [sys.executable, "-m", "wasmlive", "serve", "--addr", "127.0.0.1:0", "--templates", ".", "--views", "views.json"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+async def test_serve_with_django_settings_runs_handlers_that_use_the_orm(tmp_path, migrated_db):
+    import shutil
+    import sqlite3
+
+    from conftest import DEMO, HERE
+
+    db = tmp_path / "serve.sqlite3"
+    shutil.copyfile(migrated_db, db)
+    with sqlite3.connect(db) as c:
+        c.execute("INSERT INTO notes_note (text) VALUES ('from before')")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="testsite.settings", WASMLIVE_DEMO_DB=str(db), PYTHONPATH=os.pathsep.join([str(HERE), str(DEMO)]))
+    proc = serve(tmp_path, "notes.serving:Notes", env)
+    try:
+        line = proc.stdout.readline()
+        assert "listening on http://" in line, line + proc.stderr.read()
+        addr = line.split("http://")[1].split("/")[0]
+        async with connect(f"ws://{addr}/ws/live/") as ws:
+            assert json.loads(await ws.recv())["type"] == "connected"
+            await ws.send(json.dumps({"type": "mount", "view": "notes", "ref": 0}))
+            mounted = json.loads(await ws.recv())
+            assert mounted["html"] == "<ul><li>from before</li></ul>", mounted
+            vid = mounted["view_id"]
+
+            async def event(name, **params):
+                await ws.send(json.dumps({"type": "event", "event": name, "params": params, "view_id": vid, "ref": name}))
+                return json.loads(await ws.recv())
+
+            assert (await event("add", text="served"))["type"] == "patch"
+            err = await event("add_then_fail", text="never")
+            assert (err["type"], err["error"], err["message"]) == ("error", "RuntimeError", "rolled back"), err
+            counted = await event("count")
+            assert counted["type"] == "patch" and "2 notes" in json.dumps(counted), counted
+        with sqlite3.connect(db) as c:
+            assert [t for (t,) in c.execute("SELECT text FROM notes_note ORDER BY id")] == ["from before", "served"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert "rolled back" in proc.stderr.read(), "the handler's exception is logged with its traceback"
+
+
+def test_serve_without_django_settings_says_how_to_use_a_projects_models(tmp_path):
+    from conftest import DEMO, HERE
+
+    env = dict(WITHOUT_DJANGO)
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE), str(DEMO)])
+    proc = serve(tmp_path, "notes.serving:Notes", env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "set DJANGO_SETTINGS_MODULE" in err, err
+    # Settings that cannot be imported: one clear line, no traceback.
+    proc = serve(tmp_path, "notes.serving:Notes", dict(env, DJANGO_SETTINGS_MODULE="no_such_settings"))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "DJANGO_SETTINGS_MODULE=no_such_settings" in err and "Traceback" not in err, err

@@ -8,6 +8,11 @@ from the native module ``wasmlive._host``; ``LiveView``, ``LiveComponent``
 and ``event_handler`` from ``wasmlive.live``.
 """
 
+# Imported here, on the importing (main) thread: `threading` first imported
+# on a handler thread would take that thread for the main one, and the
+# interpreter would wait for it forever at exit.
+import threading  # noqa: F401
+
 from ._host import (
     ActorPanicError,
     ActorShutdownError,

@@ -12,6 +12,7 @@ views; a coroutine that turns up on a handler thread is sent back there.
 
 import asyncio
 import inspect
+import threading
 
 from .live import resolve
 
@@ -48,8 +49,16 @@ def finish_in_thread(returned):
     loop = _loop
     if loop is not None and loop.is_running():
         return asyncio.run_coroutine_threadsafe(_awaited(returned), loop).result()
-    # No loop is serving (``wasmlive serve``, a script): a loop of its own.
-    return asyncio.run(_awaited(returned))
+    # No loop is serving (``wasmlive serve``, a script): this thread's own.
+    # (Not asyncio.run: a loop per call, and its executor's shutdown thread
+    # keeps the interpreter from exiting when started on a handler thread.)
+    own = getattr(_thread_loops, "loop", None)
+    if own is None:
+        own = _thread_loops.loop = asyncio.new_event_loop()
+    return own.run_until_complete(_awaited(returned))
+
+
+_thread_loops = threading.local()
 
 
 async def _awaited(awaitable):

@@ -89,7 +89,7 @@ class FailingMountView(LiveView):
 
 
 class FailingHandlerView(LiveView):
-    template = "<p>{{ n }}</p>"
+    template = '<p class="n">{{ n }}</p><button @click="explode">explode</button>'
 
     def mount(self, request, **kwargs):
         self.n = 0

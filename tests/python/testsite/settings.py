@@ -4,6 +4,8 @@ import tempfile
 from demo.settings import *  # noqa: F403
 
 ROOT_URLCONF = "testsite.urls"
+# WASMLIVE_DEBUG=0: a server running as in production.
+DEBUG = os.environ.get("WASMLIVE_DEBUG", "1") == "1"
 # The database-backed views the tests use (tests/python/notes/).
 INSTALLED_APPS = [*INSTALLED_APPS, "notes"]  # noqa: F405
 # pytest-django's test database is a file: sqlite's in-memory databases are
