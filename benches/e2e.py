@@ -7,7 +7,12 @@ events to the counter view and wait for each patch, against
 - djust 1.2.6 through its own LiveViewConsumer (its actor mode, rate
   limits raised; benches/peers/djust_site) under uvicorn, one worker,
 - `wasmlive serve` (the Rust server; a template-only counter whose events
-  carry the new count, so no Python runs).
+  carry the new count, so no Python runs);
+
+and the database workload, for wasmlive and djust through Channels: a
+counter whose every event writes one row and reads the count back through
+Django's ORM, in sqlite (benches/peers/ormbench; a freshly migrated file
+per server).
 
 The server is pinned to core 0 and the load generator (a separate process:
 host/examples/ws_load.rs, Rust on one thread) to core 1 when the machine has two cores or more.
@@ -25,6 +30,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -62,6 +68,10 @@ def wait_for(port, proc, what):
     raise RuntimeError(f"{what} did not listen within 60 s")
 
 
+PEERS = os.path.join(ROOT, "benches", "peers")
+DEMO = os.path.join(ROOT, "examples", "demo")
+
+
 def systems(bench_python, peer_python):
     wasmlive_bin = os.path.join(ROOT, "target", "release", "wasmlive")
     return {
@@ -83,12 +93,31 @@ def systems(bench_python, peer_python):
             "env": {},
             "load": ["--view", "counter", "--event", "set", "--counting"],
         },
+        "wasmlive ORM (Channels)": {
+            "cmd": lambda port: [bench_python, "-m", "uvicorn", "demo.asgi:application", "--port", str(port), "--ws", "websockets", "--log-level", "warning"],
+            "cwd": DEMO,
+            "env": {"DJANGO_SETTINGS_MODULE": "ormbench.wasmlive_settings", "PYTHONPATH": os.pathsep.join([PEERS, DEMO])},
+            "migrate": bench_python,
+            "load": ["--view", "ormbench.live.HitCounterView"],
+        },
+        "djust ORM (Channels)": {
+            "cmd": lambda port: [peer_python, "-m", "uvicorn", "djust_site.asgi:application", "--port", str(port), "--ws", "websockets", "--log-level", "warning"],
+            "cwd": os.path.join(PEERS, "djust_site"),
+            "env": {"DJANGO_SETTINGS_MODULE": "djust_site.settings", "PYTHONPATH": os.pathsep.join([PEERS, os.path.join(PEERS, "djust_site")])},
+            "migrate": peer_python,
+            "load": ["--view", "benchapp.views.HitCounterView", "--protocol", "djust", "--page", "/hits/"],
+        },
     }
 
 
 def measure(system, clients, seconds):
     port = free_port()
     env = dict(os.environ, **system["env"])
+    database = None
+    if "migrate" in system:
+        database = tempfile.NamedTemporaryFile(prefix="wasmlive-bench-", suffix=".sqlite3", delete=False).name
+        env["BENCH_DB"] = database
+        subprocess.run([system["migrate"], "-m", "django", "migrate", "--noinput", "-v", "0"], cwd=system["cwd"], env=env, check=True)
     server = subprocess.Popen(pin(0) + system["cmd"](port), cwd=system["cwd"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_for(port, server, system["cmd"](port)[0])
@@ -103,6 +132,8 @@ def measure(system, clients, seconds):
     finally:
         server.kill()
         server.wait()
+        if database:
+            os.unlink(database)
 
 
 def main():

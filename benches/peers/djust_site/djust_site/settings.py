@@ -2,6 +2,8 @@
 actor mode behind its own LiveViewConsumer, rate limits raised so they do
 not cap the load (benches/e2e.py)."""
 
+import os
+
 SECRET_KEY = "djust-bench-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -12,6 +14,7 @@ INSTALLED_APPS = [
     "channels",
     "djust",
     "benchapp",
+    "ormbench",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -20,7 +23,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "djust_site.urls"
 ASGI_APPLICATION = "djust_site.asgi.application"
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [], "APP_DIRS": True}]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+# The database workload's file (benches/e2e.py migrates a fresh one per server).
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("BENCH_DB", ":memory:")}}
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 STATIC_URL = "/static/"
