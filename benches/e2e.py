@@ -83,8 +83,9 @@ def systems(bench_python, peer_python):
         },
         "djust (Channels)": {
             "cmd": lambda port: [peer_python, "-m", "uvicorn", "djust_site.asgi:application", "--port", str(port), "--ws", "websockets", "--log-level", "warning"],
-            "cwd": os.path.join(ROOT, "benches", "peers", "djust_site"),
-            "env": {"DJANGO_SETTINGS_MODULE": "djust_site.settings"},
+            "cwd": os.path.join(PEERS, "djust_site"),
+            # Its settings name the database workload's app too (benches/peers/ormbench).
+            "env": {"DJANGO_SETTINGS_MODULE": "djust_site.settings", "PYTHONPATH": PEERS},
             "load": ["--view", "benchapp.views.CounterView", "--protocol", "djust", "--page", "/counter/"],
         },
         "wasmlive serve": {

@@ -64,6 +64,10 @@ REASONS = {
     "e2e.channels_p99": (
         "At 100 clients the events queue in one server process: p99 is about 100 × the server "
         "time per event, so it follows the throughput figure."),
+    "e2e.orm_rate": (
+        "With a database write and read per event, both servers spend most of an event in Django's ORM and "
+        "sqlite, which serialises writers; wasmlive runs the handler on its handler threads, djust on "
+        "asgiref's one thread-sensitive thread."),
     "e2e.serve_rate": (
         "`wasmlive serve` spends its time per event in the WebSocket frame handling (tungstenite), "
         "the session and view actors and the two guest calls; on one pinned core the guests' render "
@@ -145,6 +149,10 @@ def checks(w):
             p99 = dj["p99_us"]["median"] / ch["p99_us"]["median"]
             out.append(Check("e2e.channels_rate", "100 WebSocket clients through Channels: events/s", f"{times(rate)} djust", "≥ 5× djust", rate >= 5))
             out.append(Check("e2e.channels_p99", "100 WebSocket clients through Channels: p99 latency", f"{fmt(ch['p99_us']['median'] / 1000, ' ms')} = 1/{p99:.1f} of djust's", "≤ 1/5 of djust's", p99 >= 5))
+        orm, dj_orm = s.get("wasmlive ORM (Channels)", {}).get(at), s.get("djust ORM (Channels)", {}).get(at)
+        if orm and dj_orm:
+            rate = orm["events_per_s"]["median"] / dj_orm["events_per_s"]["median"]
+            out.append(Check("e2e.orm_rate", "100 WebSocket clients, one ORM write and read per event (sqlite): events/s", f"{times(rate)} djust", "≥ djust", rate >= 1))
         if sv and dj:
             rate = sv["events_per_s"]["median"] / dj["events_per_s"]["median"]
             out.append(Check("e2e.serve_rate", "100 WebSocket clients through `wasmlive serve`: events/s", f"{times(rate)} djust", "≥ 20× djust", rate >= 20))
@@ -309,7 +317,10 @@ def e2e_section(e, plot):
         "Both Channels servers run uvicorn[standard] (uvloop, httptools) with its `websockets` protocol. "
         "wasmlive's consumer runs Django's `close_old_connections()` at most once a second "
         "(`db_cleanup_interval`) where Channels' base consumer, which djust's inherits, runs it through "
-        "the thread pool before every frame.",
+        "the thread pool before every frame. The ORM rows (`benches/peers/ormbench`): the same counter kept in "
+        "the database, every event one `Hit.objects.create()` and one `Hit.objects.count()` in sqlite (a freshly "
+        "migrated file per server); wasmlive runs the plain handler on its handler threads (a thread hop per "
+        "event, since Django refuses the sync ORM on the event loop), djust through `sync_to_async`.",
         "",
         f"![p99 latency and throughput against concurrent clients]({plot})",
         "",

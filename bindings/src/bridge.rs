@@ -297,13 +297,19 @@ impl Reply {
         let Some(slot) = self.slot.clone() else {
             return Err(PyRuntimeError::new_err("this wasmlive reply was already awaited"));
         };
-        let mut inner = slot.inner.lock().expect("slot lock");
-        if let Some(outcome) = inner.outcome.take() {
-            drop(inner);
-            self.slot = None;
-            return Reply::finish(py, outcome);
-        }
-        if let Some(future) = &inner.future {
+        // The slot's lock is never held across a Python call: a handler
+        // thread completes slots holding the GIL, so a Python call that let
+        // the GIL go while this thread held the lock would deadlock.
+        let waiting_on = {
+            let mut inner = slot.inner.lock().expect("slot lock");
+            if let Some(outcome) = inner.outcome.take() {
+                drop(inner);
+                self.slot = None;
+                return Reply::finish(py, outcome);
+            }
+            inner.future.as_ref().map(|f| f.clone_ref(py))
+        };
+        if let Some(future) = waiting_on {
             // Resumed before the outcome (should not happen): keep waiting.
             let future = future.bind(py).clone();
             future.setattr("_asyncio_future_blocking", true)?;
@@ -312,6 +318,13 @@ impl Reply {
         let bridge = LoopBridge::for_running_loop(py)?;
         let future = bridge.event_loop.bind(py).call_method0("create_future")?;
         future.setattr("_asyncio_future_blocking", true)?;
+        let mut inner = slot.inner.lock().expect("slot lock");
+        if let Some(outcome) = inner.outcome.take() {
+            // Completed meanwhile: no need to park.
+            drop(inner);
+            self.slot = None;
+            return Reply::finish(py, outcome);
+        }
         inner.future = Some(future.clone().unbind());
         inner.bridge = Some(bridge);
         Ok(future.unbind())

@@ -49,43 +49,73 @@ enum Failure {
     Actor(ActorError),
 }
 
-/// Run `prepare` (view code) on `lane`, then, on the same handler thread
-/// with the GIL released, `deliver` what it made to the actors and wait
-/// for their answer; the reply gives `finish`'s value of it. Called on a
-/// handler thread, all of it runs now, and the reply is ready.
-fn in_lane<X, T, Fut>(
+/// Run `prepare` (view code) on `lane`, then `deliver` what it made to the
+/// actors from the same handler thread, in the lane's order, and `answer`
+/// what the delivery gave; the reply gives `finish`'s value of the answer.
+/// Called on a handler thread, `prepare` and the delivery run now.
+///
+/// The delivery is polled here with the GIL held: when the mailbox has
+/// room it is done at once, and the answer is awaited on Tokio, so the
+/// thread goes on to its next job without giving the GIL up. A full
+/// mailbox is waited for here (GIL released) before the lane's next job:
+/// deliveries finished by separate tasks could reach the mailbox in any
+/// order.
+fn in_lane<X, A, T, Sending, Answering>(
     py: Python<'_>,
     lane: &Lane,
     prepare: impl FnOnce(Python<'_>) -> PyResult<X> + Send + 'static,
-    deliver: impl FnOnce(X) -> Fut + Send + 'static,
+    deliver: impl FnOnce(X) -> Sending + Send + 'static,
+    answer: impl FnOnce(A) -> Answering + Send + 'static,
     finish: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
 ) -> PyResult<Reply>
 where
     X: Send + 'static,
+    A: Send + 'static,
     T: Send + 'static,
-    Fut: Future<Output = Result<T, ActorError>> + Send,
+    Sending: Future<Output = Result<A, ActorError>> + Send + 'static,
+    Answering: Future<Output = Result<T, ActorError>> + Send + 'static,
 {
     let rt = system::runtime()?;
     let (completer, waiting) = bridge::start();
-    lane.submit(
-        Box::new(move |py| {
-            let outcome = match prepare(py) {
-                Ok(made) => py.detach(|| rt.block_on(deliver(made))).map_err(Failure::Actor),
-                Err(e) => Err(Failure::Python(e)),
-            };
-            completer.complete(outcome, move |py, outcome| match outcome {
-                Ok(value) => finish(py, value),
-                Err(Failure::Python(e)) => Err(e),
-                Err(Failure::Actor(e)) => Err(errors::to_py(py, e)),
-            });
-        }),
-    );
+    let finish = move |py: Python<'_>, outcome: Result<T, Failure>| match outcome {
+        Ok(value) => finish(py, value),
+        Err(Failure::Python(e)) => Err(e),
+        Err(Failure::Actor(e)) => Err(errors::to_py(py, e)),
+    };
+    lane.submit(Box::new(move |py| {
+        let made = match prepare(py) {
+            Ok(made) => made,
+            Err(e) => return completer.complete(Err(Failure::Python(e)), finish),
+        };
+        let _runtime = rt.enter();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut sending = std::pin::pin!(deliver(made));
+        let sent = match sending.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(sent) => sent,
+            std::task::Poll::Pending => py.detach(|| rt.block_on(sending)),
+        };
+        let mut answering = match sent {
+            Ok(sent) => Box::pin(answer(sent)),
+            Err(e) => return completer.complete(Err(Failure::Actor(e)), finish),
+        };
+        match answering.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(outcome) => completer.complete(outcome.map_err(Failure::Actor), finish),
+            std::task::Poll::Pending => {
+                rt.spawn(async move { completer.complete(answering.await.map_err(Failure::Actor), finish) });
+            }
+        }
+    }));
     Ok(if threads::on_handler_thread() { waiting.parked() } else { waiting.wait(py) })
 }
 
-/// Deliver a Python view's new context to its actor; its render and diff.
-async fn deliver_state(handle: SessionHandle, view_id: String, state: Map<String, Value>) -> Result<Rendered, ActorError> {
-    handle.send_set_state(state, Some(&view_id), Delivery::Wait).await?.answer().await
+/// What an answer that is already there looks like to [`in_lane`].
+async fn answered<T>(value: T) -> Result<T, ActorError> {
+    Ok(value)
+}
+
+/// Deliver a Python view's new context to its actor; its render and diff to come.
+async fn deliver_state(handle: SessionHandle, view_id: String, state: Map<String, Value>) -> Result<Pending<Rendered>, ActorError> {
+    handle.send_set_state(state, Some(&view_id), Delivery::Wait).await
 }
 
 /// What this handle knows of its session's views.
@@ -326,6 +356,7 @@ impl Session {
                 ran.map_err(|e| errors::raised_in_view(py, e, &table.path, place))
             },
             move |state| deliver_state(handle, id, state),
+            Pending::answer,
             move |py, rendered| rendered_to_py(py, rendered, Some(&out_id), &output),
         )
     }
@@ -525,7 +556,7 @@ impl Session {
             Ok(d.into_any().unbind())
         };
         if runs_view_code {
-            return in_lane(py, &lane, prepare, deliver, finish);
+            return in_lane(py, &lane, prepare, deliver, answered, finish);
         }
         // A template and params only: nothing of the view's own to run.
         let made = match prepare(py) {
@@ -708,7 +739,7 @@ impl Session {
             props.extend(ran.map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data"))?);
             Ok((props, Some(PyLogic { handlers: table, object: component, lane: component_lane })))
         };
-        in_lane(py, &lane, prepare, move |(props, logic)| request(props, logic), finish)
+        in_lane(py, &lane, prepare, move |(props, logic)| request(props, logic), answered, finish)
     }
 
     /// Send an event to a component; gives its patches (`component_id`
@@ -788,9 +819,8 @@ impl Session {
             py,
             &lane,
             move |py| context_of(object.bind(py)).map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data")),
-            move |props| async move {
-                handle.send_update_component_props(&id, &component_id, props).await?.answer().await
-            },
+            move |props| async move { handle.send_update_component_props(&id, &component_id, props).await },
+            Pending::answer,
             move |py, rendered| rendered_to_py(py, rendered, Some(&view_id), &out),
         )
     }

@@ -14,10 +14,19 @@
 //!   [`Lane`], a queue the pool serves with at most one thread at a time.
 //!   Different views run side by side, up to `handler_threads` at once.
 //! - Around each job the pool calls the **cleanup hook** the Django app
-//!   sets (`close_old_connections`), as Django does around a request; a
-//!   thread that may still hold a connection calls it again while idle,
-//!   every [`IDLE_SWEEP`], so a connection past `CONN_MAX_AGE` is closed
-//!   even when no further event comes.
+//!   sets (`close_old_connections`), as Django does around a request:
+//!   after each job's Python, and before it when the thread still holds a
+//!   connection; a thread that does calls it again while idle, every
+//!   [`IDLE_SWEEP`], so a connection past `CONN_MAX_AGE` is closed even
+//!   when no further event comes.
+//! - A thread **keeps the GIL while jobs are ready**: a job hands its
+//!   result to the actors without blocking (their answer is awaited on
+//!   Tokio), so the thread goes on to the next job, and gives the GIL up
+//!   only when none is ready (or a job blocks: a database query releases
+//!   it). Handing the GIL between the event loop and a handler thread costs
+//!   a thread wake-up; under load this makes it once per batch of events,
+//!   not twice per event (measured: 50 gathered sessions, 23k → see
+//!   docs/performance-notes.md).
 //!
 //! A job that is itself on a handler thread (code running in a lane calls
 //! back into the host) runs inline: it is already where it belongs.
@@ -90,6 +99,8 @@ struct Pool {
     queue: Mutex<PoolState>,
     work: Condvar,
     jobs_run: AtomicU64,
+    /// `ready.len()`, for the spinning thread to poll without the lock.
+    ready_len: AtomicUsize,
     /// Threads whose last cleanup said a database connection is still open.
     holding: AtomicUsize,
 }
@@ -99,6 +110,18 @@ struct PoolState {
     ready: VecDeque<Arc<LaneInner>>,
     threads: usize,
     idle: usize,
+    /// An idle thread is polling for work instead of sleeping: a lane
+    /// scheduled now needs no wake-up.
+    spinning: bool,
+}
+
+/// How long one idle thread polls for the next job (yielding its core
+/// between looks) before it sleeps: an event's job usually follows the
+/// last one within this, and waking a sleeping thread costs tens of
+/// microseconds on a virtual machine. None when the process may use one
+/// core only.
+fn idle_spin() -> Duration {
+    if wasmlive::runtime::available_cores() < 2 { Duration::ZERO } else { Duration::from_micros(100) }
 }
 
 /// The most threads the pool starts (`handler_threads`).
@@ -114,6 +137,7 @@ fn pool() -> &'static Pool {
             queue: Mutex::new(PoolState::default()),
             work: Condvar::new(),
             jobs_run: AtomicU64::new(0),
+            ready_len: AtomicUsize::new(0),
             holding: AtomicUsize::new(0),
         }
     })
@@ -164,6 +188,10 @@ impl Pool {
     fn schedule(&'static self, lane: Arc<LaneInner>) {
         let mut state = self.queue.lock().expect("pool lock");
         state.ready.push_back(lane);
+        self.ready_len.store(state.ready.len(), Ordering::Release);
+        if state.spinning {
+            return;
+        }
         if state.idle > 0 {
             drop(state);
             self.work.notify_one();
@@ -184,31 +212,99 @@ impl Pool {
         // Otherwise every thread is busy; one takes the lane when it is done.
     }
 
-    /// A handler thread's life: take a lane, run its jobs, repeat.
+    /// A handler thread's life: take a job and run it; while more jobs
+    /// are ready, go on without giving the GIL up; when none is, wait for
+    /// one with the GIL released.
     fn serve(&'static self) {
         ON_HANDLER_THREAD.set(true);
         Python::attach(|py| {
             let mut holding = false;
+            let mut lane: Option<(Arc<LaneInner>, usize)> = None;
             loop {
-                let lane = py.detach(|| self.next(holding));
-                match lane {
-                    Some(lane) => {
-                        self.run_lane(py, &lane);
+                let job = match self.next_job(&mut lane, None) {
+                    Some(job) => Some(job),
+                    None => py.detach(|| self.next_job(&mut lane, Some(holding))),
+                };
+                match job {
+                    Some(job) => {
+                        if holding {
+                            run_hook(py);
+                        }
+                        job(py);
+                        self.jobs_run.fetch_add(1, Ordering::Relaxed);
                         holding = self.cleanup(py, holding);
                     }
+                    // An idle sweep.
                     None => holding = self.cleanup(py, holding),
                 }
             }
         });
     }
 
+    /// The next job: the current lane's (up to [`FAIRNESS_BATCH`] in a
+    /// row), else the first ready lane's. `wait: None`: `None` at once when
+    /// no job is ready; `Some(holding)`: wait for one, and give `None`
+    /// after an idle sweep interval when this thread may hold a connection.
+    fn next_job(&self, current: &mut Option<(Arc<LaneInner>, usize)>, wait: Option<bool>) -> Option<Job> {
+        loop {
+            if let Some((lane, served)) = current.as_mut() {
+                let mut state = lane.state.lock().expect("lane lock");
+                if *served < FAIRNESS_BATCH {
+                    if let Some(job) = state.jobs.pop_front() {
+                        *served += 1;
+                        return Some(job);
+                    }
+                }
+                // Done with this lane: unscheduled if empty (under its lock,
+                // so a job submitted now schedules it again), else behind the
+                // lanes already waiting.
+                let more = !state.jobs.is_empty();
+                if !more {
+                    state.scheduled = false;
+                }
+                drop(state);
+                let (lane, _) = current.take().expect("current lane");
+                if more {
+                    let mut queue = self.queue.lock().expect("pool lock");
+                    queue.ready.push_back(lane);
+                    self.ready_len.store(queue.ready.len(), Ordering::Release);
+                }
+            }
+            let lane = match wait {
+                Some(holding) => self.next_lane(holding)?,
+                None => {
+                    let mut queue = self.queue.lock().expect("pool lock");
+                    let lane = queue.ready.pop_front()?;
+                    self.ready_len.store(queue.ready.len(), Ordering::Release);
+                    lane
+                }
+            };
+            *current = Some((lane, 0));
+        }
+    }
+
     /// The next lane with work; `None` after an idle sweep interval when
     /// this thread may hold a connection (so it can clean up).
-    fn next(&self, holding: bool) -> Option<Arc<LaneInner>> {
+    fn next_lane(&self, holding: bool) -> Option<Arc<LaneInner>> {
         let mut state = self.queue.lock().expect("pool lock");
+        let mut spun = false;
         loop {
             if let Some(lane) = state.ready.pop_front() {
+                self.ready_len.store(state.ready.len(), Ordering::Release);
                 return Some(lane);
+            }
+            let window = idle_spin();
+            if !spun && !state.spinning && !window.is_zero() {
+                spun = true;
+                state.spinning = true;
+                drop(state);
+                let started = std::time::Instant::now();
+                while self.ready_len.load(Ordering::Acquire) == 0 && started.elapsed() < window {
+                    std::thread::yield_now();
+                }
+                state = self.queue.lock().expect("pool lock");
+                state.spinning = false;
+                continue;
             }
             state.idle += 1;
             if holding {
@@ -222,31 +318,6 @@ impl Pool {
                 state = self.work.wait(state).expect("pool lock");
                 state.idle -= 1;
             }
-        }
-    }
-
-    fn run_lane(&self, py: Python<'_>, lane: &Arc<LaneInner>) {
-        for _ in 0..FAIRNESS_BATCH {
-            let job = {
-                let mut state = lane.state.lock().expect("lane lock");
-                match state.jobs.pop_front() {
-                    Some(job) => job,
-                    None => {
-                        state.scheduled = false;
-                        return;
-                    }
-                }
-            };
-            run_hook(py);
-            job(py);
-            self.jobs_run.fetch_add(1, Ordering::Relaxed);
-        }
-        // More to do: behind the lanes already waiting.
-        let has_more = !lane.state.lock().expect("lane lock").jobs.is_empty();
-        if has_more {
-            self.queue.lock().expect("pool lock").ready.push_back(lane.clone());
-        } else {
-            lane.state.lock().expect("lane lock").scheduled = false;
         }
     }
 
@@ -320,3 +391,4 @@ pub fn handler_thread_stats(py: Python<'_>) -> PyResult<Py<pyo3::types::PyDict>>
     d.set_item("holding_connections", holding)?;
     Ok(d.unbind())
 }
+

@@ -238,3 +238,40 @@ async def test_handler_threads_close_connections_as_django_does_around_a_request
     finally:
         database["CONN_MAX_AGE"] = 0
     await ws.disconnect()
+
+
+async def test_lazy_objects_translations_iterators_and_cycles_encode_safely(session):
+    import itertools
+
+    from django.utils.functional import SimpleLazyObject
+    from django.utils.translation import gettext_lazy
+
+    class Node:
+        def __init__(self, name):
+            self.name, self.parent = name, None
+
+        def __str__(self):
+            return self.name
+
+    root = Node("root")
+    root.parent = root  # a cycle
+    context = {
+        "lazy": SimpleLazyObject(lambda: {"a": 1}),
+        "label": gettext_lazy("Hello"),
+        "counter": itertools.count(1),  # never iterated: it would never end
+        "node": root,
+    }
+    class EncodingView(wasmlive.LiveView):
+        template = "{{ lazy.a }}|{{ label }}|{{ counter }}|{{ node.name }}/{{ node.parent }}"
+
+        def get_context_data(self, **kwargs):
+            return context
+
+    mounted = await session.mount(EncodingView.view_path(), python_view=EncodingView())
+    assert mounted["html"] == "1|Hello|count(1)|root/root", mounted["html"]
+    from wasmlive.encoding import encode
+
+    encoded = encode(context)
+    assert encoded["lazy"] == {"a": 1} and encoded["label"] == "Hello"
+    assert "items" not in encoded["counter"] and encoded["counter"]["$object"] == "count(1)"
+    assert encoded["node"]["attrs"]["parent"] == {"$object": "root", "repr": repr(root), "bool": True, "attrs": {}}

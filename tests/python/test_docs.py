@@ -146,3 +146,61 @@ async def test_the_quick_start_runs_as_written(tmp_path):
         if server is not None and server.poll() is None:
             server.kill()
             server.wait()
+
+
+def python_block(path, containing):
+    """The ```python block of a doc page that contains `containing`."""
+    blocks = re.findall(r"```python\n(.*?)```", text(path), re.S)
+    found = [b for b in blocks if containing in b]
+    assert len(found) == 1, f"{path}: {len(found)} python blocks contain {containing!r}"
+    return found[0]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_views_guides_database_example_runs_as_written(session):
+    from django.contrib.auth.models import AnonymousUser
+
+    from notes.models import Note
+    from wasmlive._bridge import mount_live
+    from wasmlive.request import LiveRequest
+
+    source = python_block("guides/views.md", "class NotesView").replace("from .models import Note", "from notes.models import Note")
+    namespace = {"__name__": "docs_views_example"}
+    exec(source, namespace)
+    view = namespace["NotesView"]()
+    await Note.objects.acreate(text="before")
+    mounted = await mount_live(session, view, LiveRequest(user=AnonymousUser(), session={}), {})
+    assert "before" in mounted["html"] and "1 notes" in mounted["html"]
+    reply = await session.event("add", {"text": "added"}, mounted["view_id"])
+    assert any("added" in p.get("html", "") for p in reply["patches"]), reply
+    assert [n.text async for n in Note.objects.all()] == ["before", "added"]
+    await session.event("count", {}, mounted["view_id"])
+    assert view.total == 2
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_lists_guides_orm_example_runs_as_written(session):
+    import itertools
+    import textwrap
+
+    from notes.models import Product
+    from wasmlive import LiveView, event_handler
+
+    handlers = textwrap.indent(python_block("guides/lists-and-forms.md", "Product.objects"), "    ")
+    source = (
+        "class SearchView(LiveView):\n"
+        "    template = '<ul>{% for p in results %}<li>{{ p.name }}</li>{% endfor %}</ul><ol>{% for m in messages %}<li>{{ m.text }}</li>{% endfor %}</ol>'\n"
+        + handlers
+    )
+    namespace = {"__name__": "docs_lists_example", "LiveView": LiveView, "event_handler": event_handler, "Product": Product}
+    exec(source, namespace)
+    view = namespace["SearchView"]()
+    view.results, view.messages, view.ids = [], [], itertools.count(1)
+    for name in ["apple", "apricot", "banana"]:
+        await Product.objects.acreate(name=name)
+    mounted = await session.mount("docs_lists_example.SearchView", python_view=view)
+    await session.event("search", {"q": "ap"}, mounted["view_id"])
+    full = await session.render(mounted["view_id"])
+    assert "<ul><li>apple</li><li>apricot</li></ul>" in full["html"], full["html"]
+    await session.event("send_message", {"message": " hi "}, mounted["view_id"])
+    assert "<ol><li>hi</li></ol>" in (await session.render(mounted["view_id"]))["html"]

@@ -11,7 +11,7 @@ import sys
 
 def main():
     settings = os.environ.get("DJANGO_SETTINGS_MODULE")
-    if settings and sys.argv[1:2] == ["serve"]:
+    if settings and sys.argv[1:2] == ["serve"] and not {"-h", "--help"} & set(sys.argv[2:]):
         import django
 
         try:

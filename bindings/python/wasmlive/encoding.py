@@ -30,7 +30,8 @@ Django's own values take the forms a template would see of them:
   called: give the template a list (``list(note.tags.all())``).
 
 Encoding never follows a cycle: an object met again on its own path is
-its ``str`` only; attributes that raise are left out.
+its ``str`` only; attributes that raise are left out; only collections
+(with a length) are iterated, never an iterator or generator.
 """
 
 import datetime
@@ -101,7 +102,9 @@ def encode(v, _path=None, _relations=0):
         if not callable(attr):
             attrs[name] = encode(attr, path, _relations)
     out = {"$object": str(v), "repr": repr(v), "bool": bool(v), "attrs": attrs}
-    if hasattr(v, "__iter__"):
+    # Collections only: iterating an iterator (a generator, `itertools.count()`)
+    # would consume it, or never end.
+    if hasattr(v, "__iter__") and hasattr(v, "__len__"):
         out["items"] = [encode(x, path, _relations) for x in v]
     return out
 

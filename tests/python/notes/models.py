@@ -15,3 +15,12 @@ class Note(models.Model):
     @property
     def shout(self):
         return self.text.upper()
+
+
+class Product(models.Model):
+    """The model docs/guides/lists-and-forms.md's example searches."""
+
+    name = models.CharField(max_length=100)
+
+    def __str__(self):
+        return self.name
