@@ -9,6 +9,10 @@ from channels.testing import WebsocketCommunicator
 import wasmlive
 from demo.asgi import application
 
+# The consumer runs Django's close_old_connections() (Channels does, on
+# connect and disconnect), so its tests may reach the database.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 ORIGIN = [(b"origin", b"http://127.0.0.1")]
 
 
@@ -122,7 +126,6 @@ async def test_chat_form_submit_appends_keyed_messages():
     await ws.disconnect()
 
 
-@pytest.mark.django_db(transaction=True)
 async def test_todo_reorder_moves_keyed_rows(todo_rows):
     ws = await connect()
     m = await mount(ws, "demo.views.TodoView")

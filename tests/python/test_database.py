@@ -54,12 +54,12 @@ async def texts():
 
 
 async def test_the_notes_view_over_first_paint_the_post_fallback_and_the_websocket():
-    await Note.objects.acreate(text="first")
+    first = await Note.objects.acreate(text="first")
     client = AsyncClient()
     page = await client.get("/notes/")
     assert page.status_code == 200, page.content[:2000]
     html = page.content.decode()
-    assert '<li data-key="1">first</li>' in html and "1 notes" in html
+    assert f'<li data-key="{first.pk}">first</li>' in html and "1 notes" in html
     # The POST fallback runs the handler against the database.
     r = await client.post("/notes/", json.dumps({"event": "add", "params": {"text": "second"}, "view_id": view_id_of(html), "ref": 1}), content_type="application/json")
     frame = json.loads(r.content)
