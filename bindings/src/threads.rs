@@ -34,7 +34,7 @@
 use pyo3::prelude::*;
 use std::cell::Cell;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -127,25 +127,21 @@ fn idle_spin() -> Duration {
 /// The most threads the pool starts (`handler_threads`).
 static MAX_THREADS: AtomicUsize = AtomicUsize::new(0);
 static HOOK: Mutex<Option<Py<PyAny>>> = Mutex::new(None);
-static STARTED: AtomicBool = AtomicBool::new(false);
+static POOL: OnceLock<Pool> = OnceLock::new();
 
 fn pool() -> &'static Pool {
-    static POOL: OnceLock<Pool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        STARTED.store(true, Ordering::Release);
-        Pool {
-            queue: Mutex::new(PoolState::default()),
-            work: Condvar::new(),
-            jobs_run: AtomicU64::new(0),
-            ready_len: AtomicUsize::new(0),
-            holding: AtomicUsize::new(0),
-        }
+    POOL.get_or_init(|| Pool {
+        queue: Mutex::new(PoolState::default()),
+        work: Condvar::new(),
+        jobs_run: AtomicU64::new(0),
+        ready_len: AtomicUsize::new(0),
+        holding: AtomicUsize::new(0),
     })
 }
 
 /// The default size: as many threads as Python's own thread pool executor
 /// would start (`min(32, cores + 4)`), since handlers mostly wait on I/O.
-pub fn default_threads() -> usize {
+fn default_threads() -> usize {
     (wasmlive::runtime::available_cores() + 4).min(32)
 }
 
@@ -154,34 +150,6 @@ fn max_threads() -> usize {
         0 => default_threads(),
         n => n,
     }
-}
-
-/// Set the pool's size; threads already started stay.
-pub fn set_max_threads(n: usize) {
-    MAX_THREADS.store(n, Ordering::Relaxed);
-}
-
-/// Set the cleanup hook: a callable run on the handler thread before and
-/// after each job and while idle, returning whether that thread still
-/// holds a database connection. `None`: no hook (outside Django).
-pub fn set_cleanup_hook(hook: Option<Py<PyAny>>) {
-    *HOOK.lock().expect("hook lock") = hook;
-}
-
-/// What the pool has done: `(threads started, threads busy, jobs run,
-/// threads holding a database connection)`.
-pub fn stats() -> (usize, usize, u64, usize) {
-    if !STARTED.load(Ordering::Acquire) {
-        return (0, 0, 0, 0);
-    }
-    let pool = pool();
-    let state = pool.queue.lock().expect("pool lock");
-    (
-        state.threads,
-        state.threads - state.idle,
-        pool.jobs_run.load(Ordering::Relaxed),
-        pool.holding.load(Ordering::Relaxed),
-    )
 }
 
 impl Pool {
@@ -360,8 +328,9 @@ pub fn set_handler_threads(count: Option<usize>, cleanup: Option<Py<PyAny>>) -> 
     if count == Some(0) {
         return Err(pyo3::exceptions::PyValueError::new_err("handler_threads must be at least 1"));
     }
-    set_max_threads(count.unwrap_or(0));
-    set_cleanup_hook(cleanup);
+    // Threads already started stay.
+    MAX_THREADS.store(count.unwrap_or(0), Ordering::Relaxed);
+    *HOOK.lock().expect("hook lock") = cleanup;
     Ok(())
 }
 
@@ -383,7 +352,13 @@ pub fn run_in(py: Python<'_>, lane: &Lane, function: Py<PyAny>, args: Py<pyo3::t
 /// connection open).
 #[pyfunction]
 pub fn handler_thread_stats(py: Python<'_>) -> PyResult<Py<pyo3::types::PyDict>> {
-    let (threads, busy, jobs_run, holding) = stats();
+    let (threads, busy, jobs_run, holding) = match POOL.get() {
+        None => (0, 0, 0, 0),
+        Some(pool) => {
+            let state = pool.queue.lock().expect("pool lock");
+            (state.threads, state.threads - state.idle, pool.jobs_run.load(Ordering::Relaxed), pool.holding.load(Ordering::Relaxed))
+        }
+    };
     let d = pyo3::types::PyDict::new(py);
     d.set_item("threads", threads)?;
     d.set_item("busy", busy)?;
