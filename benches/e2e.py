@@ -78,7 +78,7 @@ def systems(bench_python, peer_python):
         "wasmlive (Channels)": {
             "cmd": lambda port: [bench_python, "-m", "uvicorn", "demo.asgi:application", "--port", str(port), "--ws", "websockets", "--log-level", "warning"],
             "cwd": os.path.join(ROOT, "examples", "demo"),
-            "env": {"DJANGO_SETTINGS_MODULE": "demo.settings"},
+            "env": {"DJANGO_SETTINGS_MODULE": "wasmlive_bench_settings", "PYTHONPATH": os.pathsep.join([PEERS, DEMO])},
             "load": ["--view", "demo.views.CounterView"],
         },
         "djust (Channels)": {

@@ -17,8 +17,10 @@ REASONS = {
     "actors.single_actor_events_per_s": (
         "A sequential event from Python is mostly hand-offs and Python: the asyncio thread hands the "
         "request to a Tokio worker and is woken with the answer, the caller's, session's and view's "
-        "tasks wake one another, and the Python handler and `get_context_data` run; the two guest "
-        "calls are a small part since the counter's update skips the parse (a text-only change). "
+        "tasks wake one another, and the Python handler and `get_context_data` run on the view's "
+        "handler thread (where Django allows the sync ORM): one more hand-off each way, which took the "
+        "figure from 24,398 to ~15,600 events/s (docs/performance-notes.md, \"view code on handler "
+        "threads\"); the two guest calls are a small part since the counter's update skips the parse. "
         "Compare the Rust-only single actor (workload 5), the same actors and guests without Python. "
         "djust's event is one native call."),
     "actors.concurrent_events_per_s": (
@@ -315,7 +317,7 @@ def e2e_section(e, plot):
         f"no Python). Server {'pinned to core 0, load generator to core 1' if e.get('pinned') else 'and load generator not pinned'}; "
         f"{rounds} rounds alternating between the systems; events/s min / median, latencies median. "
         "Both Channels servers run uvicorn[standard] (uvloop, httptools) with its `websockets` protocol. "
-        "wasmlive's consumer runs Django's `close_old_connections()` at most once a second "
+        "wasmlive's per-connection frame rate limit (`max_frames_per_second`) is off there, as djust's rate limits are raised (`benches/peers/wasmlive_bench_settings.py`). wasmlive's consumer runs Django's `close_old_connections()` at most once a second "
         "(`db_cleanup_interval`) where Channels' base consumer, which djust's inherits, runs it through "
         "the thread pool before every frame. The ORM rows (`benches/peers/ormbench`): the same counter kept in "
         "the database, every event one `Hit.objects.create()` and one `Hit.objects.count()` in sqlite (a freshly "

@@ -145,7 +145,11 @@ pub fn params(value: &Bound<'_, PyAny>, limits: ParamLimits) -> Result<Map<Strin
     let mut budget = Budget { items: 0, bytes: 0, limits };
     let dict = value
         .cast::<PyDict>()
-        .map_err(|_| format!("event params must be a dict, not {}", type_name(value)))?;
+        .map_err(|_| format!("params must be a dict, not {}", type_name(value)))?;
+    // Params arrive as keyword arguments of a bound method.
+    if dict.contains("self").unwrap_or(false) {
+        return Err("a param cannot be named `self`".into());
+    }
     budget.object(dict, 1)
 }
 
@@ -160,23 +164,23 @@ impl Budget {
         self.items += 1;
         self.bytes += bytes;
         if self.items > self.limits.items {
-            return Err(format!("event params hold more than {} values", self.limits.items));
+            return Err(format!("params hold more than {} values", self.limits.items));
         }
         if self.bytes > self.limits.bytes {
-            return Err(format!("event params hold more than {} bytes of text", self.limits.bytes));
+            return Err(format!("params hold more than {} bytes of text", self.limits.bytes));
         }
         Ok(())
     }
 
     fn object(&mut self, dict: &Bound<'_, PyDict>, depth: usize) -> Result<Map<String, Value>, String> {
         if depth > self.limits.depth {
-            return Err(format!("event params nest deeper than {} levels", self.limits.depth));
+            return Err(format!("params nest deeper than {} levels", self.limits.depth));
         }
         let mut map = Map::new();
         for (k, v) in dict.iter() {
             let k = k
                 .cast::<PyString>()
-                .map_err(|_| format!("event param names must be strings, not {}", type_name(&k)))?;
+                .map_err(|_| format!("param names must be strings, not {}", type_name(&k)))?;
             let k = k.to_str().map_err(|e| e.to_string())?;
             self.count(k.len())?;
             map.insert(k.to_owned(), self.value(&v, depth)?);
@@ -195,19 +199,19 @@ impl Budget {
             self.count(0)?;
             v.extract::<i64>()
                 .map(|i| Value::Number(i.into()))
-                .map_err(|_| "event param integers must fit in 64 bits".to_string())
+                .map_err(|_| "param integers must fit in 64 bits".to_string())
         } else if let Ok(f) = v.cast::<PyFloat>() {
             self.count(0)?;
             Number::from_f64(f.value())
                 .map(Value::Number)
-                .ok_or_else(|| "event param numbers must be finite".to_string())
+                .ok_or_else(|| "param numbers must be finite".to_string())
         } else if let Ok(s) = v.cast::<PyString>() {
             let s = s.to_str().map_err(|e| e.to_string())?;
             self.count(s.len())?;
             Ok(Value::String(s.to_owned()))
         } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
             if depth + 1 > self.limits.depth {
-                return Err(format!("event params nest deeper than {} levels", self.limits.depth));
+                return Err(format!("params nest deeper than {} levels", self.limits.depth));
             }
             self.count(0)?;
             let mut out = Vec::new();
@@ -219,7 +223,7 @@ impl Budget {
             self.count(0)?;
             Ok(Value::Object(self.object(d, depth + 1)?))
         } else {
-            Err(format!("event params must be JSON values, not {}", type_name(v)))
+            Err(format!("params must be JSON values, not {}", type_name(v)))
         }
     }
 }

@@ -23,7 +23,7 @@ pyo3::create_exception!(_host, EngineLoadError, WasmliveError, "A guest engine f
 
 // ActorTimeoutError (TimeoutError), ViewNotFoundError and ComponentNotFoundError
 // (LookupError), HandlerNotFoundError (AttributeError) and EventRejectedError
-// (PermissionError) have two bases, so `define` makes them in Python.
+// and LimitExceededError (PermissionError) have two bases, so `define` makes them in Python.
 
 /// Exception classes with two bases are made in Python (see `_define_errors`
 /// in the module init); this finds them again.
@@ -69,6 +69,7 @@ pub fn define(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
         ("ComponentNotFoundError", py.get_type::<PyLookupError>(), "No component with this id exists in the view."),
         ("HandlerNotFoundError", py.get_type::<PyAttributeError>(), "The event names no handler of the view."),
         ("EventRejectedError", py.get_type::<PyPermissionError>(), "The event names something that is not an @event_handler."),
+        ("LimitExceededError", py.get_type::<PyPermissionError>(), "A connection or process limit was reached (views per connection, …)."),
     ] {
         let cls = types.call1((name, (base.clone(), builtin), doc(text)?))?;
         m.add(name, cls)?;

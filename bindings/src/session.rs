@@ -245,6 +245,28 @@ pub fn create_session_actor(py: Python<'_>, session_id: String) -> PyResult<Repl
     Ok(Reply::ready(Py::new(py, session)?.into_any()))
 }
 
+/// The session actor `session_id` if it runs, else None (never creates one:
+/// a request that needs no session must not cost one). Awaitable.
+#[pyfunction]
+pub fn find_session_actor(py: Python<'_>, session_id: String) -> PyResult<Reply> {
+    let system = system::system()?;
+    if system.supervisor.session(&session_id).is_none() {
+        return Ok(Reply::ready(py.None()));
+    }
+    create_session_actor(py, session_id)
+}
+
+/// Refuse `params` (InvalidParamsError) unless they are a dict of JSON
+/// values within the configured `max_param_*` limits: what a client sends
+/// as mount or event params.
+#[pyfunction]
+pub fn check_params(params: &Bound<'_, PyAny>) -> PyResult<()> {
+    let system = system::system()?;
+    convert::params(params, system.settings.params)
+        .map(|_| ())
+        .map_err(errors::InvalidParamsError::new_err)
+}
+
 impl Session {
     /// Client-supplied params (absent or `None`: empty), within the configured limits.
     fn params(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<Map<String, Value>> {

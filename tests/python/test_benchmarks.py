@@ -46,7 +46,7 @@ def test_the_committed_results_are_a_full_run(results):
     assert all(len(rounds) >= 3 for rounds in w["actors"]["rounds"].values())
     assert w["memory"]["sessions"] >= 5000 and all(len(r) >= 3 for r in w["memory"]["rounds"].values())
     assert all(len(runs) >= 3 for by in w["e2e"]["raw"].values() for runs in by.values())
-    assert set(w["e2e"]["summary"]) == {"wasmlive (Channels)", "djust (Channels)", "wasmlive serve"}
+    assert set(w["e2e"]["summary"]) == {"wasmlive (Channels)", "djust (Channels)", "wasmlive serve", "wasmlive ORM (Channels)", "djust ORM (Channels)"}
     assert all(set(by) == {"1", "10", "100"} for by in w["e2e"]["summary"].values())
     assert len(w["rust"]["rounds"]) >= 3
     assert os.path.exists(os.path.join(ROOT, "benches", "results", "e2e.png"))

@@ -13,7 +13,7 @@ from demo.asgi import application
 # connect and disconnect), so its tests may reach the database.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ORIGIN = [(b"origin", b"http://127.0.0.1")]
+ORIGIN = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 
 
 async def connect():

@@ -23,10 +23,11 @@ from notes.models import Note
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
+HOST = (b"host", b"127.0.0.1")
 
 
 async def connect(*headers):
-    ws = WebsocketCommunicator(application, "/ws/live/", headers=[ORIGIN, *headers])
+    ws = WebsocketCommunicator(application, "/ws/live/", headers=[ORIGIN, HOST, *headers])
     connected, _ = await ws.connect()
     assert connected
     assert (await ws.receive_json_from(timeout=5))["type"] == "connected"

@@ -24,6 +24,7 @@ from ._host import (
     GuestFaultError,
     HandlerNotFoundError,
     InvalidParamsError,
+    LimitExceededError,
     MailboxFullError,
     SessionActorHandle,
     TemplateError,
@@ -39,6 +40,7 @@ from ._host import (
     set_services,
     shutdown_actor_system,
 )
+from .limits import limit_stats
 from .live import LiveComponent, LiveView, event_handler, registered_views
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "GuestFaultError",
     "HandlerNotFoundError",
     "InvalidParamsError",
+    "LimitExceededError",
     "LiveComponent",
     "LiveView",
     "MailboxFullError",
@@ -67,6 +70,7 @@ __all__ = [
     "event_handler",
     "get_actor_stats",
     "handler_thread_stats",
+    "limit_stats",
     "registered_views",
     "set_services",
     "shutdown_actor_system",

@@ -41,6 +41,16 @@ DEFAULTS = {
     "max_frame_bytes": 1 << 20,
     # LiveView classes a client may mount by path; empty means every registered LiveView.
     "allowed_views": [],
+    # Views one WebSocket connection may have mounted at once.
+    "max_views_per_connection": 100,
+    # Frames one connection may send per second, sustained (bursts of as many
+    # pass); past it the server reads its next frame later. None: no limit.
+    "max_frames_per_second": 200,
+    # Seconds a first paint's view waits for a client to claim it (a WebSocket
+    # mount or an HTTP-transport client's claim) before it is dropped.
+    "first_paint_seconds": 30.0,
+    # Unclaimed first paints a process keeps; past it the oldest are dropped.
+    "max_unclaimed_first_paints": 10_000,
     # The asyncio bridge's wait before parking (microseconds).
     "bridge_spin_us": 200,
     # How long an idle Tokio worker spins before parking (microseconds);
@@ -55,7 +65,16 @@ DEFAULTS = {
 }
 
 # Keys the consumer uses itself, not the actor system.
-LOCAL = {"max_frame_bytes", "allowed_views", "db_cleanup_interval", "handler_threads"}
+LOCAL = {
+    "max_frame_bytes",
+    "allowed_views",
+    "db_cleanup_interval",
+    "handler_threads",
+    "max_views_per_connection",
+    "max_frames_per_second",
+    "first_paint_seconds",
+    "max_unclaimed_first_paints",
+}
 
 
 def config():
@@ -70,6 +89,16 @@ def config():
     interval = merged["db_cleanup_interval"]
     if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval >= 0:
         raise ImproperlyConfigured(f"LIVEVIEW_CONFIG['db_cleanup_interval'] must be a number of seconds >= 0, not {interval!r}")
+    for key, minimum in (("max_views_per_connection", 1), ("max_unclaimed_first_paints", 1), ("max_frame_bytes", 64)):
+        value = merged[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ImproperlyConfigured(f"LIVEVIEW_CONFIG[{key!r}] must be a whole number >= {minimum}, not {value!r}")
+    for key, none_ok in (("max_frames_per_second", True), ("first_paint_seconds", False)):
+        value = merged[key]
+        if value is None and none_ok:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ImproperlyConfigured(f"LIVEVIEW_CONFIG[{key!r}] must be a number > 0{' or None' if none_ok else ''}, not {value!r}")
     threads = merged["handler_threads"]
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ImproperlyConfigured(f"LIVEVIEW_CONFIG['handler_threads'] must be None or a whole number >= 1, not {threads!r}")

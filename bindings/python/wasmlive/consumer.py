@@ -7,6 +7,7 @@ Server → client: ``connected``, ``mounted``, ``patch``, ``html_update``,
 as they come: never parsed or serialized again in Python.
 """
 
+import asyncio
 import json
 import time
 import uuid
@@ -15,10 +16,12 @@ from channels.consumer import get_handler_name
 from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import conf
+from . import conf, first_paint, limits, mount_params
 from ._bridge import mount_live
-from ._host import create_session_actor
+from ._host import LimitExceededError, create_session_actor
 from .errors import error_frame, report
+from .frames import parse_frame
+from .http import session_name
 from .live import registered_views
 from .request import LiveRequest
 
@@ -49,54 +52,93 @@ class DbCleanup:
 
 
 class LiveViewConsumer(AsyncWebsocketConsumer):
+    """One WebSocket: one session actor, shut down when the socket goes,
+    however it goes; every frame answered (an ``error`` frame when it
+    fails), never an exception out of the consumer."""
+
     session = None
+    config = None
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._end_session()
 
     async def dispatch(self, message):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"no handler for message type {message['type']!r}")
-        config = getattr(self, "config", None) or conf.config()
-        await DbCleanup.run_if_due(config["db_cleanup_interval"])
+        config = self.config or conf.config()
+        try:
+            await DbCleanup.run_if_due(config["db_cleanup_interval"])
+        except Exception as e:
+            # A database that is down must not take the socket with it; the view's own code will say so.
+            report(e, "close_old_connections() before a frame")
         await handler(message)
 
     async def connect(self):
         self.config = conf.config()
+        self._tokens = float(self.config["max_frames_per_second"] or 0)
+        self._refilled = time.monotonic()
         await self.accept()
         session_id = uuid.uuid4().hex
         self.session = await create_session_actor(f"ws-{session_id}")
         await self.send_json({"type": "connected", "session_id": session_id})
 
     async def disconnect(self, code):
+        await self._end_session()
+
+    async def _end_session(self):
         if self.session is not None:
             session, self.session = self.session, None
-            await session.shutdown()
+            try:
+                await session.shutdown()
+            except Exception as e:
+                report(e, "shutting a connection's session down")
 
     async def send_json(self, frame):
         await self.send(text_data=json.dumps(frame))
 
     async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None:
-            return await self.send_json(error_frame(ValueError("frames must be JSON text")))
-        if len(text_data) > self.config["max_frame_bytes"]:
-            return await self.send_json(error_frame(ValueError(f"frame larger than {self.config['max_frame_bytes']} bytes")))
         try:
-            message = json.loads(text_data)
-            if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-                raise ValueError('a frame is a JSON object with a string "type"')
+            await self._throttle()
+            if text_data is None:
+                raise ValueError("frames must be JSON text")
+            message = parse_frame(text_data, self.config["max_frame_bytes"])
         except ValueError as e:
-            return await self.send_json(error_frame(ValueError(f"invalid frame: {e}")))
+            return await self.send_json(error_frame(e))
         kind = message["type"]
         ref = message.get("ref")
         view_id = message.get("view_id")
-        handler = {"mount": self.on_mount, "event": self.on_event, "resync": self.on_resync, "ping": self.on_ping}.get(kind)
-        if handler is None:
-            return await self.send_json(error_frame(ValueError(f"unknown frame type {kind!r}"), ref, view_id))
         try:
+            handler = {"mount": self.on_mount, "event": self.on_event, "resync": self.on_resync, "ping": self.on_ping}.get(kind)
+            if handler is None:
+                raise ValueError(f"unknown frame type {kind!r}")
+            if view_id is not None and not isinstance(view_id, str):
+                view_id = None
+                raise ValueError('"view_id" must be a string')
             await handler(message, ref, view_id)
         except Exception as e:
             # The client gets an error frame for its ref; the connection and its views carry on.
             report(e, f"the {kind} frame (view {view_id})")
             await self.send_json(error_frame(e, ref, view_id))
+
+    async def _throttle(self):
+        """Hold the next frame back past ``max_frames_per_second`` (a token
+        bucket as deep as one second's frames): the client is slowed, not
+        refused, and the server's socket buffer pushes back on it."""
+        rate = self.config["max_frames_per_second"]
+        if rate is None:
+            return
+        now = time.monotonic()
+        self._tokens = min(float(rate), self._tokens + (now - self._refilled) * rate)
+        self._refilled = now
+        if self._tokens < 1.0:
+            limits.COUNTS["throttled_frames"] += 1
+            await asyncio.sleep((1.0 - self._tokens) / rate)
+            self._tokens, self._refilled = 1.0, time.monotonic()
+        self._tokens -= 1.0
 
     async def on_ping(self, message, ref, view_id):
         await self.session.ping()
@@ -108,27 +150,38 @@ class LiveViewConsumer(AsyncWebsocketConsumer):
         views = registered_views()
         if not isinstance(path, str) or path not in views or (allowed and path not in allowed):
             raise LookupError(f"no LiveView may be mounted as {path!r}")
-        params = message.get("params") or {}
-        if not isinstance(params, dict):
-            raise ValueError("mount params must be an object")
-        request = LiveRequest.from_scope(self.scope, message.get("url"))
-        mounted = await mount_live(self.session, views[path](), request, params, path)
+        cap = self.config["max_views_per_connection"]
+        if len(self.session.view_ids()) >= cap:
+            limits.COUNTS["refused_mounts"] += 1
+            raise LimitExceededError(f"this connection already has {cap} views mounted (max_views_per_connection)")
+        cls = views[path]
+        params = mount_params.from_frame(cls, path, message)
+        url = message.get("url")
+        request = LiveRequest.from_scope(self.scope, url if isinstance(url, str) else None)
+        mounted = await mount_live(self.session, cls(), request, params, path)
         await self.send_json({"type": "mounted", "ref": ref, **mounted})
+        claim = message.get("claim")
+        name = session_name(self.scope.get("cookies") or {})
+        if isinstance(claim, str) and name and first_paint.UNCLAIMED.claim(name, claim):
+            # The socket's view replaces the first paint's.
+            await first_paint.drop(name, claim)
 
     async def on_event(self, message, ref, view_id):
         name = message.get("event")
         if not isinstance(name, str):
             raise ValueError('an event frame needs a string "event"')
-        params = message.get("params") or {}
+        params = message.get("params")
         component = message.get("component_id")
         if component is not None:
+            if not isinstance(component, str):
+                raise ValueError('"component_id" must be a string')
             frames = await self.session.component_event(view_id, component, name, params, True, ref)
             for frame in frames if isinstance(frames, list) else [frames]:
                 await self.send(text_data=frame)
             return
-        else:
-            frame = await self.session.event_frame(name, params, view_id, ref)
+        frame = await self.session.event_frame(name, params, view_id, ref)
         await self.send(text_data=frame)
 
     async def on_resync(self, message, ref, view_id):
         await self.send(text_data=await self.session.render(view_id, True, ref))
+

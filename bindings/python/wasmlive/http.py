@@ -2,21 +2,26 @@
 JavaScript) and the event fallback (POST) for clients without WebSockets.
 
 Both use one session actor per browser, named by a signed cookie, so a
-POSTed ``view_id`` is found only in the session that mounted it.
+POSTed ``view_id`` is found only in the session that mounted it. A POST
+never creates a session; a first paint's view lives only until a client
+claims it or ``first_paint_seconds`` pass (``wasmlive.first_paint``).
 """
 
-import json
 import uuid
 
+from django.conf import settings
 from django.core import signing
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.template.loader import render_to_string
 
 from django.utils.safestring import mark_safe
 
+from . import conf, first_paint, mount_params
 from ._bridge import mount_live
-from ._host import create_session_actor
+from ._host import ActorShutdownError, ViewNotFoundError, create_session_actor, find_session_actor
 from .errors import error_frame, expected, report
+from .frames import FrameTooLarge, parse_frame
 from .request import LiveRequest
 
 COOKIE = "wasmlive_session"
@@ -26,26 +31,33 @@ MAX_HTTP_VIEWS = 8
 SALT = "wasmlive.session"
 
 
-def _session_id(request):
-    signed = request.COOKIES.get(COOKIE)
+def session_name(cookies):
+    """The browser's HTTP session actor named by its signed cookie, or None."""
+    signed = cookies.get(COOKIE)
     if signed:
         try:
-            return signing.loads(signed, salt=SALT), False
+            return f"http-{signing.loads(signed, salt=SALT)}"
         except signing.BadSignature:
             pass
-    return uuid.uuid4().hex, True
+    return None
 
 
 def live_view(cls, initkwargs):
     async def view(request, **kwargs):
-        session_id, new = _session_id(request)
-        session = await create_session_actor(f"http-{session_id}")
-        if request.method == "GET":
-            response = await _first_paint(cls, initkwargs, request, session, kwargs)
-        elif request.method == "POST":
-            response = await _event(request, session)
-        else:
+        name = session_name(request.COOKIES)
+        if request.method == "POST":
+            return await _event(request, name)
+        if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "POST"])
+        new = name is None
+        if new:
+            session_id = uuid.uuid4().hex
+            name = f"http-{session_id}"
+        try:
+            response = await _first_paint(cls, initkwargs, request, await create_session_actor(name), kwargs, name)
+        except ActorShutdownError:
+            # The session's last first paint was dropped as this one mounted: once more, afresh.
+            response = await _first_paint(cls, initkwargs, request, await create_session_actor(name), kwargs, name)
         if new:
             response.set_cookie(COOKIE, signing.dumps(session_id, salt=SALT), httponly=True, samesite="Lax")
         return response
@@ -55,14 +67,17 @@ def live_view(cls, initkwargs):
     return view
 
 
-async def _first_paint(cls, initkwargs, request, session, kwargs):
+async def _first_paint(cls, initkwargs, request, session, kwargs, name):
     """Mount and paint on a handler thread (the page's own template may
     touch ``request.user`` too); a failing mount raises, for Django's usual
     500 handling."""
     live = cls(**initkwargs)
     params = dict(kwargs)
+    config = conf.config()
+    painted = {}
 
     def page(mounted):
+        painted["view_id"] = mounted["view_id"]
         html = render_to_string(
             live.page_template_name,
             {
@@ -70,7 +85,7 @@ async def _first_paint(cls, initkwargs, request, session, kwargs):
                 "view_path": cls.view_path(),
                 "view_id": mounted["view_id"],
                 "session_id": "",
-                "params_json": json.dumps(params),
+                "signed_params": mount_params.sign(cls.view_path(), params),
                 "liveview_html": mark_safe(mounted["html"]),
             },
             request=request,
@@ -78,33 +93,56 @@ async def _first_paint(cls, initkwargs, request, session, kwargs):
         return HttpResponse(html)
 
     response = await mount_live(session, live, LiveRequest.from_http(request), params, then=page)
+    view_id = painted["view_id"]
+    for evicted in first_paint.UNCLAIMED.add(name, view_id, config["first_paint_seconds"], config["max_unclaimed_first_paints"]):
+        await first_paint.drop(*evicted)
     for old in session.view_ids()[:-MAX_HTTP_VIEWS]:
         await session.unmount(old)
     return response
 
 
-async def _event(request, session):
+async def _event(request, name):
+    """A POSTed frame: ``event``, ``resync`` or ``claim``, for a view of this browser's session."""
+    config = conf.config()
     try:
-        body = json.loads(request.body or b"{}")
-        if not isinstance(body, dict):
-            raise ValueError("the body must be a JSON object")
-        if body.get("type") != "resync" and not isinstance(body.get("event"), str):
+        try:
+            data = request.body
+        except RequestDataTooBig:
+            raise FrameTooLarge(f"body larger than DATA_UPLOAD_MAX_MEMORY_SIZE ({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)") from None
+        body = parse_frame(data or b"{}", config["max_frame_bytes"], default_type="event")
+        kind = body["type"]
+        if kind not in ("event", "resync", "claim"):
+            raise ValueError(f"unknown frame type {kind!r} (POST takes event, resync or claim)")
+        if kind == "event" and not isinstance(body.get("event"), str):
             raise ValueError('an event body needs a string "event"')
+        view_id = body.get("view_id")
+        if not isinstance(view_id, str):
+            raise ValueError('a POSTed frame needs the string "view_id" of the page\'s view')
+        component = body.get("component_id")
+        if component is not None and not isinstance(component, str):
+            raise ValueError('"component_id" must be a string')
     except ValueError as e:
-        return JsonResponse(error_frame(e), status=400)
-    params = body.get("params") or {}
-    view_id = body.get("view_id")
+        return JsonResponse(error_frame(e), status=413 if isinstance(e, FrameTooLarge) else 400)
+    ref = body.get("ref")
+    params = body.get("params")
+    session = await find_session_actor(name) if name else None
     try:
-        if body.get("type") == "resync":
-            frame = await session.render(view_id, True, body.get("ref"))
-        elif body.get("component_id") is not None:
-            frames = await session.component_event(view_id, body["component_id"], body["event"], params, True, body.get("ref"))
+        if session is None or view_id not in session.view_ids():
+            raise ViewNotFoundError(f"view {view_id!r} is not mounted in this browser's session (expired, or never painted here): reload the page")
+        first_paint.UNCLAIMED.claim(name, view_id)
+        if kind == "claim":
+            return JsonResponse({"type": "claimed", "view_id": view_id, **({"ref": ref} if ref is not None else {})})
+        if kind == "resync":
+            frame = await session.render(view_id, True, ref)
+        elif component is not None:
+            frames = await session.component_event(view_id, component, body["event"], params, True, ref)
             frame = "[" + ",".join(frames) + "]" if isinstance(frames, list) else frames
         else:
-            frame = await session.event_frame(body["event"], params, view_id, body.get("ref"))
+            frame = await session.event_frame(body["event"], params, view_id, ref)
     except Exception as e:
         report(e, "an HTTP event")
         status = (404 if isinstance(e, LookupError) else 400) if expected(e) else 500
-        return JsonResponse(error_frame(e, body.get("ref"), view_id), status=status)
+        return JsonResponse(error_frame(e, ref, view_id), status=status)
     return HttpResponse(frame, content_type="application/json")
+
 

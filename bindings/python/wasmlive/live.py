@@ -5,6 +5,12 @@ import inspect
 
 _REGISTRY = {}
 
+# What configures a view rather than holding its state: never set from a
+# mount param (docs/guides/security.md).
+CONFIGURATION = frozenset(
+    {"template", "template_name", "template_engine", "vdom_engine", "page_template_name", "components", "mount_params"}
+)
+
 
 def event_handler(func=None, *, debounce=None):
     """Mark a method as callable by the client as an event.
@@ -45,6 +51,11 @@ class LiveView:
     initial state; ``get_context_data()`` gives the template context,
     by default every public instance attribute. ``template_engine`` and
     ``vdom_engine`` may name other guest components for this view.
+
+    ``mount_params`` names what a client may pass to ``mount`` (the mount
+    frame's ``params``); by default, the keyword parameters ``mount``
+    declares. The URL's arguments (``path("<int:pk>/", …)``) always reach
+    ``mount``: the first paint signs them into the page.
     """
 
     template_name = None
@@ -53,20 +64,32 @@ class LiveView:
     vdom_engine = None
     #: Where the HTTP first paint puts the rendered view (a Django template).
     page_template_name = "wasmlive/page.html"
+    #: The names a client may pass to ``mount``; None: ``mount``'s keyword parameters.
+    mount_params = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._wasmlive_mount_params = _accepted_mount_params(cls)
         _REGISTRY[f"{cls.__module__}.{cls.__qualname__}"] = cls
+
+    @classmethod
+    def accepted_mount_params(cls):
+        """The names a client may pass to ``mount`` (a frozenset)."""
+        if "_wasmlive_mount_params" in cls.__dict__:
+            return cls._wasmlive_mount_params
+        return _accepted_mount_params(cls)
 
     @classmethod
     def view_path(cls):
         return f"{cls.__module__}.{cls.__qualname__}"
 
     def mount(self, request, **kwargs):
-        """Set the initial state. Default: keyword arguments become attributes."""
+        """Set the initial state. Default: keyword arguments (the URL's, and
+        declared ``mount_params``) become attributes; never configuration."""
         for key, value in kwargs.items():
-            if not key.startswith("_"):
-                setattr(self, key, value)
+            if key.startswith("_") or key in CONFIGURATION or callable(getattr(type(self), key, None)):
+                raise TypeError(f"the mount param {key!r} would set {type(self).__qualname__}'s configuration or code; give it another name")
+            setattr(self, key, value)
 
     def get_context_data(self, **kwargs):
         context = {k: v for k, v in vars(self).items() if not k.startswith("_")}
@@ -79,6 +102,22 @@ class LiveView:
         from .http import live_view
 
         return live_view(cls, initkwargs)
+
+
+def _accepted_mount_params(cls):
+    declared = cls.mount_params
+    if declared is None:
+        signature = inspect.signature(cls.mount)
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        # (self, request, ...): what follows `request` by name.
+        names = [p.name for p in signature.parameters.values() if p.kind in kinds][2:]
+        return frozenset(n for n in names if not n.startswith("_"))
+    if isinstance(declared, str) or not all(isinstance(n, str) for n in declared):
+        raise TypeError(f"{cls.__qualname__}.mount_params must be a list or tuple of names, not {declared!r}")
+    for name in declared:
+        if not name.isidentifier() or name.startswith("_") or name in CONFIGURATION or callable(getattr(cls, name, None)):
+            raise TypeError(f"{cls.__qualname__}.mount_params cannot name {name!r}: a mount param is state, not private, configuration or code")
+    return frozenset(declared)
 
 
 class LiveComponent:

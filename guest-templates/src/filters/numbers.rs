@@ -310,6 +310,9 @@ fn is_escaped_only(f: &str) -> bool {
 }
 
 /// `("%" + arg) % value` for one conversion.
+/// The largest precision Rust's formatter takes.
+const FORMAT_PRECISION: usize = u16::MAX as usize;
+
 pub fn stringformat(value: &Value, arg: &Value) -> Value {
     let spec = arg.to_py_str();
     let value = match value {
@@ -403,10 +406,17 @@ fn percent_format(spec: &str, value: &Value) -> Option<String> {
                 v => py_float(v)?,
             };
             let p = precision.unwrap_or(6);
+            // Rust's formatter takes precisions up to u16::MAX; past that an
+            // f64's exact expansion has long ended in zeros, so they are added.
+            let (q, zeros) = (p.min(FORMAT_PRECISION), "0".repeat(p.saturating_sub(FORMAT_PRECISION)));
             let mut s = match conv {
-                'f' | 'F' => format!("{:.*}", p, f.abs()),
-                'e' | 'E' => python_exp(f.abs(), p),
-                _ => python_general(f.abs(), p, alt),
+                'f' | 'F' => format!("{:.*}{zeros}", q, f.abs()),
+                'e' | 'E' => {
+                    let s = python_exp(f.abs(), q);
+                    let (m, e) = s.split_once('e').expect("exponent");
+                    format!("{m}{zeros}e{e}")
+                }
+                _ => python_general(f.abs(), q, alt),
             };
             if conv.is_ascii_uppercase() {
                 s = s.to_uppercase();

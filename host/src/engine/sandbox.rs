@@ -377,7 +377,7 @@ impl<B: Bindings> Sandbox<B> {
         GuestFault {
             kind,
             component: self.loaded.name.to_string(),
-            message,
+            message: without_source_location(&message),
         }
     }
 
@@ -408,6 +408,16 @@ impl<B: Bindings> Sandbox<B> {
 /// (see the `stacks` module).
 async fn claiming<T>(claim: &Arc<StackClaim>, mut future: BoxFuture<'_, T>) -> T {
     std::future::poll_fn(|cx| claim.claiming(|| future.as_mut().poll(cx))).await
+}
+
+/// A guest panic's message without the guest's source path (`panicked at
+/// guest-templates/src/x.rs:1:2:`): the fault reaches clients, the path
+/// only the log.
+fn without_source_location(message: &str) -> String {
+    match message.strip_prefix("panicked at ").and_then(|rest| rest.split_once(":\n").or_else(|| rest.split_once(": "))) {
+        Some((_, what)) => format!("the guest panicked: {}", what.trim()),
+        None => message.to_string(),
+    }
 }
 
 /// Whether `error` is the guest's doing (a trap, a limit crossed) rather

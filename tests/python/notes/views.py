@@ -129,3 +129,16 @@ class NotesDashboardView(LiveView):
         return {"total": self.total}
 
     components = {"counter": (NoteCounter, {"count": 0})}
+
+
+class PlainView(LiveView):
+    """Only a template: the default ``mount`` (the issue's injection target)."""
+
+    template_name = "notes/plain.html"
+
+
+class RoomView(LiveView):
+    """A client may choose the room, and nothing else."""
+
+    template_name = "notes/plain.html"
+    mount_params = ("room",)

@@ -53,4 +53,7 @@ urlpatterns = demo_urlpatterns + [
     path("notes/failing-mount/", notes.FailingMountView.as_view()),
     path("notes/failing-handler/", notes.FailingHandlerView.as_view()),
     path("notes/dashboard/", notes.NotesDashboardView.as_view()),
+    path("notes/plain/", notes.PlainView.as_view()),
+    path("notes/rooms/<slug:room>/", notes.PlainView.as_view()),
+    path("notes/room/", notes.RoomView.as_view()),
 ]

@@ -14,7 +14,8 @@ class View {
     this.client = client;
     this.root = root;
     this.path = root.dataset.view;
-    this.params = JSON.parse(root.dataset.params || "{}");
+    this.params = JSON.parse(root.dataset.params || "{}"); // the client's own mount params
+    this.signedParams = root.dataset.signedParams || null; // the URL's, signed by the first paint
     this.httpViewId = root.dataset.viewId || null; // the view the first paint mounted
     this.viewId = null;
     this.version = 0;
@@ -42,6 +43,14 @@ class View {
       }
       return;
     }
+  }
+
+  // The mount frame; `claim` names the first paint's view, which the socket's replaces.
+  mountFrame() {
+    const frame = { type: "mount", view: this.path, params: this.params, url: location.pathname };
+    if (this.signedParams) frame.signed_params = this.signedParams;
+    if (this.httpViewId) frame.claim = this.httpViewId;
+    return frame;
   }
 
   send(event, params, componentId, form) {
@@ -256,7 +265,11 @@ class Client {
     // Over HTTP only when the browser has no WebSocket, or the page asks (data-transport="http").
     this.http = !("WebSocket" in window) || transport === "http";
     if (this.http) {
-      for (const view of this.views) view.version = 1; // the first paint is version 1 of the HTTP view
+      for (const view of this.views) {
+        view.version = 1; // the first paint is version 1 of the HTTP view
+        // Claimed, or the server drops it after first_paint_seconds.
+        if (view.httpViewId) this.post({ type: "claim", view_id: view.httpViewId }, view);
+      }
     } else {
       this.connect();
     }
@@ -287,7 +300,7 @@ class Client {
   onFrame(frame) {
     if (frame.type === "connected") {
       document.documentElement.dataset.wasmlive = "connected";
-      for (const view of this.views) this.request({ type: "mount", view: view.path, params: view.params, url: location.pathname }, view);
+      for (const view of this.views) this.request(view.mountFrame(), view);
       return;
     }
     const waiting = frame.ref !== undefined ? this.pending.get(frame.ref) : undefined;
