@@ -122,22 +122,7 @@ fn plain(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     }
 }
 
-/// Limits on event parameters, checked before any handler runs.
-#[derive(Debug, Clone, Copy)]
-pub struct ParamLimits {
-    /// Deepest nesting of lists and dicts.
-    pub depth: usize,
-    /// Most values in all (every list item, dict entry and scalar counts).
-    pub items: usize,
-    /// Most bytes of strings and keys in all.
-    pub bytes: usize,
-}
-
-impl Default for ParamLimits {
-    fn default() -> Self {
-        ParamLimits { depth: 8, items: 1_000, bytes: 256 << 10 }
-    }
-}
+pub use wasmlive::params::ParamLimits;
 
 /// Event params (a dict of JSON-like values) as a JSON object, refused with
 /// a message naming the limit when it is too deep, too large or not JSON.

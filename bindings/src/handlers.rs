@@ -12,25 +12,7 @@ use pyo3::types::PyType;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-/// Methods the framework calls itself; never events, marked or not.
-const LIFECYCLE: &[&str] = &[
-    "mount",
-    "unmount",
-    "get_context_data",
-    "get_template",
-    "get_template_names",
-    "render",
-    "render_to_response",
-    "dispatch",
-    "setup",
-    "as_view",
-    "http_method_not_allowed",
-    "send_parent",
-    "update_props",
-];
-
-/// Longest event name accepted.
-const MAX_NAME: usize = 100;
+use wasmlive::params::{LIFECYCLE, refuse_event_name};
 
 /// The declared handlers of one class.
 pub struct HandlerTable {
@@ -135,18 +117,7 @@ impl HandlerTable {
 
 /// Refuse names no handler can have, whatever the view.
 pub fn check_name(py: Python<'_>, event: &str) -> PyResult<()> {
-    let why = if event.is_empty() {
-        Some("an event name cannot be empty".to_string())
-    } else if event.len() > MAX_NAME {
-        Some(format!("event names are at most {MAX_NAME} characters"))
-    } else if event.starts_with('_') {
-        Some(format!("`{event}` is private: event names cannot start with `_`"))
-    } else if !event.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || event.as_bytes()[0].is_ascii_digit() {
-        Some(format!("`{}` is not a valid event name (letters, digits and `_`)", event.escape_default()))
-    } else {
-        None
-    };
-    match why {
+    match refuse_event_name(event) {
         Some(message) => Err(errors::raise(py, "EventRejectedError", message, &[])),
         None => Ok(()),
     }

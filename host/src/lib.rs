@@ -13,6 +13,7 @@
 //! - [`runtime`]: the Tokio runtime the actors run best on (workers spin
 //!   briefly before parking, so a session's hand-offs stay on one core).
 //! - [`bench`]: the actor benchmark suite `wasmlive bench` runs.
+//! - [`params`]: what a client may send as event names and params.
 //! - [`serve`]: LiveViews over HTTP and WebSocket without Django (`wasmlive serve`).
 //! - [`cli`]: the `wasmlive` command line (argument parsing plus one call
 //!   into the library per subcommand).
@@ -46,5 +47,6 @@ pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod guests;
+pub mod params;
 pub mod runtime;
 pub mod serve;

@@ -235,7 +235,39 @@ fn inspect_names_the_world_and_what_the_host_refuses() {
     let out = wasmlive(&["inspect", junk.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with("error: `"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("is not a valid WebAssembly component"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is not WebAssembly"), "{}", stderr(&out));
+    // A README is one line of error, not a dump of byte arrays.
+    let out = wasmlive(&["inspect", "README.md"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("`README.md` is not WebAssembly"), "{}", stderr(&out));
+    // Bytes that start like WebAssembly but break later: still one line.
+    std::fs::write(&junk, b"\0asm\x0d\0\x01\0garbage").unwrap();
+    let out = wasmlive(&["inspect", junk.to_str().unwrap()]);
+    assert_eq!((out.status.code(), stderr(&out).lines().count()), (Some(1), 1), "{}", stderr(&out));
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let dir = temp_dir("pipe");
+    let row = |prefix: &str| format!("<ul>{}</ul>", (0..5000).map(|i| format!("<li>{prefix}{i}</li>")).collect::<String>());
+    std::fs::write(dir.join("a.html"), row("")).unwrap();
+    std::fs::write(dir.join("b.html"), row("x")).unwrap();
+    // `wasmlive diff a b | head -1`: the reader goes after one line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmlive"))
+        .args(["diff", dir.join("a.html").to_str().unwrap(), dir.join("b.html").to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked") && !err.contains("backtrace") && err.is_empty(), "{err}");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(13), "ended by SIGPIPE, as `head` expects: {:?}", out.status);
 }
 
 #[test]

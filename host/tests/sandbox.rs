@@ -164,6 +164,8 @@ async fn malformed_patches_are_invalid_output_and_the_last_good_tree_stays() {
     }
     let err = v.diff("<p>fault:panic</p>").await.unwrap_err();
     assert_eq!((err.kind, err.message.contains("deliberate vdom panic")), (FaultKind::Trap, true), "{err:?}");
+    // The guest's source location goes to the log, not into the fault a client may see.
+    assert!(err.message.starts_with("the guest panicked: ") && !err.message.contains(".rs:"), "{err:?}");
     // This engine sends the whole root instead of fine-grained patches.
     let patches = v.diff("<p>b</p>").await.unwrap();
     assert_eq!(patches, vec![Patch::ReplaceNode { path: vec![0], html: "<p>b</p>".into() }]);

@@ -31,7 +31,12 @@ struct Server {
 
 impl Server {
     fn start(templates: &Path, views: &Path) -> Server {
+        Server::start_with(templates, views, &[])
+    }
+
+    fn start_with(templates: &Path, views: &Path, args: &[&str]) -> Server {
         let mut child = serve_command(templates, views)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -53,11 +58,22 @@ impl Server {
     }
 
     async fn connect(&self) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/live/", self.addr)).await.expect("connect");
+        self.connect_with(&[]).await.expect("connect")
+    }
+
+    /// A WebSocket with these extra handshake headers (`Origin`, `Cookie`).
+    async fn connect_with(&self, headers: &[(&str, &str)]) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}/ws/live/", self.addr).into_client_request()?;
+        for (name, value) in headers {
+            let name: tokio_tungstenite::tungstenite::http::HeaderName = name.parse().unwrap();
+            request.headers_mut().insert(name, value.parse().unwrap());
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request).await?;
         let mut client = Client { ws };
         let hello = client.recv().await;
         assert_eq!(hello["type"], "connected", "{hello}");
-        client
+        Ok(client)
     }
 
     /// A raw HTTP/1.1 request; the status and the whole response text.
@@ -85,6 +101,7 @@ impl Drop for Server {
     }
 }
 
+#[derive(Debug)]
 struct Client {
     ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
 }
@@ -240,4 +257,159 @@ fn views_files_with_errors_are_refused_with_every_problem() {
     let err = refused(&dir.join("not-a-dir"), &views);
     assert!(err.contains("not a directory"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// A hostile client (the security issue's holes, each reproduced).
+
+fn cookie_of(response: &str) -> String {
+    response
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string()
+}
+
+fn view_id_of(page: &str) -> String {
+    page.split("data-view-id=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+}
+
+/// A views file with the greeter and a room that declares one mount param.
+fn hostile_site() -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("wasmlive-hostile-{}-{:?}", std::process::id(), std::thread::current().id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(workspace().join("examples/serve/templates/greeter.html"), dir.join("greeter.html")).unwrap();
+    std::fs::write(dir.join("room.html"), "<p>room: {{ room }}</p>").unwrap();
+    let views = dir.join("views.json");
+    let greeter = std::fs::read_to_string(workspace().join("examples/serve/views.json")).unwrap();
+    let mut file: Value = serde_json::from_str(&greeter).unwrap();
+    file["views"].as_array_mut().unwrap().push(json!({"name": "room", "route": "/room/", "template": "room.html", "state": {"room": "lobby"}, "mount_params": ["room"]}));
+    std::fs::write(&views, file.to_string()).unwrap();
+    (dir, views)
+}
+
+#[tokio::test]
+async fn a_client_cannot_forge_tagged_values_call_lifecycle_names_or_pass_the_limits() {
+    let server = Server::example();
+    let mut client = server.connect().await;
+    let view_id = client.mount("greeter").await["view_id"].as_str().unwrap().to_string();
+    let xss = json!({"$safe": "<img src=x onerror=alert(document.domain)>"});
+    for (frame, error, why) in [
+        (json!({"type": "event", "event": "set", "params": {"name": xss}, "view_id": view_id}), "InvalidParamsError", "reserved for the server's tagged values"),
+        (json!({"type": "event", "event": "set", "params": {"items": [{"id": 1, "text": xss}]}, "view_id": view_id}), "InvalidParamsError", "tagged values"),
+        (json!({"type": "event", "event": "mount", "params": {"name": "x"}, "view_id": view_id}), "EventRejectedError", "lifecycle"),
+        (json!({"type": "event", "event": "render", "view_id": view_id}), "EventRejectedError", "lifecycle"),
+        (json!({"type": "event", "event": "set", "params": {"a": [[[[[[[[[[1]]]]]]]]]]}, "view_id": view_id}), "InvalidParamsError", "deeper than 8"),
+        (json!({"type": "event", "event": "set", "params": {"s": "x".repeat(300 << 10)}, "view_id": view_id}), "InvalidParamsError", "bytes of text"),
+        (json!({"type": "event", "event": "set", "view_id": 5}), "ValueError", "\"view_id\" must be a string"),
+        (json!({"type": "event", "event": "set", "view_id": view_id, "component_id": [1]}), "ValueError", "\"component_id\" must be a string"),
+        (json!({"type": "ping", "ref": {"a": 1}}), "ValueError", "\"ref\" must be"),
+        (json!({"type": "mount", "view": "greeter", "params": {"name": "<b>x</b>"}}), "InvalidParamsError", "takes no mount param \"name\""),
+    ] {
+        client.send(frame.clone()).await;
+        let reply = client.recv().await;
+        assert_eq!((reply["type"].as_str(), reply["error"].as_str()), (Some("error"), Some(error)), "{frame}: {reply}");
+        assert!(reply["message"].as_str().unwrap().contains(why), "{frame}: {reply}");
+    }
+    // Nothing was merged: the state is as the last good event left it, and text is escaped.
+    client.send(json!({"type": "event", "event": "set", "params": {"name": "<img src=x>"}, "view_id": view_id, "ref": 1})).await;
+    let patch = client.recv().await;
+    assert_eq!(patch["patches"][0]["text"], "Hello, <img src=x>!", "{patch}");
+    client.send(json!({"type": "resync", "view_id": view_id, "ref": 2})).await;
+    let html = client.recv().await["html"].as_str().unwrap().to_string();
+    assert!(html.contains("Hello, &lt;img src=x&gt;!") && !html.contains("onerror"), "{html}");
+}
+
+#[tokio::test]
+async fn mount_params_set_only_declared_keys_and_mounts_stop_at_the_cap() {
+    let (dir, views) = hostile_site();
+    let server = Server::start_with(&dir, &views, &["--max-views-per-connection", "5"]);
+    let mut client = server.connect().await;
+    client.send(json!({"type": "mount", "view": "room", "params": {"room": "kitchen"}, "ref": 0})).await;
+    let m = client.recv().await;
+    assert!(m["html"].as_str().unwrap().contains("room: kitchen"), "{m}");
+    client.send(json!({"type": "mount", "view": "room", "params": {"room": "a", "other": 1}, "ref": 1})).await;
+    let refused = client.recv().await;
+    assert!(refused["message"].as_str().unwrap().contains("it takes: room"), "{refused}");
+    let answers: Vec<Value> = {
+        let mut out = Vec::new();
+        for i in 0..6 {
+            client.send(json!({"type": "mount", "view": "greeter", "ref": 10 + i})).await;
+            out.push(client.recv().await);
+        }
+        out
+    };
+    assert_eq!(answers.iter().filter(|a| a["type"] == "mounted").count(), 4, "{answers:?}");
+    let last = &answers[5];
+    assert_eq!(last["error"], "LimitExceededError", "{last}");
+    assert!(last["message"].as_str().unwrap().contains("5 views mounted"), "{last}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_origin_must_be_the_sites_own_or_allowed() {
+    let server = Server::start_with(&workspace().join("examples/serve/templates"), &workspace().join("examples/serve/views.json"), &["--allowed-origin", "https://app.example.com"]);
+    let own = format!("http://{}", server.addr);
+    assert!(server.connect_with(&[("origin", &own)]).await.is_ok());
+    assert!(server.connect_with(&[("origin", "https://app.example.com")]).await.is_ok());
+    let port = server.addr.rsplit(':').next().unwrap();
+    for foreign in ["http://evil.example", &format!("https://{}", server.addr), &format!("http://localhost:{port}"), "null"] {
+        let refused = server.connect_with(&[("origin", foreign)]).await;
+        assert!(matches!(&refused, Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 403), "{foreign}: {refused:?}");
+    }
+}
+
+#[tokio::test]
+async fn oversized_and_broken_frames_get_an_answer_and_a_close_frame_not_a_dropped_socket() {
+    let server = Server::example();
+    let mut client = server.connect().await;
+    let view_id = client.mount("greeter").await["view_id"].as_str().unwrap().to_string();
+    // Over max_frame_bytes (1 MiB) in bytes, though not in characters: an error, and the connection lives.
+    let big = json!({"type": "ping", "pad": "\u{1F600}".repeat(300_000)}).to_string();
+    assert!(big.chars().count() < 1 << 20 && big.len() > 1 << 20);
+    client.ws.send(Message::Text(big.into())).await.unwrap();
+    let reply = client.recv().await;
+    assert!(reply["message"].as_str().unwrap().contains("larger than 1048576 bytes"), "{reply}");
+    client.send(json!({"type": "event", "event": "set", "params": {"name": "still"}, "view_id": view_id, "ref": 1})).await;
+    assert_eq!(client.recv().await["patches"][0]["text"], "Hello, still!");
+    // Past four times the limit the protocol ends the connection, with a close frame.
+    client.ws.send(Message::Text("x".repeat(5 << 20).into())).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(10), client.ws.next()).await.expect("a close in time");
+    assert!(matches!(closed, Some(Ok(Message::Close(Some(ref f)))) if u16::from(f.code) == 1009), "{closed:?}");
+    // A text frame that is not UTF-8 fails the connection (RFC 6455) with 1007.
+    let mut client = server.connect().await;
+    let frame = tokio_tungstenite::tungstenite::protocol::frame::Frame::message(vec![b'{', 0xff, b'}'], tokio_tungstenite::tungstenite::protocol::frame::coding::OpCode::Data(tokio_tungstenite::tungstenite::protocol::frame::coding::Data::Text), true);
+    client.ws.send(Message::Frame(frame)).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(10), client.ws.next()).await.expect("a close in time");
+    assert!(matches!(closed, Some(Ok(Message::Close(Some(ref f)))) if u16::from(f.code) == 1007), "{closed:?}");
+}
+
+#[tokio::test]
+async fn cookies_are_signed_posts_create_no_session_and_unclaimed_first_paints_go() {
+    let server = Server::start_with(&workspace().join("examples/serve/templates"), &workspace().join("examples/serve/views.json"), &["--first-paint-seconds", "0.5"]);
+    let (_, page) = server.http("GET", "/", None, "");
+    let cookie = cookie_of(&page);
+    let value = cookie.split_once('=').unwrap().1;
+    assert!(value.contains('.'), "signed: {cookie}");
+    // A cookie the client made up, or changed, names no session.
+    let unsigned = format!("wasmlive_session={}", value.split('.').next().unwrap());
+    let claimed = view_id_of(&page);
+    let claim = json!({"type": "claim", "view_id": claimed, "ref": 1}).to_string();
+    assert_eq!(server.http("POST", "/", Some(&unsigned), &claim).0, 404);
+    let (status, reply) = server.http("POST", "/", None, &claim);
+    assert!(status == 404 && reply.contains("reload the page") && !reply.to_ascii_lowercase().contains("set-cookie"), "{reply}");
+    // Claimed by the HTTP-transport client: it outlives the wait.
+    let (status, reply) = server.http("POST", "/", Some(&cookie), &claim);
+    assert!(status == 200 && reply.contains(r#""type":"claimed""#), "{reply}");
+    let unclaimed = view_id_of(&server.http("GET", "/", Some(&cookie), "").1);
+    // Claimed by a WebSocket mount: dropped at once.
+    let by_socket = view_id_of(&server.http("GET", "/", Some(&cookie), "").1);
+    let mut client = server.connect_with(&[("cookie", &cookie)]).await.unwrap();
+    client.send(json!({"type": "mount", "view": "greeter", "claim": by_socket, "ref": 0})).await;
+    assert_eq!(client.recv().await["type"], "mounted");
+    std::thread::sleep(Duration::from_millis(1500));
+    let post = |id: &str| server.http("POST", "/", Some(&cookie), &json!({"event": "set", "params": {"name": "x"}, "view_id": id}).to_string());
+    assert_eq!(post(&claimed).0, 200);
+    assert_eq!(post(&unclaimed).0, 404, "unclaimed first paints are dropped");
+    assert_eq!(post(&by_socket).0, 404, "the socket's mount replaced it");
 }

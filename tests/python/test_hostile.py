@@ -121,6 +121,16 @@ async def test_the_urls_arguments_are_signed_into_the_page_and_cannot_be_changed
     await ws.disconnect()
 
 
+async def test_an_engine_that_cannot_load_tells_the_log_where_not_the_client(caplog):
+    ws = await connect()
+    with caplog.at_level(logging.ERROR, logger="wasmlive"):
+        reply = await ask(ws, {"type": "mount", "view": "notes.views.MissingEngineView", "ref": 1})
+    assert reply["error"] == "EngineLoadError" and "server log" in reply["message"], reply
+    assert "/srv/secret-place" not in json.dumps(reply)
+    assert any("/srv/secret-place/engine.wasm" in r.getMessage() for r in caplog.records), caplog.text
+    await ws.disconnect()
+
+
 # 2. No frame kills the socket; a session always ends with its socket.
 
 

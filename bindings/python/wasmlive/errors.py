@@ -14,12 +14,16 @@ traceback leaves the server.
 import logging
 import traceback
 
-from ._host import WasmliveError
+from ._host import EngineLoadError, WasmliveError
 
 logger = logging.getLogger("wasmlive")
 
 # Errors a client can cause by what it sends.
 CLIENT_ERRORS = (WasmliveError, LookupError, PermissionError, AttributeError, ValueError, TypeError)
+
+# Errors whose message is for the server's log only: they name files on the
+# server (an engine's path). The client is told where to look.
+SERVER_ONLY = {EngineLoadError: "the view's engine could not be loaded (the server log says why)"}
 
 # Traceback frames an error frame carries under DEBUG.
 DEBUG_FRAMES = 8
@@ -33,7 +37,7 @@ def raised_by_view(error):
 
 def expected(error):
     """Whether ``error`` is a client's doing rather than a bug to log."""
-    return raised_by_view(error) is None and isinstance(error, CLIENT_ERRORS)
+    return raised_by_view(error) is None and isinstance(error, CLIENT_ERRORS) and type(error) not in SERVER_ONLY
 
 
 def report(error, what):
@@ -46,7 +50,7 @@ def report(error, what):
 
 def error_frame(error, ref=None, view_id=None):
     """The ``error`` frame for ``error``."""
-    frame = {"type": "error", "error": type(error).__name__, "message": str(error)}
+    frame = {"type": "error", "error": type(error).__name__, "message": SERVER_ONLY.get(type(error)) or str(error)}
     kind = getattr(error, "kind", None)
     if isinstance(kind, str):  # GuestFaultError's fault kind, TemplateError's error kind
         frame["kind"] = kind

@@ -310,8 +310,9 @@ fn is_escaped_only(f: &str) -> bool {
 }
 
 /// `("%" + arg) % value` for one conversion.
-/// The largest precision Rust's formatter takes.
-const FORMAT_PRECISION: usize = u16::MAX as usize;
+/// The largest precision Rust's float formatter takes in every form (`{:.*e}`
+/// counts one digit more than its precision, in a u16).
+const FORMAT_PRECISION: usize = u16::MAX as usize - 1;
 
 pub fn stringformat(value: &Value, arg: &Value) -> Value {
     let spec = arg.to_py_str();
@@ -501,6 +502,18 @@ mod tests {
         assert_eq!(percent_format("x", &Value::Int(255)).unwrap(), "ff");
         assert_eq!(percent_format("-5s|", &Value::str("ab")).unwrap(), "ab   |");
         assert_eq!(percent_format(".3e", &Value::Float(12345.678)).unwrap(), "1.235e+04");
+    }
+
+    #[test]
+    fn precisions_past_what_rusts_formatter_takes_print_like_python() {
+        // Python: '%.70000f' % 1.5 is "1.5" and 69,999 zeros; Rust's `{:.*}` stops at u16::MAX.
+        let f = percent_format(".70000f", &Value::Float(1.5)).unwrap();
+        assert_eq!((f.len(), &f[..3], f[2..].bytes().all(|b| b == b'0' || b == b'5')), (70_002, "1.5", true));
+        // The smallest subnormal's exact expansion: 1,074 digits, then zeros.
+        let tiny = percent_format(".70000f", &Value::Float(f64::from_bits(1))).unwrap();
+        assert_eq!((tiny.len(), tiny.trim_end_matches('0').len()), (70_002, 1_076));
+        let e = percent_format(".70000e", &Value::Float(1.5)).unwrap();
+        assert_eq!((e.len(), &e[..3], &e[e.len() - 4..]), (70_006, "1.5", "e+00"));
     }
 
     #[test]

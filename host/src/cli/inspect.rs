@@ -18,13 +18,18 @@ pub(super) struct InspectArgs {
 pub(super) async fn run(args: InspectArgs) -> Result<(), CliError> {
     let bytes = read(&args.component)?;
     let name = args.component.display().to_string();
+    if !bytes.starts_with(b"\0asm") {
+        return Err(CliError(format!("error: `{name}` is not WebAssembly (it does not start with the `\\0asm` magic number)")));
+    }
     let info = engine()?.inspect(&name, &bytes).map_err(|e| {
         let hint = if bytes.starts_with(b"\0asm\x01\0\0\0") {
             " (this is a core WebAssembly module; wrap it into a component with `wasm-tools component new`)"
         } else {
             ""
         };
-        CliError(format!("error: {e}{hint}"))
+        // One line: the parser's messages may span several.
+        let message = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        CliError(format!("error: {message}{hint}"))
     })?;
     let worlds = [World::TemplateEngine, World::VdomEngine];
     if args.json {

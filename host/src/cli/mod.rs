@@ -113,6 +113,9 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Cli, clap::Error>
 
 /// Run a parsed command; `logic` makes the handlers `serve` views name.
 pub async fn run(cli: Cli, logic: Arc<dyn LogicFactory>) -> Result<(), CliError> {
+    if !matches!(cli.command, Command::Serve(_)) {
+        die_quietly_on_a_closed_pipe();
+    }
     match cli.command {
         Command::Render(args) => render::run(args).await,
         Command::Diff(args) => diff::run(args).await,
@@ -120,6 +123,18 @@ pub async fn run(cli: Cli, logic: Arc<dyn LogicFactory>) -> Result<(), CliError>
         Command::Inspect(args) => inspect::run(args).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Serve(args) => serve::run_with(args, logic).await,
+    }
+}
+
+/// Commands that print end quietly when their reader goes (`wasmlive diff
+/// … | head`), as Unix tools do. Rust ignores SIGPIPE, so each `println!`
+/// to a closed pipe would panic with a backtrace. Not for `serve`, which
+/// writes to sockets whose peers may go at any time.
+fn die_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

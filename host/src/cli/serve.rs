@@ -22,6 +22,20 @@ pub struct ServeArgs {
     /// Largest WebSocket frame or POST body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     max_frame_bytes: usize,
+    /// An origin (`https://example.com`) whose pages may open the WebSocket
+    /// besides the server's own; repeat for more.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
+    /// The key session cookies are signed with (default: a random key per
+    /// process, so cookies do not outlive it).
+    #[arg(long, env = "WASMLIVE_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// Seconds a first paint's view waits for its client to claim it.
+    #[arg(long, default_value = "30", value_parser = super::positive_seconds)]
+    first_paint_seconds: std::time::Duration,
+    /// Views one WebSocket may have mounted at once.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    max_views_per_connection: u32,
     #[command(flatten)]
     pub(super) runtime: super::RuntimeArgs,
 }
@@ -34,13 +48,18 @@ pub async fn run_with(args: ServeArgs, logic: Arc<dyn LogicFactory>) -> Result<(
         }
     }
     let views = serve::views::load(&args.views).map_err(|e| CliError(format!("error: {e}")))?;
-    let config = ServeConfig {
-        addr: args.addr,
-        template_dirs: args.templates,
-        views,
-        actors: ActorConfig::default(),
-        max_frame_bytes: args.max_frame_bytes,
-    };
+    for origin in &args.allowed_origins {
+        if !(origin.starts_with("http://") || origin.starts_with("https://")) || origin.trim_end_matches('/').matches('/').count() != 2 {
+            return Err(CliError(format!("error: --allowed-origin {origin:?}: an origin is `http(s)://host[:port]`, without a path")));
+        }
+    }
+    let mut config = ServeConfig::new(args.addr, args.templates, views);
+    config.actors = ActorConfig::default();
+    config.max_frame_bytes = args.max_frame_bytes;
+    config.allowed_origins = args.allowed_origins;
+    config.secret_key = args.secret_key;
+    config.first_paint_wait = args.first_paint_seconds;
+    config.max_views_per_connection = args.max_views_per_connection as usize;
     serve::run(config, logic, shutdown_signal(), |addr| {
         println!("wasmlive serve: listening on http://{addr}/ (Ctrl-C stops)");
     })

@@ -1,6 +1,7 @@
-//! The HTTP side: pages (first paint), the client script, the POST fallback.
+//! The HTTP side: pages (first paint), the client script, the POST
+//! fallback, and the WebSocket handshake's Origin check.
 
-use super::{App, page, socket};
+use super::{App, cookie, first_paint, page, socket};
 use crate::actors::{ActorError, MountRequest, TemplateSource};
 use axum::Router;
 use axum::body::Bytes;
@@ -13,7 +14,6 @@ use std::sync::Arc;
 
 /// The JS client, the same file the Django app serves.
 const CLIENT_JS: &str = include_str!("../../../bindings/python/wasmlive/static/wasmlive/client.js");
-const COOKIE: &str = "wasmlive_session";
 /// Views a browser session keeps from first paints (each reload mounts
 /// one); older ones are unmounted.
 const MAX_HTTP_VIEWS: usize = 8;
@@ -30,27 +30,63 @@ async fn client_js() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], CLIENT_JS)
 }
 
-async fn websocket(State(app): State<Arc<App>>, upgrade: WebSocketUpgrade) -> Response {
-    let limit = app.max_frame_bytes;
+async fn websocket(State(app): State<Arc<App>>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        if !origin_allowed(origin.to_str().unwrap_or(""), &headers, &app.allowed_origins) {
+            tracing::info!(origin = ?origin, "WebSocket refused: not the site's own origin (--allowed-origin adds one)");
+            return (StatusCode::FORBIDDEN, "this origin may not open the WebSocket\n").into_response();
+        }
+    }
+    let http_session = signed_session(&app, &headers).map(|sid| format!("http-{sid}"));
+    // Frames up to max_frame_bytes are answered; larger ones, up to four
+    // times that, get an error frame and the connection stays; past it the
+    // protocol closes the connection (1009).
     upgrade
-        .max_message_size(limit)
-        .on_upgrade(move |ws| socket::serve(app, ws))
+        .max_message_size(app.max_frame_bytes.saturating_mul(4))
+        .on_upgrade(move |ws| socket::serve(app, ws, http_session))
 }
 
-/// The browser's session id from its cookie, or a new one to set.
-fn session_id(headers: &HeaderMap) -> (String, bool) {
-    let found = headers
+/// Whether a page at `origin` may open the WebSocket: the server's own
+/// origin (scheme, host and port of the handshake's `Host`), or one of `allowed`.
+fn origin_allowed(origin: &str, headers: &HeaderMap, allowed: &[String]) -> bool {
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    if allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin)) {
+        return true;
+    }
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+    // `serve` speaks plain HTTP: its own pages are http://Host (behind a TLS
+    // proxy, list the public origin with --allowed-origin).
+    normal(&origin) == normal(&format!("http://{}", host.trim().to_ascii_lowercase()))
+}
+
+/// `scheme://host:port` with the default port spelled out.
+fn normal(origin: &str) -> Option<String> {
+    let (scheme, rest) = origin.split_once("://")?;
+    let default = match scheme {
+        "http" => "80",
+        "https" => "443",
+        _ => return None,
+    };
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
+        return None;
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => (h, p),
+        _ => (rest, default),
+    };
+    Some(format!("{scheme}://{host}:{port}"))
+}
+
+/// The browser's session id from its signed cookie.
+fn signed_session(app: &App, headers: &HeaderMap) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, v)| *k == COOKIE && uuid::Uuid::parse_str(v).is_ok())
-        .map(|(_, v)| v.to_string());
-    match found {
-        Some(id) => (id, false),
-        None => (uuid::Uuid::new_v4().to_string(), true),
-    }
+        .filter(|(k, _)| *k == cookie::NAME)
+        .find_map(|(_, v)| app.cookies.verify(v))
 }
 
 async fn page_or_event(State(app): State<Arc<App>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
@@ -61,14 +97,19 @@ async fn page_or_event(State(app): State<Arc<App>>, method: Method, uri: Uri, he
         }
         return (StatusCode::NOT_FOUND, format!("no view is served at {path}\n")).into_response();
     };
-    let (sid, new) = session_id(&headers);
-    let mut response = match method {
-        Method::GET | Method::HEAD => first_paint(&app, &view, &sid).await,
-        Method::POST => post_event(&app, &sid, &body).await,
-        _ => (StatusCode::METHOD_NOT_ALLOWED, "GET or POST\n").into_response(),
-    };
+    let found = signed_session(&app, &headers);
+    // A POST never creates a session: only a first paint needs one.
+    if method == Method::POST {
+        return post_event(&app, found.as_deref(), &body).await;
+    }
+    if method != Method::GET && method != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, "GET or POST\n").into_response();
+    }
+    let new = found.is_none();
+    let sid = found.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let mut response = first_paint(&app, &view, &sid).await;
     if new {
-        let cookie = format!("{COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax");
+        let cookie = format!("{}={}; Path=/; HttpOnly; SameSite=Lax", cookie::NAME, app.cookies.sign(&sid));
         if let Ok(v) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -77,10 +118,14 @@ async fn page_or_event(State(app): State<Arc<App>>, method: Method, uri: Uri, he
 }
 
 async fn first_paint(app: &App, view: &super::ViewEntry, sid: &str) -> Response {
-    let session = app.supervisor.get_or_create_session(&format!("http-{sid}"));
+    let name = format!("http-{sid}");
+    let session = app.supervisor.get_or_create_session(&name);
     let logic = match app.logic_for(view) {
         Ok(l) => l,
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+        Err(e) => {
+            tracing::error!(view = %view.name, error = %e, "cannot make the view's handler");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "the view's handler is not available (the server log says why)\n").into_response();
+        }
     };
     let mut request = MountRequest::new(view.name.clone(), TemplateSource::Named(view.template.clone()))
         .params(view.state.clone())
@@ -88,6 +133,9 @@ async fn first_paint(app: &App, view: &super::ViewEntry, sid: &str) -> Response 
     request.logic = logic;
     match session.mount(request).await {
         Ok(mounted) => {
+            for (s, old) in app.first_paints.add(&name, &mounted.view_id) {
+                first_paint::drop_view(&app.supervisor, &s, &old).await;
+            }
             if let Ok(ids) = session.view_ids().await {
                 for old in ids.iter().take(ids.len().saturating_sub(MAX_HTTP_VIEWS)) {
                     let _ = session.unmount(old).await;
@@ -97,26 +145,48 @@ async fn first_paint(app: &App, view: &super::ViewEntry, sid: &str) -> Response 
         }
         Err(e) => {
             tracing::error!(view = %view.name, error = %e, "first paint failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
+            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered (the server log says why)\n").into_response()
         }
     }
 }
 
-async fn post_event(app: &App, sid: &str, body: &[u8]) -> Response {
+async fn post_event(app: &App, sid: Option<&str>, body: &[u8]) -> Response {
     let reply = |status: StatusCode, frame: Value| (status, [(header::CONTENT_TYPE, "application/json")], frame.to_string()).into_response();
     if body.len() > app.max_frame_bytes {
-        return reply(StatusCode::PAYLOAD_TOO_LARGE, socket::error_frame("ValueError", "body too large", None, None));
+        let message = format!("body larger than {} bytes", app.max_frame_bytes);
+        return reply(StatusCode::PAYLOAD_TOO_LARGE, socket::error_frame("ValueError", &message, None, None));
     }
     let frame: Value = match serde_json::from_slice(body) {
         Ok(Value::Object(m)) => Value::Object(m),
         Ok(_) => return reply(StatusCode::BAD_REQUEST, socket::error_frame("ValueError", "the body must be a JSON object", None, None)),
         Err(e) => return reply(StatusCode::BAD_REQUEST, socket::error_frame("ValueError", &format!("invalid JSON: {e}"), None, None)),
     };
-    let Some(session) = app.supervisor.session(&format!("http-{sid}")) else {
-        let err = ActorError::ViewNotFound("this browser session has no mounted view".into());
-        return reply(StatusCode::NOT_FOUND, socket::error_for(&err, frame.get("ref"), None));
+    let reference = match socket::reference_of(&frame) {
+        Ok(r) => r,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, socket::error_frame("ValueError", &e, None, None)),
     };
-    let (status, out) = socket::answer(&session, &frame).await;
+    let name = sid.map(|s| format!("http-{s}"));
+    let Some(session) = name.as_deref().and_then(|n| app.supervisor.session(n)) else {
+        let err = ActorError::ViewNotFound("this browser session has no mounted view (expired, or never painted here): reload the page".into());
+        return reply(StatusCode::NOT_FOUND, socket::error_for(&err, reference, None));
+    };
+    let name = name.unwrap_or_default();
+    if let Some(Value::String(view_id)) = frame.get("view_id") {
+        let claimed = app.first_paints.claim(&name, view_id);
+        if frame.get("type").and_then(Value::as_str) == Some("claim") {
+            let mounted = session.view_ids().await.is_ok_and(|ids| ids.contains(view_id));
+            if !claimed && !mounted {
+                let err = ActorError::ViewNotFound(format!("{view_id} (expired, or never painted here): reload the page"));
+                return reply(StatusCode::NOT_FOUND, socket::error_for(&err, reference, Some(view_id)));
+            }
+            let mut answer = serde_json::json!({"type": "claimed", "view_id": view_id});
+            if let Some(r) = reference {
+                answer["ref"] = r.clone();
+            }
+            return reply(StatusCode::OK, answer);
+        }
+    }
+    let (status, out) = socket::answer(app, &session, &frame).await;
     let status = match status {
         socket::Outcome::Ok => StatusCode::OK,
         socket::Outcome::NotFound => StatusCode::NOT_FOUND,

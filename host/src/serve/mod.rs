@@ -6,20 +6,29 @@
 //! events; POSTs to the page are the HTTP fallback.
 //!
 //! - [`views`]: the views file.
-//! - `http`: pages, the client script, the POST fallback.
+//! - `http`: pages, the client script, the POST fallback, the Origin check.
 //! - `socket`: one WebSocket connection, one session actor.
 //! - `page`: the page around a view's HTML.
+//! - `cookie`: the signed session cookie.
+//! - `first_paint`: first paints dropped when no client claims them.
+//!
+//! What a client may send is checked as under Django
+//! ([`crate::params`]; docs/guides/security.md).
 //!
 //! Handlers come from a [`LogicFactory`]: the standalone binary has none
 //! (views merge event params into their state, the seed's fallback); the
 //! Python package supplies one that runs `@event_handler` methods.
 
+mod cookie;
+mod first_paint;
 mod http;
 mod page;
 mod socket;
 pub mod views;
 
 use crate::actors::{ActorConfig, ActorSupervisor, ViewLogic};
+use crate::params::ParamLimits;
+use std::time::Duration;
 use crate::engine::{HostServices, StandaloneServices};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -61,6 +70,38 @@ pub struct ServeConfig {
     pub actors: ActorConfig,
     /// Largest WebSocket frame or POST body accepted, in bytes.
     pub max_frame_bytes: usize,
+    /// Limits on a client's event and mount params.
+    pub params: ParamLimits,
+    /// Origins (`scheme://host[:port]`) whose pages may open a WebSocket,
+    /// besides the server's own (the handshake's `Host`).
+    pub allowed_origins: Vec<String>,
+    /// The key session cookies are signed with; `None`: a random one per process.
+    pub secret_key: Option<String>,
+    /// How long a first paint waits for a client to claim it.
+    pub first_paint_wait: Duration,
+    /// Unclaimed first paints kept; past it the oldest are dropped.
+    pub max_unclaimed_first_paints: usize,
+    /// Views one WebSocket may have mounted at once.
+    pub max_views_per_connection: usize,
+}
+
+impl ServeConfig {
+    /// A config with the defaults for everything but where and what to serve.
+    pub fn new(addr: SocketAddr, template_dirs: Vec<PathBuf>, views: Vec<ViewEntry>) -> ServeConfig {
+        ServeConfig {
+            addr,
+            template_dirs,
+            views,
+            actors: ActorConfig::default(),
+            max_frame_bytes: 1 << 20,
+            params: ParamLimits::default(),
+            allowed_origins: Vec::new(),
+            secret_key: None,
+            first_paint_wait: Duration::from_secs(30),
+            max_unclaimed_first_paints: 10_000,
+            max_views_per_connection: 100,
+        }
+    }
 }
 
 /// Shared by every request.
@@ -70,6 +111,11 @@ pub(crate) struct App {
     views: Vec<ViewEntry>,
     logic: Arc<dyn LogicFactory>,
     max_frame_bytes: usize,
+    params: ParamLimits,
+    allowed_origins: Vec<String>,
+    cookies: cookie::CookieSigner,
+    first_paints: Arc<first_paint::FirstPaints>,
+    max_views_per_connection: usize,
     /// Cancelled at shutdown: connections close.
     stopping: CancellationToken,
 }
@@ -112,8 +158,14 @@ pub async fn run(
         views: config.views,
         logic,
         max_frame_bytes: config.max_frame_bytes,
+        params: config.params,
+        allowed_origins: config.allowed_origins,
+        cookies: cookie::CookieSigner::new(config.secret_key.as_deref()),
+        first_paints: Arc::new(first_paint::FirstPaints::new(config.first_paint_wait, config.max_unclaimed_first_paints)),
+        max_views_per_connection: config.max_views_per_connection,
         stopping: CancellationToken::new(),
     });
+    tokio::spawn(app.first_paints.clone().sweep(supervisor.clone(), app.stopping.clone()));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;

@@ -10,7 +10,8 @@
 //! `template` is a name under the `--templates` directories; `state` the
 //! initial state; `handler` (optional) a Python class whose
 //! `@event_handler` methods handle events. A view without one merges each
-//! event's params into its state.
+//! event's params into its state. `mount_params` (optional) names the keys
+//! a client's mount frame may set; by default it may set none.
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -36,6 +37,9 @@ pub struct ViewEntry {
     /// `module:Class` of a Python handler class.
     #[serde(default)]
     pub handler: Option<String>,
+    /// The keys a client's mount frame may set (none by default).
+    #[serde(default)]
+    pub mount_params: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,6 +70,11 @@ pub fn load(path: &Path) -> Result<Vec<ViewEntry>, String> {
         }
         if !routes.insert(v.route.clone()) {
             problems.push(format!("{at}: another view already has the route {:?}", v.route));
+        }
+        for p in &v.mount_params {
+            if p.is_empty() || p.starts_with(['_', '$']) || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                problems.push(format!("{at}: `mount_params` names must be letters, digits and `_`, not starting with `_`: {p:?}"));
+            }
         }
         if let Some(h) = &v.handler {
             let ok = h.split_once(':').is_some_and(|(m, c)| !m.is_empty() && !c.is_empty());

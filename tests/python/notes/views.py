@@ -142,3 +142,10 @@ class RoomView(LiveView):
 
     template_name = "notes/plain.html"
     mount_params = ("room",)
+
+
+class MissingEngineView(LiveView):
+    """Names an engine file the server does not have: the client must not learn the path."""
+
+    template = "<p>never</p>"
+    template_engine = "/srv/secret-place/engine.wasm"
