@@ -89,7 +89,7 @@ def systems(bench_python, peer_python):
             "load": ["--view", "benchapp.views.CounterView", "--protocol", "djust", "--page", "/counter/"],
         },
         "wasmlive serve": {
-            "cmd": lambda port: [wasmlive_bin, "serve", "--templates", "templates", "--views", "views.json", "--addr", f"127.0.0.1:{port}"],
+            "cmd": lambda port: [wasmlive_bin, "serve", "--templates", "templates", "--views", "views.json", "--addr", f"127.0.0.1:{port}", "--max-frames-per-second", "0"],
             "cwd": os.path.join(ROOT, "benches", "peers", "serve"),
             "env": {},
             "load": ["--view", "counter", "--event", "set", "--counting"],

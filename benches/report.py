@@ -317,7 +317,7 @@ def e2e_section(e, plot):
         f"no Python). Server {'pinned to core 0, load generator to core 1' if e.get('pinned') else 'and load generator not pinned'}; "
         f"{rounds} rounds alternating between the systems; events/s min / median, latencies median. "
         "Both Channels servers run uvicorn[standard] (uvloop, httptools) with its `websockets` protocol. "
-        "wasmlive's per-connection frame rate limit (`max_frames_per_second`) is off there, as djust's rate limits are raised (`benches/peers/wasmlive_bench_settings.py`). wasmlive's consumer runs Django's `close_old_connections()` at most once a second "
+        "wasmlive's per-connection frame rate limit (`max_frames_per_second`, `serve --max-frames-per-second`) is off there, as djust's rate limits are raised (`benches/peers/wasmlive_bench_settings.py`). wasmlive's consumer runs Django's `close_old_connections()` at most once a second "
         "(`db_cleanup_interval`) where Channels' base consumer, which djust's inherits, runs it through "
         "the thread pool before every frame. The ORM rows (`benches/peers/ormbench`): the same counter kept in "
         "the database, every event one `Hit.objects.create()` and one `Hit.objects.count()` in sqlite (a freshly "

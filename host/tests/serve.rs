@@ -413,3 +413,21 @@ async fn cookies_are_signed_posts_create_no_session_and_unclaimed_first_paints_g
     assert_eq!(post(&unclaimed).0, 404, "unclaimed first paints are dropped");
     assert_eq!(post(&by_socket).0, 404, "the socket's mount replaced it");
 }
+
+#[tokio::test]
+async fn frames_past_the_rate_are_held_back_not_lost() {
+    let root = workspace().join("examples/serve");
+    let server = Server::start_with(&root.join("templates"), &root.join("views.json"), &["--max-frames-per-second", "20"]);
+    let mut client = server.connect().await;
+    let started = std::time::Instant::now();
+    for i in 0..60 {
+        client.send(json!({"type": "ping", "ref": i})).await;
+    }
+    let mut refs = Vec::new();
+    for _ in 0..60 {
+        refs.push(client.recv().await["ref"].as_i64().unwrap());
+    }
+    assert_eq!(refs, (0..60).collect::<Vec<_>>(), "every frame answered, in order");
+    // 20 at once (a second's burst), the other 40 at 20 a second.
+    assert!(started.elapsed() >= Duration::from_millis(1500), "{:?}", started.elapsed());
+}

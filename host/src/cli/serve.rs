@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// Views one WebSocket may have mounted at once.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     max_views_per_connection: u32,
+    /// Frames one WebSocket may send per second, sustained (0: no limit);
+    /// past it the server reads the next frame later.
+    #[arg(long, default_value_t = 200)]
+    max_frames_per_second: u32,
     #[command(flatten)]
     pub(super) runtime: super::RuntimeArgs,
 }
@@ -60,6 +64,7 @@ pub async fn run_with(args: ServeArgs, logic: Arc<dyn LogicFactory>) -> Result<(
     config.secret_key = args.secret_key;
     config.first_paint_wait = args.first_paint_seconds;
     config.max_views_per_connection = args.max_views_per_connection as usize;
+    config.max_frames_per_second = (args.max_frames_per_second > 0).then_some(args.max_frames_per_second);
     serve::run(config, logic, shutdown_signal(), |addr| {
         println!("wasmlive serve: listening on http://{addr}/ (Ctrl-C stops)");
     })

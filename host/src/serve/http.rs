@@ -19,10 +19,13 @@ const CLIENT_JS: &str = include_str!("../../../bindings/python/wasmlive/static/w
 const MAX_HTTP_VIEWS: usize = 8;
 
 pub(crate) fn router(app: Arc<App>) -> Router {
+    // Bodies past max_frame_bytes are refused while read (an error frame, 413).
+    let body_limit = axum::extract::DefaultBodyLimit::max(app.max_frame_bytes);
     Router::new()
         .route("/static/wasmlive/client.js", get(client_js))
         .route("/ws/live/", get(websocket))
         .fallback(page_or_event)
+        .layer(body_limit)
         .with_state(app)
 }
 
@@ -89,7 +92,21 @@ fn signed_session(app: &App, headers: &HeaderMap) -> Option<String> {
         .find_map(|(_, v)| app.cookies.verify(v))
 }
 
-async fn page_or_event(State(app): State<Arc<App>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn page_or_event(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let message = format!("body refused: {} (at most {} bytes)", e.body_text(), app.max_frame_bytes);
+            let frame = socket::error_frame("ValueError", &message, None, None).to_string();
+            return (e.status(), [(header::CONTENT_TYPE, "application/json")], frame).into_response();
+        }
+    };
     let path = uri.path();
     let Some(view) = app.views.iter().find(|v| v.route == path).cloned() else {
         if path == "/" && method == Method::GET {

@@ -249,6 +249,7 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
     let session_id = format!("ws-{id}");
     let session = app.supervisor.get_or_create_session(&session_id);
     let connection = Connection { session, http_session };
+    let mut bucket = app.max_frames_per_second.map(TokenBucket::new);
     let hello = json!({"type": "connected", "session_id": id}).to_string();
     if ws.send(Message::Text(hello.into())).await.is_err() {
         return;
@@ -262,6 +263,9 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
                 break;
             }
         };
+        if let (Some(bucket), Some(Ok(Message::Text(_) | Message::Binary(_)))) = (&mut bucket, &message) {
+            bucket.take().await;
+        }
         let reply = match message {
             Some(Ok(Message::Text(text))) => frame(&app, &connection, &text).await,
             Some(Ok(Message::Binary(_))) => error_frame("ValueError", "frames must be JSON text", None, None),
@@ -286,5 +290,32 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
     }
     if let Err(e) = app.supervisor.remove_session(&session_id).await {
         tracing::debug!(error = %e, "session already gone");
+    }
+}
+
+/// `max_frames_per_second` for one connection: as deep as one second's
+/// frames; an empty bucket delays the next read (the client is slowed, its
+/// frames wait in the socket, nothing is lost).
+struct TokenBucket {
+    rate: f64,
+    tokens: f64,
+    at: tokio::time::Instant,
+}
+
+impl TokenBucket {
+    fn new(rate: u32) -> TokenBucket {
+        TokenBucket { rate: f64::from(rate), tokens: f64::from(rate), at: tokio::time::Instant::now() }
+    }
+
+    async fn take(&mut self) {
+        let now = tokio::time::Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.rate);
+        self.at = now;
+        if self.tokens < 1.0 {
+            tokio::time::sleep(std::time::Duration::from_secs_f64((1.0 - self.tokens) / self.rate)).await;
+            self.tokens = 1.0;
+            self.at = tokio::time::Instant::now();
+        }
+        self.tokens -= 1.0;
     }
 }
