@@ -45,6 +45,7 @@ WORKLOADS = [
     ("diff", "diff_table_peers.py", ["--repeats", "7"], ["--repeats", "3", "--calls", "200"]),
     ("memory", "memory_peers.py", ["--sessions", "5000", "--rounds", "3"], ["--sessions", "5000", "--rounds", "3"]),
     ("e2e", "e2e.py", ["--rounds", "3", "--seconds", "5", "--plot", PLOT_PATH], ["--rounds", "3", "--seconds", "1", "--plot", PLOT_PATH]),
+    ("soak", "soak.py", ["--rounds", "10"], ["--rounds", "3", "--clients", "100", "--events", "20"]),
 ]
 
 

@@ -49,6 +49,7 @@ mod session;
 mod shared;
 mod stats;
 mod supervisor;
+mod trim;
 mod view;
 
 pub use config::ActorConfig;

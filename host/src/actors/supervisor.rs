@@ -12,6 +12,7 @@ use super::error::ActorError;
 use super::session::SessionHandle;
 use super::shared::Shared;
 use super::stats::StatsSnapshot;
+use super::trim::Trimmer;
 use crate::engine::{GuestEngine, LoadError, TemplateEngine, VdomEngine};
 use dashmap::DashMap;
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub struct ActorSupervisor {
     /// Cancels the cleanup and health-check tasks.
     stop: CancellationToken,
     background: Mutex<Vec<JoinHandle<()>>>,
+    /// Gives freed memory back once enough sessions have ended.
+    trimmer: Trimmer,
 }
 
 /// What `shutdown_all` did.
@@ -49,6 +52,7 @@ impl ActorSupervisor {
             sessions: Arc::new(DashMap::new()),
             stop: CancellationToken::new(),
             background: Mutex::new(Vec::new()),
+            trimmer: Trimmer::default(),
         });
         let cleanup = every(&supervisor, supervisor.shared.config.cleanup_interval, |s| {
             Box::pin(async move {
@@ -60,7 +64,12 @@ impl ActorSupervisor {
                 s.health_check().await;
             })
         });
-        supervisor.background.lock().unwrap().extend([cleanup, health]);
+        let trim = every(&supervisor, Duration::from_secs(1), |s| {
+            Box::pin(async move {
+                s.trimmer.trim_if_due().await;
+            })
+        });
+        supervisor.background.lock().unwrap().extend([cleanup, health, trim]);
         Ok(supervisor)
     }
 
@@ -105,6 +114,7 @@ impl ActorSupervisor {
         let Some((_, handle)) = self.sessions.remove(session_id) else {
             return Ok(false);
         };
+        self.trimmer.sessions_ended(1);
         match handle.shutdown().await {
             Ok(()) | Err(ActorError::Shutdown { .. }) => Ok(true),
             Err(e) => Err(e),
@@ -136,6 +146,7 @@ impl ActorSupervisor {
         }
         let count = expired.len();
         self.shared.stats.sessions_expired.fetch_add(count as u64, Relaxed);
+        self.trimmer.sessions_ended(count);
         futures_util::future::join_all(expired.iter().map(|h| h.shutdown())).await;
         if count > 0 {
             tracing::info!(count, "expired idle sessions");
@@ -228,4 +239,27 @@ fn every(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn enough_ended_sessions_trim_the_allocator_and_a_few_do_not() {
+        let supervisor = ActorSupervisor::start(ActorConfig::default()).unwrap();
+        for i in 0..5 {
+            supervisor.get_or_create_session(&format!("s{i}"));
+            supervisor.remove_session(&format!("s{i}")).await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(supervisor.trimmer.trims(), 0, "five sessions are not worth a trim");
+        for i in 0..40 {
+            supervisor.get_or_create_session(&format!("t{i}"));
+            supervisor.remove_session(&format!("t{i}")).await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(supervisor.trimmer.trims(), 1);
+        supervisor.shutdown_all().await;
+    }
 }
