@@ -124,92 +124,67 @@ fn plain(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
 
 pub use wasmlive::params::ParamLimits;
 
-/// Event params (a dict of JSON-like values) as a JSON object, refused with
-/// a message naming the limit when it is too deep, too large or not JSON.
+/// Event or mount params (a dict of JSON-like values) as a JSON object,
+/// refused with a message naming the limit when it is too deep, too large
+/// or not JSON. The limits themselves are the host's (`wasmlive::params`,
+/// shared with `wasmlive serve`); here the conversion, which stops at the
+/// depth limit so a self-referencing list cannot recurse forever.
 pub fn params(value: &Bound<'_, PyAny>, limits: ParamLimits) -> Result<Map<String, Value>, String> {
-    let mut budget = Budget { items: 0, bytes: 0, limits };
     let dict = value
         .cast::<PyDict>()
         .map_err(|_| format!("params must be a dict, not {}", type_name(value)))?;
-    // Params arrive as keyword arguments of a bound method.
-    if dict.contains("self").unwrap_or(false) {
-        return Err("a param cannot be named `self`".into());
-    }
-    budget.object(dict, 1)
+    let map = json_object(dict, 1, limits.depth)?;
+    wasmlive::params::check(&map, limits)?;
+    Ok(map)
 }
 
-struct Budget {
-    items: usize,
-    bytes: usize,
-    limits: ParamLimits,
+fn deeper(depth: usize) -> String {
+    format!("params nest deeper than {depth} levels")
 }
 
-impl Budget {
-    fn count(&mut self, bytes: usize) -> Result<(), String> {
-        self.items += 1;
-        self.bytes += bytes;
-        if self.items > self.limits.items {
-            return Err(format!("params hold more than {} values", self.limits.items));
-        }
-        if self.bytes > self.limits.bytes {
-            return Err(format!("params hold more than {} bytes of text", self.limits.bytes));
-        }
-        Ok(())
+fn json_object(dict: &Bound<'_, PyDict>, depth: usize, max: usize) -> Result<Map<String, Value>, String> {
+    if depth > max {
+        return Err(deeper(max));
     }
-
-    fn object(&mut self, dict: &Bound<'_, PyDict>, depth: usize) -> Result<Map<String, Value>, String> {
-        if depth > self.limits.depth {
-            return Err(format!("params nest deeper than {} levels", self.limits.depth));
-        }
-        let mut map = Map::new();
-        for (k, v) in dict.iter() {
-            let k = k
-                .cast::<PyString>()
-                .map_err(|_| format!("param names must be strings, not {}", type_name(&k)))?;
-            let k = k.to_str().map_err(|e| e.to_string())?;
-            self.count(k.len())?;
-            map.insert(k.to_owned(), self.value(&v, depth)?);
-        }
-        Ok(map)
+    let mut map = Map::new();
+    for (k, v) in dict.iter() {
+        let k = k
+            .cast::<PyString>()
+            .map_err(|_| format!("param names must be strings, not {}", type_name(&k)))?;
+        let k = k.to_str().map_err(|e| e.to_string())?;
+        map.insert(k.to_owned(), json_value(&v, depth, max)?);
     }
+    Ok(map)
+}
 
-    fn value(&mut self, v: &Bound<'_, PyAny>, depth: usize) -> Result<Value, String> {
-        if v.is_none() {
-            self.count(0)?;
-            Ok(Value::Null)
-        } else if let Ok(b) = v.cast::<PyBool>() {
-            self.count(0)?;
-            Ok(Value::Bool(b.is_true()))
-        } else if v.is_instance_of::<PyInt>() {
-            self.count(0)?;
-            v.extract::<i64>()
-                .map(|i| Value::Number(i.into()))
-                .map_err(|_| "param integers must fit in 64 bits".to_string())
-        } else if let Ok(f) = v.cast::<PyFloat>() {
-            self.count(0)?;
-            Number::from_f64(f.value())
-                .map(Value::Number)
-                .ok_or_else(|| "param numbers must be finite".to_string())
-        } else if let Ok(s) = v.cast::<PyString>() {
-            let s = s.to_str().map_err(|e| e.to_string())?;
-            self.count(s.len())?;
-            Ok(Value::String(s.to_owned()))
-        } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
-            if depth + 1 > self.limits.depth {
-                return Err(format!("params nest deeper than {} levels", self.limits.depth));
-            }
-            self.count(0)?;
-            let mut out = Vec::new();
-            for item in v.try_iter().map_err(|e| e.to_string())? {
-                out.push(self.value(&item.map_err(|e| e.to_string())?, depth + 1)?);
-            }
-            Ok(Value::Array(out))
-        } else if let Ok(d) = v.cast::<PyDict>() {
-            self.count(0)?;
-            Ok(Value::Object(self.object(d, depth + 1)?))
-        } else {
-            Err(format!("params must be JSON values, not {}", type_name(v)))
+fn json_value(v: &Bound<'_, PyAny>, depth: usize, max: usize) -> Result<Value, String> {
+    if v.is_none() {
+        Ok(Value::Null)
+    } else if let Ok(b) = v.cast::<PyBool>() {
+        Ok(Value::Bool(b.is_true()))
+    } else if v.is_instance_of::<PyInt>() {
+        v.extract::<i64>()
+            .map(|i| Value::Number(i.into()))
+            .map_err(|_| "param integers must fit in 64 bits".to_string())
+    } else if let Ok(f) = v.cast::<PyFloat>() {
+        Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| "param numbers must be finite".to_string())
+    } else if let Ok(s) = v.cast::<PyString>() {
+        Ok(Value::String(s.to_str().map_err(|e| e.to_string())?.to_owned()))
+    } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        if depth + 1 > max {
+            return Err(deeper(max));
         }
+        let mut out = Vec::new();
+        for item in v.try_iter().map_err(|e| e.to_string())? {
+            out.push(json_value(&item.map_err(|e| e.to_string())?, depth + 1, max)?);
+        }
+        Ok(Value::Array(out))
+    } else if let Ok(d) = v.cast::<PyDict>() {
+        Ok(Value::Object(json_object(d, depth + 1, max)?))
+    } else {
+        Err(format!("params must be JSON values, not {}", type_name(v)))
     }
 }
 

@@ -28,6 +28,7 @@ impl Trimmer {
     }
 
     /// How many trims have run.
+    #[cfg(test)]
     pub(crate) fn trims(&self) -> usize {
         self.trims.load(Relaxed)
     }
