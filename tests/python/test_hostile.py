@@ -146,6 +146,7 @@ async def test_an_engine_that_cannot_load_tells_the_log_where_not_the_client(cap
         ('{"type": "event", "event": "increment", "view_id": "v", "component_id": [1]}', '"component_id" must be a string'),
         ('{"type": "mount", "view": "demo.views.CounterView", "url": ["x"], "params": []}', "mount params must be an object"),
         ('{"type": "event", "event": "increment", "params": {"self": 1}, "view_id": "VIEW"}', "cannot be named `self`"),
+        ('{"type": "event", "event": "increment", "params": {"x": [{"$safe": "<img src=x onerror=alert(1)>"}]}, "view_id": "VIEW"}', "tagged values"),
     ],
 )
 async def test_hostile_frames_get_one_error_each_and_the_connection_lives(text, why, caplog):
