@@ -415,9 +415,17 @@ async fn cookies_are_signed_posts_create_no_session_and_unclaimed_first_paints_g
 }
 
 #[tokio::test]
-async fn frames_past_the_rate_are_held_back_not_lost() {
+async fn frames_past_the_rate_are_held_back_not_lost_and_counted() {
     let root = workspace().join("examples/serve");
-    let server = Server::start_with(&root.join("templates"), &root.join("views.json"), &["--max-frames-per-second", "20"]);
+    let mut server = {
+        let mut cmd = serve_command(&root.join("templates"), &root.join("views.json"));
+        cmd.args(["--max-frames-per-second", "20", "--max-views-per-connection", "1"]).env("WASMLIVE_LOG", "wasmlive=info");
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap().to_string();
+        Server { child, addr }
+    };
     let mut client = server.connect().await;
     let started = std::time::Instant::now();
     for i in 0..60 {
@@ -430,4 +438,16 @@ async fn frames_past_the_rate_are_held_back_not_lost() {
     assert_eq!(refs, (0..60).collect::<Vec<_>>(), "every frame answered, in order");
     // 20 at once (a second's burst), the other 40 at 20 a second.
     assert!(started.elapsed() >= Duration::from_millis(1500), "{:?}", started.elapsed());
+    client.mount("greeter").await;
+    client.send(json!({"type": "mount", "view": "greeter", "ref": 1})).await;
+    assert_eq!(client.recv().await["error"], "LimitExceededError");
+    // The counts are logged at shutdown (and every minute they change).
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let mut log = String::new();
+    server.child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    let line = log.lines().find(|l| l.contains("limits:")).unwrap_or_else(|| panic!("no limits line in {log}"));
+    let count = |key: &str| -> u64 { line.split(&format!("{key}=")).nth(1).and_then(|r| r.split(' ').next()).unwrap().trim().parse().unwrap() };
+    assert!(count("throttled_frames") >= 35, "{line}");
+    assert_eq!(count("refused_mounts"), 1, "{line}");
 }

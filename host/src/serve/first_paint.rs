@@ -9,6 +9,7 @@
 
 use crate::actors::ActorSupervisor;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,11 +18,22 @@ pub(crate) struct FirstPaints {
     views: Mutex<HashMap<String, (String, Instant)>>,
     wait: Duration,
     limit: usize,
+    /// Since the start: claimed, dropped after the wait, dropped past the limit.
+    pub(crate) claimed: AtomicU64,
+    pub(crate) expired: AtomicU64,
+    pub(crate) evicted: AtomicU64,
 }
 
 impl FirstPaints {
     pub(crate) fn new(wait: Duration, limit: usize) -> FirstPaints {
-        FirstPaints { views: Mutex::new(HashMap::new()), wait, limit }
+        FirstPaints {
+            views: Mutex::new(HashMap::new()),
+            wait,
+            limit,
+            claimed: AtomicU64::new(0),
+            expired: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Instant)>> {
@@ -39,7 +51,13 @@ impl FirstPaints {
                 evicted.push((s, oldest));
             }
         }
+        self.evicted.fetch_add(evicted.len() as u64, Relaxed);
         evicted
+    }
+
+    /// How many wait for a claim now.
+    pub(crate) fn unclaimed(&self) -> usize {
+        self.lock().len()
     }
 
     /// Whether `view_id` was an unclaimed first paint of `session` (it no longer is).
@@ -48,6 +66,7 @@ impl FirstPaints {
         match views.get(view_id) {
             Some((s, _)) if s == session => {
                 views.remove(view_id);
+                self.claimed.fetch_add(1, Relaxed);
                 true
             }
             _ => false,
@@ -58,6 +77,7 @@ impl FirstPaints {
         let now = Instant::now();
         let mut views = self.lock();
         let due: Vec<String> = views.iter().filter(|(_, (_, at))| *at <= now).map(|(id, _)| id.clone()).collect();
+        self.expired.fetch_add(due.len() as u64, Relaxed);
         due.into_iter().filter_map(|id| views.remove(&id).map(|(s, _)| (s, id))).collect()
     }
 

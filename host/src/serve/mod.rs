@@ -28,6 +28,7 @@ pub mod views;
 
 use crate::actors::{ActorConfig, ActorSupervisor, ViewLogic};
 use crate::params::ParamLimits;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 use crate::engine::{HostServices, StandaloneServices};
 use std::future::Future;
@@ -121,11 +122,33 @@ pub(crate) struct App {
     first_paints: Arc<first_paint::FirstPaints>,
     max_views_per_connection: usize,
     max_frames_per_second: Option<u32>,
+    /// Since the start: frames held back by the rate, mounts refused by the cap.
+    throttled_frames: AtomicU64,
+    refused_mounts: AtomicU64,
     /// Cancelled at shutdown: connections close.
     stopping: CancellationToken,
 }
 
 impl App {
+    /// What the limits did so far, as the Django app's `limit_stats()` counts it.
+    fn limit_stats(&self) -> [(&'static str, u64); 6] {
+        let paints = &self.first_paints;
+        [
+            ("throttled_frames", self.throttled_frames.load(Relaxed)),
+            ("refused_mounts", self.refused_mounts.load(Relaxed)),
+            ("unclaimed_first_paints", paints.unclaimed() as u64),
+            ("claimed_first_paints", paints.claimed.load(Relaxed)),
+            ("expired_first_paints", paints.expired.load(Relaxed)),
+            ("evicted_first_paints", paints.evicted.load(Relaxed)),
+        ]
+    }
+
+    fn log_limits(&self) {
+        let stats = self.limit_stats();
+        let line: Vec<String> = stats.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        tracing::info!("limits: {}", line.join(" "));
+    }
+
     fn view(&self, name: &str) -> Option<&ViewEntry> {
         self.views.iter().find(|v| v.name == name)
     }
@@ -134,6 +157,23 @@ impl App {
         match &view.handler {
             Some(_) => self.logic.create(view).map(Some),
             None => Ok(None),
+        }
+    }
+}
+
+/// Log the limits' counts every minute in which they changed (and at
+/// shutdown): `serve`'s `limit_stats()`, until #30's metrics endpoint.
+async fn report_limits(app: Arc<App>) {
+    let mut last = app.limit_stats();
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(60)) => {}
+            () = app.stopping.cancelled() => return,
+        }
+        let now = app.limit_stats();
+        if now != last {
+            app.log_limits();
+            last = now;
         }
     }
 }
@@ -169,9 +209,12 @@ pub async fn run(
         first_paints: Arc::new(first_paint::FirstPaints::new(config.first_paint_wait, config.max_unclaimed_first_paints)),
         max_views_per_connection: config.max_views_per_connection,
         max_frames_per_second: config.max_frames_per_second,
+        throttled_frames: AtomicU64::new(0),
+        refused_mounts: AtomicU64::new(0),
         stopping: CancellationToken::new(),
     });
     tokio::spawn(app.first_paints.clone().sweep(supervisor.clone(), app.stopping.clone()));
+    tokio::spawn(report_limits(app.clone()));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -193,6 +236,7 @@ pub async fn run(
         stopping.cancel();
     });
     server.await.map_err(|e| format!("the server failed: {e}"))?;
+    app.log_limits();
     let report = supervisor.shutdown_all().await;
     tracing::info!(sessions = report.sessions, drained = report.drained, "stopped");
     if !report.drained {

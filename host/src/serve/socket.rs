@@ -186,6 +186,7 @@ async fn mount(app: &App, connection: &Connection, frame: &Value) -> Value {
     }
     match session.view_ids().await {
         Ok(ids) if ids.len() >= app.max_views_per_connection => {
+            app.refused_mounts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let message = format!("this connection already has {} views mounted (--max-views-per-connection)", app.max_views_per_connection);
             return error_frame("LimitExceededError", &message, reference, None);
         }
@@ -263,8 +264,10 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
                 break;
             }
         };
-        if let (Some(bucket), Some(Ok(Message::Text(_) | Message::Binary(_)))) = (&mut bucket, &message) {
-            bucket.take().await;
+        if let (Some(bucket), Some(Ok(Message::Text(_) | Message::Binary(_)))) = (&mut bucket, &message)
+            && bucket.take().await
+        {
+            app.throttled_frames.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         let reply = match message {
             Some(Ok(Message::Text(text))) => frame(&app, &connection, &text).await,
@@ -307,15 +310,18 @@ impl TokenBucket {
         TokenBucket { rate: f64::from(rate), tokens: f64::from(rate), at: tokio::time::Instant::now() }
     }
 
-    async fn take(&mut self) {
+    /// Take a token, waiting for one if need be; whether it had to wait.
+    async fn take(&mut self) -> bool {
         let now = tokio::time::Instant::now();
         self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.rate);
         self.at = now;
-        if self.tokens < 1.0 {
+        let waited = self.tokens < 1.0;
+        if waited {
             tokio::time::sleep(std::time::Duration::from_secs_f64((1.0 - self.tokens) / self.rate)).await;
             self.tokens = 1.0;
             self.at = tokio::time::Instant::now();
         }
         self.tokens -= 1.0;
+        waited
     }
 }
