@@ -162,20 +162,24 @@ def fuzz_http(base, path, good_event, log):
     assert "Traceback" not in log(), log()[-3000:]
 
 
-@pytest.fixture
-def unthrottled_site(migrated_db):
-    s = Server("testsite.settings", migrated_db, pythonpath=[ROOT / "tests" / "python"], env={"WASMLIVE_DEBUG": "0", "WASMLIVE_UNTHROTTLED": "1"}).start()
-    output = []
+def output_of(proc, first=""):
+    """A function giving what ``proc`` printed so far (its loggers' lines)."""
+    output = [first]
 
     def log():
-        # What the server printed so far (uvicorn's and wasmlive's loggers).
-        os.set_blocking(s.proc.stdout.fileno(), False)
-        chunk = s.proc.stdout.read()
+        os.set_blocking(proc.stdout.fileno(), False)
+        chunk = proc.stdout.read()
         if chunk:
             output.append(chunk.decode(errors="replace"))
         return "".join(output)
 
-    yield s, log
+    return log
+
+
+@pytest.fixture
+def unthrottled_site(migrated_db):
+    s = Server("testsite.settings", migrated_db, pythonpath=[ROOT / "tests" / "python"], env={"WASMLIVE_DEBUG": "0", "WASMLIVE_UNTHROTTLED": "1"}).start()
+    yield s, output_of(s.proc)
     s.stop()
 
 
@@ -198,16 +202,7 @@ def served_example():
     )
     line = proc.stdout.readline().decode()
     port = int(re.search(r"127\.0\.0\.1:(\d+)", line).group(1))
-    output = [line]
-
-    def log():
-        os.set_blocking(proc.stdout.fileno(), False)
-        chunk = proc.stdout.read()
-        if chunk:
-            output.append(chunk.decode(errors="replace"))
-        return "".join(output)
-
-    yield port, log
+    yield port, output_of(proc, line)
     proc.kill()
     proc.wait()
 

@@ -50,7 +50,8 @@ def report(error, what):
 
 def error_frame(error, ref=None, view_id=None):
     """The ``error`` frame for ``error``."""
-    frame = {"type": "error", "error": type(error).__name__, "message": SERVER_ONLY.get(type(error)) or str(error)}
+    name = getattr(type(error), "wire_name", type(error).__name__)
+    frame = {"type": "error", "error": name, "message": SERVER_ONLY.get(type(error)) or str(error)}
     kind = getattr(error, "kind", None)
     if isinstance(kind, str):  # GuestFaultError's fault kind, TemplateError's error kind
         frame["kind"] = kind

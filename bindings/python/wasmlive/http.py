@@ -119,8 +119,6 @@ async def _event(request, name):
         if not isinstance(view_id, str):
             raise ValueError('a POSTed frame needs the string "view_id" of the page\'s view')
         component = body.get("component_id")
-        if component is not None and not isinstance(component, str):
-            raise ValueError('"component_id" must be a string')
     except ValueError as e:
         return JsonResponse(error_frame(e), status=413 if isinstance(e, FrameTooLarge) else 400)
     ref = body.get("ref")

@@ -87,7 +87,7 @@ class LiveView:
         """Set the initial state. Default: keyword arguments (the URL's, and
         declared ``mount_params``) become attributes; never configuration."""
         for key, value in kwargs.items():
-            if key.startswith("_") or key in CONFIGURATION or callable(getattr(type(self), key, None)):
+            if not is_state_name(type(self), key):
                 raise TypeError(f"the mount param {key!r} would set {type(self).__qualname__}'s configuration or code; give it another name")
             setattr(self, key, value)
 
@@ -104,6 +104,12 @@ class LiveView:
         return live_view(cls, initkwargs)
 
 
+def is_state_name(cls, name):
+    """Whether ``name`` may be state of ``cls`` set from a mount param: not
+    private, not configuration, not code."""
+    return not name.startswith("_") and name not in CONFIGURATION and not callable(getattr(cls, name, None))
+
+
 def _accepted_mount_params(cls):
     declared = cls.mount_params
     if declared is None:
@@ -115,7 +121,7 @@ def _accepted_mount_params(cls):
     if isinstance(declared, str) or not all(isinstance(n, str) for n in declared):
         raise TypeError(f"{cls.__qualname__}.mount_params must be a list or tuple of names, not {declared!r}")
     for name in declared:
-        if not name.isidentifier() or name.startswith("_") or name in CONFIGURATION or callable(getattr(cls, name, None)):
+        if not name.isidentifier() or not is_state_name(cls, name):
             raise TypeError(f"{cls.__qualname__}.mount_params cannot name {name!r}: a mount param is state, not private, configuration or code")
     return frozenset(declared)
 
