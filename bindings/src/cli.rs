@@ -100,14 +100,14 @@ fn raised(py: Python<'_>, e: PyErr) -> HandlerError {
 
 /// The object's context as the new state.
 fn context(py: Python<'_>, object: &Bound<'_, PyAny>) -> Result<State, HandlerError> {
-    let ctx = if object.hasattr("get_context_data").unwrap_or(false) {
-        object.call_method0("get_context_data").map_err(|e| raised(py, e))?
-    } else {
-        object.getattr("__dict__").map_err(|e| raised(py, e))?
-    };
-    let mut state = convert::context(&ctx).map_err(|e| raised(py, e))?;
-    state.retain(|k, _| !k.starts_with('_'));
-    Ok(state)
+    crate::pyview::context_of(object).map_err(|e| raised(py, e))
+}
+
+/// A client's event refused by the handler table: the class and message
+/// the table raised (as under Django), not logged.
+fn refused(py: Python<'_>, e: PyErr) -> HandlerError {
+    let kind = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+    HandlerError::Refused { kind, message: e.value(py).to_string() }
 }
 
 /// Run `work` with the GIL on `lane`'s handler thread.
@@ -169,12 +169,8 @@ impl ViewLogic for PythonView {
                 let (object, table) = (&object.0, &object.1);
                 let object = object.bind(py);
                 // The same rules as under Django: declared handlers only.
-                if table.check(py, object, &event).is_err() {
-                    return Err(HandlerError::UnknownEvent { view, event });
-                }
-                let kwargs = convert::dict(py, &params).map_err(|e| raised(py, e))?;
-                let r = object.call_method(event.as_str(), (), Some(&kwargs)).map_err(|e| raised(py, e))?;
-                finish(py, r).map_err(|e| raised(py, e))?;
+                table.check(py, object, &event).map_err(|e| refused(py, e))?;
+                crate::pyview::call_handler(object, &event, &params).map_err(|e| raised(py, e))?;
                 context(py, object)
             })
             .await?;

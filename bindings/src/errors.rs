@@ -8,8 +8,9 @@
 use pyo3::exceptions::{PyAttributeError, PyException, PyLookupError, PyPermissionError, PyTimeoutError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use wasmlive::actors::{ActorError, HandlerError};
-use wasmlive::engine::{FaultKind, TemplateErrorKind};
+use pyo3::types::PyString;
+use wasmlive::actors::ActorError;
+use wasmlive::protocol::WireError;
 
 pyo3::create_exception!(_host, WasmliveError, PyException, "Base class of every error wasmlive raises itself.");
 pyo3::create_exception!(_host, MailboxFullError, WasmliveError, "An actor's mailbox was full and the request did not wait.");
@@ -77,64 +78,41 @@ pub fn define(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// An actor error as the Python exception a caller can act on.
+/// An actor error as the Python exception a caller can act on: the class
+/// the protocol names it by ([`WireError::class_of`], what a client sees
+/// under `serve` too), with `kind` for guest faults and template errors
+/// and a template error's place.
 pub fn to_py(py: Python<'_>, error: ActorError) -> PyErr {
-    let text = error.to_string();
-    match error {
-        ActorError::MailboxFull { .. } => MailboxFullError::new_err(text),
-        ActorError::Shutdown { .. } => ActorShutdownError::new_err(text),
-        ActorError::Panicked { .. } => ActorPanicError::new_err(text),
-        ActorError::Timeout { .. } => raise(py, "ActorTimeoutError", text, &[]),
-        ActorError::ViewNotFound(_) => raise(py, "ViewNotFoundError", text, &[]),
-        ActorError::ComponentNotFound(_) => raise(py, "ComponentNotFoundError", text, &[]),
-        ActorError::Template(t) => {
-            let attrs = [
-                ("kind", template_kind(t.kind).into_pyobject(py).map(|v| v.into_any().unbind())),
-                ("template", t.template.clone().into_pyobject(py).map(|v| v.into_any().unbind())),
-                ("line", t.line.into_pyobject(py).map(|v| v.into_any().unbind())),
-                ("column", t.column.into_pyobject(py).map(|v| v.into_any().unbind())),
-                ("message", t.message.clone().into_pyobject(py).map(|v| v.into_any().unbind())),
-            ];
-            let attrs: Vec<(&str, Py<PyAny>)> = attrs.into_iter().filter_map(|(k, v)| v.ok().map(|v| (k, v))).collect();
-            with_attrs(py, TemplateError::new_err(t.to_string()), &attrs)
-        }
-        ActorError::GuestFault(f) => {
-            let kind = fault_kind(f.kind).into_pyobject(py).map(|v| v.into_any().unbind());
-            let attrs: Vec<(&str, Py<PyAny>)> = kind.ok().map(|k| vec![("kind", k)]).unwrap_or_default();
-            with_attrs(py, GuestFaultError::new_err(text), &attrs)
-        }
-        ActorError::Vdom(_) => VdomError::new_err(text),
-        ActorError::Handler(HandlerError::UnknownEvent { .. }) => raise(py, "HandlerNotFoundError", text, &[]),
-        ActorError::Handler(HandlerError::InvalidParams { .. }) => InvalidParamsError::new_err(text),
-        ActorError::Handler(HandlerError::Raised { kind, message }) => builtin_or_base(py, &kind, message),
-        other => WasmliveError::new_err(other.to_string()),
+    let wire = WireError::from(&error);
+    let err = of_class(py, &wire.class, wire.message);
+    let mut attrs: Vec<(&str, Py<PyAny>)> = Vec::new();
+    if let Some(kind) = wire.kind {
+        attrs.push(("kind", PyString::new(py, kind).into_any().unbind()));
     }
+    if let ActorError::Template(t) = &error {
+        attrs.push(("template", PyString::new(py, &t.template).into_any().unbind()));
+        attrs.push(("message", PyString::new(py, &t.message).into_any().unbind()));
+        attrs.push(("line", t.line.into_pyobject(py).expect("an int").into_any().unbind()));
+        attrs.push(("column", t.column.into_pyobject(py).expect("an int").into_any().unbind()));
+    }
+    with_attrs(py, err, &attrs)
 }
 
-/// A fault kind as a stable identifier (the WIT's naming), for `except` clauses.
-fn fault_kind(kind: FaultKind) -> &'static str {
-    match kind {
-        FaultKind::Trap => "trap",
-        FaultKind::Deadline => "deadline",
-        FaultKind::MemoryLimit => "memory-limit",
-        FaultKind::StackOverflow => "stack-overflow",
-        FaultKind::InvalidOutput => "invalid-output",
-        FaultKind::Instantiation => "instantiation",
-        FaultKind::Quarantined => "quarantined",
-        _ => "other",
-    }
-}
-
-fn template_kind(kind: TemplateErrorKind) -> &'static str {
-    match kind {
-        TemplateErrorKind::Syntax => "syntax",
-        TemplateErrorKind::UnknownTag => "unknown-tag",
-        TemplateErrorKind::UnknownFilter => "unknown-filter",
-        TemplateErrorKind::UnknownLibrary => "unknown-library",
-        TemplateErrorKind::TemplateNotFound => "template-not-found",
-        TemplateErrorKind::InvalidContext => "invalid-context",
-        TemplateErrorKind::Render => "render",
-        _ => "other",
+/// An exception of the class named `name`: one of `wasmlive._host`'s, a
+/// builtin (what a handler raised, by its type's name), or else
+/// `WasmliveError("name: message")`.
+pub fn of_class(py: Python<'_>, name: &str, message: String) -> PyErr {
+    let made = |module: &str| {
+        py.import(module)
+            .and_then(|m| m.getattr(name))
+            .ok()
+            .filter(|cls| cls.is_instance_of::<pyo3::types::PyType>())
+            .and_then(|cls| cls.call1((message.clone(),)).ok())
+            .filter(|e| e.is_instance_of::<pyo3::exceptions::PyBaseException>())
+    };
+    match made("wasmlive._host").or_else(|| made("builtins")) {
+        Some(e) => PyErr::from_value(e),
+        None => WasmliveError::new_err(format!("{name}: {message}")),
     }
 }
 
@@ -144,22 +122,6 @@ fn with_attrs(py: Python<'_>, err: PyErr, attrs: &[(&str, Py<PyAny>)]) -> PyErr 
         let _ = value.setattr(*k, v.bind(py));
     }
     err
-}
-
-/// A Rust handler's `Raised { kind }` as that builtin exception when one
-/// has the name, else as `WasmliveError("kind: message")`.
-fn builtin_or_base(py: Python<'_>, kind: &str, message: String) -> PyErr {
-    let builtin = py
-        .import("builtins")
-        .and_then(|b| b.getattr(kind))
-        .ok()
-        .filter(|cls| cls.is_instance_of::<pyo3::types::PyType>())
-        .and_then(|cls| cls.call1((message.clone(),)).ok())
-        .filter(|e| e.is_instance_of::<pyo3::exceptions::PyBaseException>());
-    match builtin {
-        Some(e) => PyErr::from_value(e),
-        None => WasmliveError::new_err(format!("{kind}: {message}")),
-    }
 }
 
 /// Log `error` with its traceback on the `wasmlive` logger.

@@ -4,8 +4,10 @@
 //!
 //! - [`system`]: the process's Tokio runtime and supervisor; `configure`,
 //!   `get_actor_stats`, `shutdown_actor_system`, host services.
-//! - [`session`]: `SessionActorHandle`, the seed's API.
+//! - [`protocol`]: the host's wire protocol for the Django transports (`read_frame`, the frames they send).
+//! - [`session`]: `SessionActorHandle`, the seed's API, one file per concern.
 //! - [`bridge`]: how Tokio's answers reach asyncio (fast path, batched wakes).
+//! - [`pyview`]: a Python view as both servers run it (a handler called, its context).
 //! - [`handlers`]: which events a Python view accepts, decided before any Python runs.
 //! - [`threads`]: the handler threads a view's own code runs on, one lane per view.
 //! - [`convert`]: Python values ↔ JSON (contexts, params, patches).
@@ -21,6 +23,8 @@ mod engines;
 mod errors;
 mod handlers;
 mod services;
+mod protocol;
+mod pyview;
 mod session;
 mod system;
 mod threads;
@@ -32,10 +36,14 @@ fn _host(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::define(py, m)?;
     m.add_class::<session::Session>()?;
     m.add_class::<bridge::Reply>()?;
+    m.add_class::<protocol::Frame>()?;
+    m.add_function(wrap_pyfunction!(protocol::read_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(protocol::error_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(protocol::connected_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(protocol::not_in_session, m)?)?;
     m.add_class::<system::ActorStats>()?;
     m.add_function(wrap_pyfunction!(session::create_session_actor, m)?)?;
     m.add_function(wrap_pyfunction!(session::find_session_actor, m)?)?;
-    m.add_function(wrap_pyfunction!(session::check_params, m)?)?;
     m.add_function(wrap_pyfunction!(system::configure, m)?)?;
     m.add_function(wrap_pyfunction!(system::get_actor_stats, m)?)?;
     m.add_function(wrap_pyfunction!(system::shutdown_actor_system, m)?)?;

@@ -14,6 +14,7 @@
 //!   briefly before parking, so a session's hand-offs stay on one core).
 //! - [`bench`]: the actor benchmark suite `wasmlive bench` runs.
 //! - [`params`]: what a client may send as event names and params.
+//! - [`protocol`]: the wire protocol, once for every transport: client frames read and checked, server frames built.
 //! - [`serve`]: LiveViews over HTTP and WebSocket without Django (`wasmlive serve`).
 //! - [`cli`]: the `wasmlive` command line (argument parsing plus one call
 //!   into the library per subcommand).
@@ -48,5 +49,6 @@ pub mod cli;
 pub mod engine;
 pub mod guests;
 pub mod params;
+pub mod protocol;
 pub mod runtime;
 pub mod serve;

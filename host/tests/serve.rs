@@ -170,7 +170,7 @@ async fn bad_frames_get_errors_and_the_connection_carries_on() {
         (json!({"type": "teleport"}).to_string(), "ValueError"),
         (json!({"type": "mount", "view": "nope"}).to_string(), "LookupError"),
         (json!({"type": "event", "event": "_private", "view_id": view_id}).to_string(), "EventRejectedError"),
-        (json!({"type": "event", "event": "set", "params": [1], "view_id": view_id}).to_string(), "ValueError"),
+        (json!({"type": "event", "event": "set", "params": [1], "view_id": view_id}).to_string(), "InvalidParamsError"),
         (json!({"type": "event", "event": "set", "view_id": "not-a-view"}).to_string(), "ViewNotFoundError"),
     ] {
         client.ws.send(Message::Text(frame.clone().into())).await.unwrap();

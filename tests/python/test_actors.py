@@ -134,11 +134,13 @@ async def test_template_dirs_and_named_templates(session, tmp_path):
     assert r["patches"][0]["text"] == "2"
 
 
-async def test_event_frame_is_ready_json(session):
+async def test_a_frame_is_answered_with_ready_json(session):
     import json
 
+    from wasmlive._host import read_frame
+
     mounted = await session.mount(COUNTER, {})
-    text = await session.event_frame("increment", {}, None, 41)
+    text = await session.answer(read_frame('{"type": "event", "event": "increment", "ref": 41}', 1 << 20))
     frame = json.loads(text)
     assert frame == {
         "type": "patch",

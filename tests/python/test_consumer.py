@@ -60,7 +60,7 @@ async def test_mount_event_patch_versions_and_refs():
         ("{not json", "ValueError", "invalid frame"),
         ("[1, 2]", "ValueError", "JSON object"),
         ('{"type": "teleport"}', "ValueError", "unknown frame type"),
-        ('{"type": "mount", "view": "os.system"}', "LookupError", "no LiveView may be mounted"),
+        ('{"type": "mount", "view": "os.system"}', "LookupError", "no view may be mounted"),
         ('{"type": "event", "event": "increment", "view_id": "nope", "ref": 3}', "ViewNotFoundError", "nope"),
         ('{"type": "event", "view_id": "x"}', "ValueError", 'string "event"'),
     ],

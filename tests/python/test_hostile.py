@@ -115,9 +115,13 @@ async def test_the_urls_arguments_are_signed_into_the_page_and_cannot_be_changed
     ok = await ask(ws, {"type": "mount", "view": "notes.views.PlainView", "signed_params": signed, "params": {}, "ref": 1})
     assert ok["type"] == "mounted" and "room: kitchen" in ok["html"], ok
     forged = mount_params.sign("notes.views.PlainView", {"room": "x"})[:-3] + "AAA"
-    for token, why in [(forged, "do not verify"), (mount_params.sign("notes.views.RoomView", {"room": "x"}), "another view"), (5, "data-signed-params")]:
+    for token, error, why in [
+        (forged, "InvalidParamsError", "do not verify"),
+        (mount_params.sign("notes.views.RoomView", {"room": "x"}), "InvalidParamsError", "another view"),
+        (5, "ValueError", '"signed_params" must be a string'),
+    ]:
         reply = await ask(ws, {"type": "mount", "view": "notes.views.PlainView", "signed_params": token, "ref": 2})
-        assert reply["error"] == "InvalidParamsError" and why in reply["message"], reply
+        assert reply["error"] == error and why in reply["message"], reply
     await ws.disconnect()
 
 
@@ -141,10 +145,10 @@ async def test_an_engine_that_cannot_load_tells_the_log_where_not_the_client(cap
         ('{"type": "ping", "ref": NaN}', "NaN is not JSON"),
         ('{"type": "ping", "ref": Infinity}', "Infinity is not JSON"),
         ('{"type": "ping", "ref": {"a": 1}}', '"ref" must be'),
-        ('{"type": "ping", "ref": 1e400}', '"ref" must be'),
+        ('{"type": "ping", "ref": 1e400}', "number out of range"),
         ('{"type": "event", "event": "increment", "view_id": 5}', '"view_id" must be a string'),
         ('{"type": "event", "event": "increment", "view_id": "v", "component_id": [1]}', '"component_id" must be a string'),
-        ('{"type": "mount", "view": "demo.views.CounterView", "url": ["x"], "params": []}', "mount params must be an object"),
+        ('{"type": "mount", "view": "demo.views.CounterView", "url": ["x"], "params": []}', "params must be an object"),
         ('{"type": "event", "event": "increment", "params": {"self": 1}, "view_id": "VIEW"}', "cannot be named `self`"),
         ('{"type": "event", "event": "increment", "params": {"x": [{"$safe": "<img src=x onerror=alert(1)>"}]}, "view_id": "VIEW"}', "tagged values"),
     ],
@@ -288,7 +292,7 @@ async def test_a_socket_claims_the_first_paint_and_an_http_client_keeps_it_by_cl
         ({"event": "increment", "view_id": "VIEW", "component_id": [1]}, 400, '"component_id" must be a string'),
         ("[" * 10000 + "]" * 10000, 400, "nests too deep"),
         ('{"event": "increment", "view_id": "VIEW", "ref": NaN}', 400, "NaN is not JSON"),
-        ({"type": "mount", "view_id": "VIEW"}, 400, "unknown frame type 'mount'"),
+        ({"type": "mount", "view_id": "VIEW"}, 400, 'unknown frame type "mount"'),
         ({"event": "increment", "view_id": "VIEW", "pad": "😀" * 300_000}, 413, "larger than 1048576 bytes"),
         ({"event": "increment", "view_id": "VIEW", "pad": "x" * (3 << 20)}, 413, "larger than"),
     ],

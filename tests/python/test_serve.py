@@ -84,7 +84,7 @@ async def test_python_handlers_run_in_the_served_view(served):
         assert (await event("later"))["patches"][0]["text"] == "Count: 107"
         err = await event("explode")
         assert err["type"] == "error" and err["error"] == "ValueError" and err["message"] == "no such luck", err
-        for name, error in [("undecorated", "HandlerNotFoundError"), ("nothing", "HandlerNotFoundError"), ("mount", "EventRejectedError"), ("get_context_data", "EventRejectedError")]:
+        for name, error in [("undecorated", "EventRejectedError"), ("nothing", "HandlerNotFoundError"), ("mount", "EventRejectedError"), ("get_context_data", "EventRejectedError")]:
             err = await event(name)
             assert err["type"] == "error" and err["error"] == error, err
         assert (await event("increment"))["patches"][0]["text"] == "Count: 108"

@@ -1,10 +1,10 @@
-"""The Channels consumer: the JSON protocol between the JS client and the
-session actor (docs/protocol.md).
+"""The Channels consumer: a WebSocket transport for the host's protocol
+(docs/reference/protocol.md).
 
-Client → server: ``mount``, ``event``, ``resync``, ``ping``.
-Server → client: ``connected``, ``mounted``, ``patch``, ``html_update``,
-``error``, ``pong``. Event replies are JSON frames built in Rust and sent
-as they come: never parsed or serialized again in Python.
+Frames are read and checked by the host (``read_frame``) and answered by
+the session (``answer``) or, for ``mount``, here: the view comes from
+Django's registry, with the socket's scope as its request. Every frame
+sent is built by the host and sent as it comes.
 """
 
 import json
@@ -17,9 +17,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import conf, first_paint, limits, mount_params
 from ._bridge import mount_live
-from ._host import LimitExceededError, create_session_actor
+from ._host import LimitExceededError, connected_frame, create_session_actor, read_frame
 from .errors import error_frame, report
-from .frames import FrameError, parse_frame
 from .http import session_name
 from .live import registered_views
 from .request import LiveRequest
@@ -82,7 +81,7 @@ class LiveViewConsumer(AsyncWebsocketConsumer):
         await self.accept()
         session_id = uuid.uuid4().hex
         self.session = await create_session_actor(f"ws-{session_id}")
-        await self.send_json({"type": "connected", "session_id": session_id})
+        await self.send(text_data=connected_frame(session_id))
 
     async def disconnect(self, code):
         await self._end_session()
@@ -95,72 +94,39 @@ class LiveViewConsumer(AsyncWebsocketConsumer):
             except Exception as e:
                 report(e, "shutting a connection's session down")
 
-    async def send_json(self, frame):
-        await self.send(text_data=json.dumps(frame))
-
     async def receive(self, text_data=None, bytes_data=None):
+        await self._frame_rate.take()
+        frame = None
         try:
-            await self._frame_rate.take()
-            if text_data is None:
-                raise ValueError("frames must be JSON text")
-            message = parse_frame(text_data, self.config["max_frame_bytes"])
-        except FrameError as e:
-            return await self.send_json(error_frame(e, e.ref))
-        except ValueError as e:
-            return await self.send_json(error_frame(e))
-        kind = message["type"]
-        ref = message.get("ref")
-        view_id = message.get("view_id")
-        try:
-            handler = {"mount": self.on_mount, "event": self.on_event, "resync": self.on_resync, "ping": self.on_ping}.get(kind)
-            if handler is None:
-                raise ValueError(f"unknown frame type {kind!r}")
-            await handler(message, ref, view_id)
+            frame = read_frame(text_data if text_data is not None else bytes_data, self.config["max_frame_bytes"])
+            if frame.type == "mount":
+                answer = await self.mount(frame)
+            else:
+                answer = await self.session.answer(frame)
         except Exception as e:
             # The client gets an error frame for its ref; the connection and its views carry on.
-            report(e, f"the {kind} frame (view {view_id})")
-            await self.send_json(error_frame(e, ref, view_id))
+            ref, view_id = (frame.ref, frame.view_id) if frame is not None else (getattr(e, "ref", None), getattr(e, "view_id", None))
+            report(e, f"the {frame.type if frame else ''} frame (view {view_id})")
+            return await self.send(text_data=error_frame(e, ref, view_id))
+        for text in answer if isinstance(answer, list) else [answer]:
+            await self.send(text_data=text)
 
-    async def on_ping(self, message, ref, view_id):
-        await self.session.ping()
-        await self.send_json({"type": "pong", "ref": ref})
-
-    async def on_mount(self, message, ref, view_id):
-        path = message.get("view")
+    async def mount(self, frame):
+        path = frame.view
         allowed = self.config["allowed_views"]
         views = registered_views()
-        if not isinstance(path, str) or path not in views or (allowed and path not in allowed):
-            raise LookupError(f"no LiveView may be mounted as {path!r}")
+        if path not in views or (allowed and path not in allowed):
+            raise LookupError(f"no view may be mounted as {json.dumps(path, ensure_ascii=False)}")
         cap = self.config["max_views_per_connection"]
         if len(self.session.view_ids()) >= cap:
             limits.COUNTS["refused_mounts"] += 1
             raise LimitExceededError(f"this connection already has {cap} views mounted (max_views_per_connection)")
         cls = views[path]
-        params = mount_params.from_frame(cls, path, message)
-        url = message.get("url")
-        request = LiveRequest.from_scope(self.scope, url if isinstance(url, str) else None)
+        params = mount_params.from_frame(cls, path, frame)
+        request = LiveRequest.from_scope(self.scope, frame.url)
         mounted = await mount_live(self.session, cls(), request, params, path)
-        await self.send_json({"type": "mounted", "ref": ref, **mounted})
-        claim = message.get("claim")
         name = session_name(self.scope.get("cookies") or {})
-        if isinstance(claim, str) and name and first_paint.UNCLAIMED.claim(name, claim):
+        if frame.claim and name and first_paint.UNCLAIMED.claim(name, frame.claim):
             # The socket's view replaces the first paint's.
-            await first_paint.drop(name, claim)
-
-    async def on_event(self, message, ref, view_id):
-        name = message.get("event")
-        if not isinstance(name, str):
-            raise ValueError('an event frame needs a string "event"')
-        params = message.get("params")
-        component = message.get("component_id")
-        if component is not None:
-            frames = await self.session.component_event(view_id, component, name, params, True, ref)
-            for frame in frames if isinstance(frames, list) else [frames]:
-                await self.send(text_data=frame)
-            return
-        frame = await self.session.event_frame(name, params, view_id, ref)
-        await self.send(text_data=frame)
-
-    async def on_resync(self, message, ref, view_id):
-        await self.send(text_data=await self.session.render(view_id, True, ref))
-
+            await first_paint.drop(name, frame.claim)
+        return frame.mounted(mounted)

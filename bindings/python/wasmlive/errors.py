@@ -15,6 +15,7 @@ import logging
 import traceback
 
 from ._host import EngineLoadError, WasmliveError
+from ._host import error_frame as _frame
 
 logger = logging.getLogger("wasmlive")
 
@@ -49,19 +50,22 @@ def report(error, what):
 
 
 def error_frame(error, ref=None, view_id=None):
-    """The ``error`` frame for ``error``."""
-    name = getattr(type(error), "wire_name", type(error).__name__)
-    frame = {"type": "error", "error": name, "message": SERVER_ONLY.get(type(error)) or str(error)}
-    kind = getattr(error, "kind", None)
-    if isinstance(kind, str):  # GuestFaultError's fault kind, TemplateError's error kind
-        frame["kind"] = kind
-    if ref is not None:
-        frame["ref"] = ref
-    if view_id is not None:
-        frame["view_id"] = view_id
-    if not expected(error) and _debug():
-        frame["debug"] = debug_details(error)
-    return frame
+    """The ``error`` frame's text for ``error`` (the host writes the frame)."""
+    name = type(error).__name__
+    kind = getattr(error, "kind", None)  # GuestFaultError's fault kind, TemplateError's error kind
+    debug = debug_details(error) if not expected(error) and _debug() else None
+    message = SERVER_ONLY.get(type(error)) or str(error)
+    return _frame(name, message, kind if isinstance(kind, str) else None, ref, view_id, debug)
+
+
+def status_of(error):
+    """The HTTP status the POST fallback answers ``error`` with."""
+    status = getattr(error, "status", None)
+    if isinstance(status, int):
+        return status
+    if expected(error):
+        return 404 if isinstance(error, LookupError) else 400
+    return 500
 
 
 def debug_details(error):

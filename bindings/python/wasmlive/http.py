@@ -12,16 +12,15 @@ import uuid
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.template.loader import render_to_string
 
 from django.utils.safestring import mark_safe
 
 from . import conf, first_paint, mount_params
 from ._bridge import mount_live
-from ._host import ActorShutdownError, ViewNotFoundError, create_session_actor, find_session_actor
-from .errors import error_frame, expected, report
-from .frames import FrameTooLarge, parse_frame
+from ._host import ActorShutdownError, create_session_actor, find_session_actor, not_in_session, read_frame
+from .errors import error_frame, report, status_of
 from .request import LiveRequest
 
 COOKIE = "wasmlive_session"
@@ -102,45 +101,25 @@ async def _first_paint(cls, initkwargs, request, session, kwargs, name):
 
 
 async def _event(request, name):
-    """A POSTed frame: ``event``, ``resync`` or ``claim``, for a view of this browser's session."""
-    config = conf.config()
+    """A POSTed frame (``event``, ``resync`` or ``claim``, for a view of
+    this browser's session), read and answered by the host's protocol."""
+    frame = None
     try:
         try:
             data = request.body
         except RequestDataTooBig:
-            raise FrameTooLarge(f"body larger than DATA_UPLOAD_MAX_MEMORY_SIZE ({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)") from None
-        body = parse_frame(data or b"{}", config["max_frame_bytes"], default_type="event")
-        kind = body["type"]
-        if kind not in ("event", "resync", "claim"):
-            raise ValueError(f"unknown frame type {kind!r} (POST takes event, resync or claim)")
-        if kind == "event" and not isinstance(body.get("event"), str):
-            raise ValueError('an event body needs a string "event"')
-        view_id = body.get("view_id")
-        if not isinstance(view_id, str):
-            raise ValueError('a POSTed frame needs the string "view_id" of the page\'s view')
-        component = body.get("component_id")
-    except ValueError as e:
-        return JsonResponse(error_frame(e), status=413 if isinstance(e, FrameTooLarge) else 400)
-    ref = body.get("ref")
-    params = body.get("params")
-    session = await find_session_actor(name) if name else None
-    try:
-        if session is None or view_id not in session.view_ids():
-            raise ViewNotFoundError(f"view {view_id!r} is not mounted in this browser's session (expired, or never painted here): reload the page")
-        first_paint.UNCLAIMED.claim(name, view_id)
-        if kind == "claim":
-            return JsonResponse({"type": "claimed", "view_id": view_id, **({"ref": ref} if ref is not None else {})})
-        if kind == "resync":
-            frame = await session.render(view_id, True, ref)
-        elif component is not None:
-            frames = await session.component_event(view_id, component, body["event"], params, True, ref)
-            frame = "[" + ",".join(frames) + "]" if isinstance(frames, list) else frames
-        else:
-            frame = await session.event_frame(body["event"], params, view_id, ref)
+            error = ValueError(f"frame larger than DATA_UPLOAD_MAX_MEMORY_SIZE ({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)")
+            error.status = 413
+            raise error from None
+        frame = read_frame(data or b"{}", conf.config()["max_frame_bytes"], post=True)
+        session = await find_session_actor(name) if name else None
+        if session is None or frame.view_id not in session.view_ids():
+            raise not_in_session(frame.view_id)
+        first_paint.UNCLAIMED.claim(name, frame.view_id)
+        answer = frame.claimed() if frame.type == "claim" else await session.answer(frame)
     except Exception as e:
         report(e, "an HTTP event")
-        status = (404 if isinstance(e, LookupError) else 400) if expected(e) else 500
-        return JsonResponse(error_frame(e, ref, view_id), status=status)
-    return HttpResponse(frame, content_type="application/json")
-
-
+        ref, view_id = (frame.ref, frame.view_id) if frame is not None else (getattr(e, "ref", None), getattr(e, "view_id", None))
+        return HttpResponse(error_frame(e, ref, view_id), status=status_of(e), content_type="application/json")
+    text = "[" + ",".join(answer) + "]" if isinstance(answer, list) else answer
+    return HttpResponse(text, content_type="application/json")

@@ -89,6 +89,11 @@ pub enum HandlerError {
     /// The parameters do not fit the handler.
     #[error("invalid parameters for `{event}`: {message}")]
     InvalidParams { event: String, message: String },
+    /// The view's logic refused the event as a client's mistake (no such
+    /// handler, not a handler): `kind` is the error's class name
+    /// (`HandlerNotFoundError`, `EventRejectedError`).
+    #[error("{message}")]
+    Refused { kind: String, message: String },
     /// The handler raised. `kind` is the exception's type name (e.g. Python's
     /// `ValueError`), so the bindings can raise the same type again.
     #[error("{kind}: {message}")]

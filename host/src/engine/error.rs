@@ -40,6 +40,22 @@ impl fmt::Display for FaultKind {
     }
 }
 
+impl FaultKind {
+    /// The kind as a stable identifier (the WIT's spelling), as clients and
+    /// Python's `GuestFaultError.kind` see it.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Trap => "trap",
+            FaultKind::Deadline => "deadline",
+            FaultKind::MemoryLimit => "memory-limit",
+            FaultKind::StackOverflow => "stack-overflow",
+            FaultKind::InvalidOutput => "invalid-output",
+            FaultKind::Instantiation => "instantiation",
+            FaultKind::Quarantined => "quarantined",
+        }
+    }
+}
+
 /// A guest misbehaved. The instance it happened in has been discarded; the
 /// next call on the same view runs on a fresh instance.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -88,6 +104,22 @@ pub enum TemplateErrorKind {
     TemplateNotFound,
     InvalidContext,
     Render,
+}
+
+impl TemplateErrorKind {
+    /// The kind as a stable identifier (the WIT's spelling), as clients and
+    /// Python's `TemplateError.kind` see it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TemplateErrorKind::Syntax => "syntax",
+            TemplateErrorKind::UnknownTag => "unknown-tag",
+            TemplateErrorKind::UnknownFilter => "unknown-filter",
+            TemplateErrorKind::UnknownLibrary => "unknown-library",
+            TemplateErrorKind::TemplateNotFound => "template-not-found",
+            TemplateErrorKind::InvalidContext => "invalid-context",
+            TemplateErrorKind::Render => "render",
+        }
+    }
 }
 
 /// A template failed to compile or render, located in its source.

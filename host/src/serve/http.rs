@@ -2,14 +2,14 @@
 //! fallback, and the WebSocket handshake's Origin check.
 
 use super::{App, cookie, first_paint, page, socket};
-use crate::actors::{ActorError, MountRequest, TemplateSource};
+use crate::actors::{MountRequest, TemplateSource};
+use crate::protocol::{self, ServerFrame, Status, Transport, WireError};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use serde_json::Value;
 use std::sync::Arc;
 
 /// The JS client, the same file the Django app serves.
@@ -19,8 +19,10 @@ const CLIENT_JS: &str = include_str!("../../../bindings/python/wasmlive/static/w
 const MAX_HTTP_VIEWS: usize = 8;
 
 pub(crate) fn router(app: Arc<App>) -> Router {
-    // Bodies past max_frame_bytes are refused while read (an error frame, 413).
-    let body_limit = axum::extract::DefaultBodyLimit::max(app.max_frame_bytes);
+    // Bodies up to four times max_frame_bytes are read and refused by the
+    // protocol (its error frame, 413), as over the socket; larger ones
+    // while they are read (413 too).
+    let body_limit = axum::extract::DefaultBodyLimit::max(app.frame_limits.max_frame_bytes.saturating_mul(4));
     Router::new()
         .route("/static/wasmlive/client.js", get(client_js))
         .route("/ws/live/", get(websocket))
@@ -45,7 +47,7 @@ async fn websocket(State(app): State<Arc<App>>, headers: HeaderMap, upgrade: Web
     // times that, get an error frame and the connection stays; past it the
     // protocol closes the connection (1009).
     upgrade
-        .max_message_size(app.max_frame_bytes.saturating_mul(4))
+        .max_message_size(app.frame_limits.max_frame_bytes.saturating_mul(4))
         .on_upgrade(move |ws| socket::serve(app, ws, http_session))
 }
 
@@ -102,8 +104,8 @@ async fn page_or_event(
     let body = match body {
         Ok(b) => b,
         Err(e) => {
-            let message = format!("body refused: {} (at most {} bytes)", e.body_text(), app.max_frame_bytes);
-            let frame = socket::error_frame("ValueError", &message, None, None).to_string();
+            let message = format!("frame larger than {} bytes ({})", app.frame_limits.max_frame_bytes, e.body_text());
+            let frame = ServerFrame::error(&WireError::invalid(message), None, None).to_text();
             return (e.status(), [(header::CONTENT_TYPE, "application/json")], frame).into_response();
         }
     };
@@ -168,47 +170,25 @@ async fn first_paint(app: &App, view: &super::ViewEntry, sid: &str) -> Response 
 }
 
 async fn post_event(app: &App, sid: Option<&str>, body: &[u8]) -> Response {
-    let reply = |status: StatusCode, frame: Value| (status, [(header::CONTENT_TYPE, "application/json")], frame.to_string()).into_response();
-    if body.len() > app.max_frame_bytes {
-        let message = format!("body larger than {} bytes", app.max_frame_bytes);
-        return reply(StatusCode::PAYLOAD_TOO_LARGE, socket::error_frame("ValueError", &message, None, None));
-    }
-    let frame: Value = match serde_json::from_slice(body) {
-        Ok(Value::Object(m)) => Value::Object(m),
-        Ok(_) => return reply(StatusCode::BAD_REQUEST, socket::error_frame("ValueError", "the body must be a JSON object", None, None)),
-        Err(e) => return reply(StatusCode::BAD_REQUEST, socket::error_frame("ValueError", &format!("invalid JSON: {e}"), None, None)),
+    let reply = |status: Status, frame: ServerFrame| {
+        let status = StatusCode::from_u16(status.code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, [(header::CONTENT_TYPE, "application/json")], frame.to_text()).into_response()
     };
-    let reference = match socket::reference_of(&frame) {
-        Ok(r) => r,
-        Err(e) => return reply(StatusCode::BAD_REQUEST, socket::error_frame("ValueError", &e, None, None)),
+    let frame = match protocol::parse(body, Transport::Post, &app.frame_limits) {
+        Ok(frame) => frame,
+        Err(refusal) => return reply(refusal.error.status, refusal.frame()),
     };
+    let view_id = frame.view_id.clone().unwrap_or_default();
     let name = sid.map(|s| format!("http-{s}"));
-    let Some(session) = name.as_deref().and_then(|n| app.supervisor.session(n)) else {
-        let err = ActorError::ViewNotFound("this browser session has no mounted view (expired, or never painted here): reload the page".into());
-        return reply(StatusCode::NOT_FOUND, socket::error_for(&err, reference, None));
+    let Some((name, session)) = name.and_then(|n| app.supervisor.session(&n).map(|s| (n, s))) else {
+        return reply(Status::NotFound, ServerFrame::error(&protocol::not_in_session(&view_id), Some(view_id), frame.reference));
     };
-    let name = name.unwrap_or_default();
-    if let Some(Value::String(view_id)) = frame.get("view_id") {
-        let claimed = app.first_paints.claim(&name, view_id);
-        if frame.get("type").and_then(Value::as_str) == Some("claim") {
-            let mounted = session.view_ids().await.is_ok_and(|ids| ids.contains(view_id));
-            if !claimed && !mounted {
-                let err = ActorError::ViewNotFound(format!("{view_id} (expired, or never painted here): reload the page"));
-                return reply(StatusCode::NOT_FOUND, socket::error_for(&err, reference, Some(view_id)));
-            }
-            let mut answer = serde_json::json!({"type": "claimed", "view_id": view_id});
-            if let Some(r) = reference {
-                answer["ref"] = r.clone();
-            }
-            return reply(StatusCode::OK, answer);
-        }
+    if !session.view_ids().await.is_ok_and(|ids| ids.contains(&view_id)) {
+        return reply(Status::NotFound, ServerFrame::error(&protocol::not_in_session(&view_id), Some(view_id), frame.reference));
     }
-    let (status, out) = socket::answer(app, &session, &frame).await;
-    let status = match status {
-        socket::Outcome::Ok => StatusCode::OK,
-        socket::Outcome::NotFound => StatusCode::NOT_FOUND,
-        socket::Outcome::Refused => StatusCode::BAD_REQUEST,
-        socket::Outcome::Failed => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    reply(status, out)
+    // Any frame for a first paint's view claims it.
+    app.first_paints.claim(&name, &view_id);
+    let connection = socket::Connection { session, http_session: Some(name) };
+    let (status, answer) = socket::answer(app, &connection, frame).await;
+    reply(status, answer)
 }

@@ -28,6 +28,7 @@ pub mod views;
 
 use crate::actors::{ActorConfig, ActorSupervisor, ViewLogic};
 use crate::params::ParamLimits;
+use crate::protocol::FrameLimits;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 use crate::engine::{HostServices, StandaloneServices};
@@ -115,8 +116,7 @@ pub(crate) struct App {
     services: Arc<dyn HostServices>,
     views: Vec<ViewEntry>,
     logic: Arc<dyn LogicFactory>,
-    max_frame_bytes: usize,
-    params: ParamLimits,
+    frame_limits: FrameLimits,
     allowed_origins: Vec<String>,
     cookies: cookie::CookieSigner,
     first_paints: Arc<first_paint::FirstPaints>,
@@ -202,8 +202,7 @@ pub async fn run(
         services,
         views: config.views,
         logic,
-        max_frame_bytes: config.max_frame_bytes,
-        params: config.params,
+        frame_limits: FrameLimits { max_frame_bytes: config.max_frame_bytes, params: config.params },
         allowed_origins: config.allowed_origins,
         cookies: cookie::CookieSigner::new(config.secret_key.as_deref()),
         first_paints: Arc::new(first_paint::FirstPaints::new(config.first_paint_wait, config.max_unclaimed_first_paints)),

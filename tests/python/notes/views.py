@@ -149,3 +149,24 @@ class MissingEngineView(LiveView):
 
     template = "<p>never</p>"
     template_engine = "/srv/secret-place/engine.wasm"
+
+
+class TallyView(LiveView):
+    """The protocol test's view: served by Django and, as the same class, by
+    `python -m wasmlive serve` (test_protocol.py)."""
+
+    template_name = "notes/tally.html"
+
+    def mount(self, request, **kwargs):
+        self.count = 0
+
+    @event_handler
+    def add(self, by=1, **kwargs):
+        self.count += by
+
+    @event_handler
+    def explode(self, **kwargs):
+        raise ValueError("no such luck")
+
+    def helper(self, **kwargs):
+        self.count = -1

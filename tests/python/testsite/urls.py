@@ -56,4 +56,5 @@ urlpatterns = demo_urlpatterns + [
     path("notes/plain/", notes.PlainView.as_view()),
     path("notes/rooms/<slug:room>/", notes.PlainView.as_view()),
     path("notes/room/", notes.RoomView.as_view()),
+    path("notes/tally/", notes.TallyView.as_view()),
 ]

@@ -1,0 +1,96 @@
+//! Every frame the server sends, serialized only here.
+
+use super::wire::WireError;
+use crate::actors::Rendered;
+use crate::engine::Patch;
+use serde::Serialize;
+use serde_json::Value;
+
+/// A frame from the server to the client.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Once, when the socket opens.
+    Connected { session_id: String },
+    /// After a `mount`. `ref` is always there (null when the mount had none).
+    Mounted { view_id: String, html: String, version: u64, session_id: String, #[serde(rename = "ref")] reference: Option<Value> },
+    /// Patches to the HTML the client has. Without `ref`, the server sent it on its own (a push).
+    Patch {
+        patches: Vec<Patch>,
+        version: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        view_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        component_id: Option<String>,
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        reference: Option<Value>,
+    },
+    /// The view's whole HTML (a resync, or a render with no tree to diff against).
+    HtmlUpdate {
+        html: String,
+        version: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        view_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        component_id: Option<String>,
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        reference: Option<Value>,
+    },
+    /// After a `ping`. `ref` is always there.
+    Pong { #[serde(rename = "ref")] reference: Option<Value> },
+    /// After a POSTed `claim`.
+    Claimed { view_id: String, #[serde(rename = "ref", skip_serializing_if = "Option::is_none")] reference: Option<Value> },
+    /// A frame that could not be served; the connection stays open.
+    Error {
+        error: String,
+        message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        kind: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        view_id: Option<String>,
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        reference: Option<Value>,
+        /// Under Django's `DEBUG`, for what a view's own code raised.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        debug: Option<Debug>,
+    },
+}
+
+/// What the DEBUG overlay shows of an exception a view's code raised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Debug {
+    pub exception: String,
+    pub view: Option<String>,
+    pub event: Option<String>,
+    /// The last frames: `{file, line, function, code}` each.
+    pub traceback: Vec<Value>,
+}
+
+impl ServerFrame {
+    /// A render as the answer to a frame (`reference`: its ref) or as a push (`None`).
+    pub fn rendered(r: Rendered, view_id: Option<String>, reference: Option<Value>) -> ServerFrame {
+        let Rendered { html, patches, version, component_id } = r;
+        match html {
+            Some(html) => ServerFrame::HtmlUpdate { html, version, view_id, component_id, reference },
+            None => ServerFrame::Patch { patches: patches.unwrap_or_default(), version, view_id, component_id, reference },
+        }
+    }
+
+    /// The `error` frame for `error`.
+    pub fn error(error: &WireError, view_id: Option<String>, reference: Option<Value>) -> ServerFrame {
+        ServerFrame::Error {
+            error: error.class.clone(),
+            message: error.message.clone(),
+            kind: error.kind.map(str::to_string),
+            view_id,
+            reference,
+            debug: None,
+        }
+    }
+
+    /// The frame as JSON text.
+    pub fn to_text(&self) -> String {
+        // Only strings, numbers and JSON values: serializing cannot fail.
+        serde_json::to_string(self).expect("a server frame is JSON")
+    }
+}
