@@ -15,7 +15,7 @@ use crate::handlers::HandlerTable;
 use crate::threads::Lane;
 use pyo3::prelude::*;
 use std::sync::Arc;
-use wasmlive::actors::{HandlerError, LogicFuture, State, ViewLogic};
+use wasmlive::actors::{HandlerError, LogicFuture, State, ViewLogic, WeakViewHandle};
 use wasmlive::cli::{self, LogicFactory};
 use wasmlive::serve::ViewEntry;
 
@@ -154,6 +154,19 @@ impl ViewLogic for PythonView {
             *state = new_state;
             Ok(())
         })
+    }
+
+    fn attached(&mut self, view: WeakViewHandle) {
+        let Some(object) = self.object.clone() else { return };
+        let lane = self.lane.clone();
+        let path = self.spec.clone();
+        // On the lane: no Tokio worker takes the GIL.
+        self.lane.submit(Box::new(move |py| {
+            let pusher = Py::new(py, crate::push::Pusher::new(view, lane, path));
+            if let Err(e) = pusher.and_then(|p| object.0.bind(py).setattr("_wasmlive_pusher", p)) {
+                crate::errors::log_exception(py, "wasmlive serve: cannot give a view its pusher", &e);
+            }
+        }));
     }
 
     fn handle_event<'a>(&'a mut self, event: &'a str, params: &'a State, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {

@@ -20,6 +20,7 @@ pyo3::create_exception!(_host, TemplateError, WasmliveError, "A template failed 
 pyo3::create_exception!(_host, GuestFaultError, WasmliveError, "A guest engine faulted (`kind`); its instance was replaced, the view kept its state.");
 pyo3::create_exception!(_host, VdomError, WasmliveError, "The VDOM guest's patches were refused by the host.");
 pyo3::create_exception!(_host, InvalidParamsError, WasmliveError, "Event parameters are too large, too deep, or not JSON-like.");
+pyo3::create_exception!(_host, NotConnectedError, WasmliveError, "The view has no live connection to push to (a first paint's or the POST fallback's view).");
 pyo3::create_exception!(_host, EngineLoadError, WasmliveError, "A guest engine file cannot be read, compiled, or does not implement its world.");
 
 // ActorTimeoutError (TimeoutError), ViewNotFoundError and ComponentNotFoundError
@@ -56,6 +57,7 @@ pub fn define(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VdomError", py.get_type::<VdomError>())?;
     m.add("InvalidParamsError", py.get_type::<InvalidParamsError>())?;
     m.add("EngineLoadError", py.get_type::<EngineLoadError>())?;
+    m.add("NotConnectedError", py.get_type::<NotConnectedError>())?;
     let base = py.get_type::<WasmliveError>();
     let types = py.import("builtins")?.getattr("type")?;
     let doc = |d: &str| -> PyResult<Bound<'_, PyDict>> {

@@ -5,6 +5,7 @@
 //! - [`system`]: the process's Tokio runtime and supervisor; `configure`,
 //!   `get_actor_stats`, `shutdown_actor_system`, host services.
 //! - [`protocol`]: the host's wire protocol for the Django transports (`read_frame`, the frames they send).
+//! - [`push`]: frames a view sends on its own: a view's pusher, a connection's queue.
 //! - [`session`]: `SessionActorHandle`, the seed's API, one file per concern.
 //! - [`bridge`]: how Tokio's answers reach asyncio (fast path, batched wakes).
 //! - [`pyview`]: a Python view as both servers run it (a handler called, its context).
@@ -24,6 +25,7 @@ mod errors;
 mod handlers;
 mod services;
 mod protocol;
+mod push;
 mod pyview;
 mod session;
 mod system;
@@ -37,6 +39,8 @@ fn _host(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<session::Session>()?;
     m.add_class::<bridge::Reply>()?;
     m.add_class::<protocol::Frame>()?;
+    m.add_class::<push::Pusher>()?;
+    m.add_class::<push::Pushes>()?;
     m.add_function(wrap_pyfunction!(protocol::read_frame, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::error_frame, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::connected_frame, m)?)?;

@@ -19,6 +19,7 @@ pub const LIFECYCLE: &[&str] = &[
     "http_method_not_allowed",
     "send_parent",
     "update_props",
+    "push_render",
 ];
 
 /// Longest event name accepted.

@@ -170,4 +170,4 @@ async def test_the_same_frames_get_the_same_answers_over_all_four_transports(ser
     assert [p["text"] for p in event["patches"]] == ["Tally: 2"] and (event["version"], event["view_id"], event["ref"]) == (2, "VIEW", 2), event
     assert sockets["Django"]["the view still counts"]["version"] == 5
     assert posts["Django"]["the view still counts"][1]["version"] == 4
-    assert sockets["Django"]["a mount"]["html"].strip() == "<div><h1>Tally: 0</h1></div>"
+    assert sockets["Django"]["a mount"]["html"].strip() == "<div><h1>Tally: 0</h1><p>Ticks: 0</p></div>"

@@ -26,6 +26,7 @@ from ._host import (
     InvalidParamsError,
     LimitExceededError,
     MailboxFullError,
+    NotConnectedError,
     SessionActorHandle,
     TemplateError,
     VdomError,
@@ -41,7 +42,7 @@ from ._host import (
     shutdown_actor_system,
 )
 from .limits import limit_stats
-from .live import LiveComponent, LiveView, event_handler, registered_views
+from .live import LiveComponent, LiveView, event_handler, push_render, registered_views
 
 __all__ = [
     "ActorPanicError",
@@ -58,6 +59,7 @@ __all__ = [
     "LiveComponent",
     "LiveView",
     "MailboxFullError",
+    "NotConnectedError",
     "SessionActorHandle",
     "TemplateError",
     "VdomError",
@@ -71,6 +73,7 @@ __all__ = [
     "get_actor_stats",
     "handler_thread_stats",
     "limit_stats",
+    "push_render",
     "registered_views",
     "set_services",
     "shutdown_actor_system",

@@ -7,6 +7,7 @@ Django's registry, with the socket's scope as its request. Every frame
 sent is built by the host and sent as it comes.
 """
 
+import asyncio
 import json
 import time
 import uuid
@@ -81,12 +82,39 @@ class LiveViewConsumer(AsyncWebsocketConsumer):
         await self.accept()
         session_id = uuid.uuid4().hex
         self.session = await create_session_actor(f"ws-{session_id}")
+        # Pushes (push_render) and answers leave through one lock, pushes
+        # queued before an answer first: versions stay in order.
+        self._pushes = self.session.pushes()
+        self._sending = asyncio.Lock()
+        self._pusher = asyncio.ensure_future(self._send_pushes())
         await self.send(text_data=connected_frame(session_id))
+
+    async def _send_pushes(self):
+        while True:
+            await self._pushes.wait()
+            async with self._sending:
+                await self._send_in_order([])
+
+    async def _send_in_order(self, answers):
+        """``answers`` (this frame's, in order) with every push queued so
+        far, by version. The caller holds ``_sending``."""
+        if not answers:
+            frames = self._pushes.take()
+        else:
+            frames = self._pushes.take(answers[-1])
+            at = next(i for i, f in enumerate(frames) if f is answers[-1])
+            frames[at:at] = answers[:-1]
+        for text in frames:
+            await self.send(text_data=text)
 
     async def disconnect(self, code):
         await self._end_session()
 
     async def _end_session(self):
+        pusher = getattr(self, "_pusher", None)
+        if pusher is not None:
+            self._pusher = None
+            pusher.cancel()
         if self.session is not None:
             session, self.session = self.session, None
             try:
@@ -96,20 +124,22 @@ class LiveViewConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         await self._frame_rate.take()
-        frame = None
-        try:
-            frame = read_frame(text_data if text_data is not None else bytes_data, self.config["max_frame_bytes"])
-            if frame.type == "mount":
-                answer = await self.mount(frame)
-            else:
-                answer = await self.session.answer(frame)
-        except Exception as e:
-            # The client gets an error frame for its ref; the connection and its views carry on.
-            ref, view_id = (frame.ref, frame.view_id) if frame is not None else (getattr(e, "ref", None), getattr(e, "view_id", None))
-            report(e, f"the {frame.type if frame else ''} frame (view {view_id})")
-            return await self.send(text_data=error_frame(e, ref, view_id))
-        for text in answer if isinstance(answer, list) else [answer]:
-            await self.send(text_data=text)
+        # Pushes wait while an answer is in flight: one rendered after it
+        # must not reach the client first (Pushes.take orders them).
+        async with self._sending:
+            frame = None
+            try:
+                frame = read_frame(text_data if text_data is not None else bytes_data, self.config["max_frame_bytes"])
+                if frame.type == "mount":
+                    answer = await self.mount(frame)
+                else:
+                    answer = await self.session.answer(frame)
+            except Exception as e:
+                # The client gets an error frame for its ref; the connection and its views carry on.
+                ref, view_id = (frame.ref, frame.view_id) if frame is not None else (getattr(e, "ref", None), getattr(e, "view_id", None))
+                report(e, f"the {frame.type if frame else ''} frame (view {view_id})")
+                answer = error_frame(e, ref, view_id)
+            await self._send_in_order(answer if isinstance(answer, list) else [answer])
 
     async def mount(self, frame):
         path = frame.view

@@ -96,12 +96,34 @@ class LiveView:
         context.update(kwargs)
         return context
 
+    def push_render(self):
+        """Render this view now and push its patches to its client: see
+        :func:`push_render`."""
+        return push_render(self)
+
     @classmethod
     def as_view(cls, **initkwargs):
         """A Django view: GET paints the page, POST is the HTTP event fallback."""
         from .http import live_view
 
         return live_view(cls, initkwargs)
+
+
+def push_render(view):
+    """Render ``view`` now and push its patches to its client, without an
+    event: from a thread, a task, a timer. ``view`` is a mounted LiveView
+    (or a ``wasmlive serve`` handler object); its context is taken on its
+    handler thread, as after an event. Gives an awaitable, done once the
+    frame is queued for the connection (``.result()`` waits for it from a
+    thread). A view mounted without a live connection (a first paint, the
+    POST fallback) raises ``NotConnectedError``; one no longer mounted
+    ``ActorShutdownError``."""
+    pusher = getattr(view, "_wasmlive_pusher", None)
+    if pusher is None:
+        from ._host import NotConnectedError
+
+        raise NotConnectedError(f"{type(view).__qualname__} is not mounted: only a mounted view can push")
+    return pusher.push(view)
 
 
 def is_state_name(cls, name):

@@ -11,7 +11,7 @@ use std::future::Future;
 use wasmlive::actors::{ActorError, Delivery, Pending, Rendered, SessionHandle};
 
 /// Why a request that ran view code failed: the code raised, or the actor refused.
-pub(super) enum Failure {
+pub(crate) enum Failure {
     Python(PyErr),
     Actor(ActorError),
 }
@@ -27,7 +27,7 @@ pub(super) enum Failure {
 /// mailbox is waited for here (GIL released) before the lane's next job:
 /// deliveries finished by separate tasks could reach the mailbox in any
 /// order.
-pub(super) fn in_lane<X, A, T, Sending, Answering>(
+pub(crate) fn in_lane<X, A, T, Sending, Answering>(
     py: Python<'_>,
     lane: &Lane,
     prepare: impl FnOnce(Python<'_>) -> PyResult<X> + Send + 'static,
@@ -76,7 +76,7 @@ where
 }
 
 /// What an answer that is already there looks like to [`in_lane`].
-pub(super) async fn answered<T>(value: T) -> Result<T, ActorError> {
+pub(crate) async fn answered<T>(value: T) -> Result<T, ActorError> {
     Ok(value)
 }
 

@@ -13,7 +13,7 @@
 
 mod components;
 mod events;
-mod lane;
+pub(crate) mod lane;
 mod mount;
 mod ordered;
 mod output;
@@ -32,7 +32,8 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use views::{REGISTRY, Views, views_of};
-use wasmlive::actors::{ActorError, Rendered, SessionHandle};
+use crate::push::Pushes;
+use wasmlive::actors::{ActorError, OUTBOUND_FRAMES, Outbound, Rendered, SessionHandle, outbound};
 
 /// A handle to one session actor (`await create_session_actor(id)`).
 #[pyclass(module = "wasmlive._host", name = "SessionActorHandle", frozen)]
@@ -47,6 +48,9 @@ pub struct Session {
     /// Requests queued for that task and not yet delivered: while any are,
     /// new ones queue too (the fast path would overtake them).
     backlog: Arc<AtomicUsize>,
+    /// The connection's push queue, once `pushes()` made it: views mounted
+    /// after that push through it.
+    outbound: Mutex<Option<Outbound>>,
 }
 
 /// Create (or find) the session actor `session_id`. Awaitable.
@@ -73,6 +77,7 @@ pub fn create_session_actor(py: Python<'_>, session_id: String) -> PyResult<Repl
         views,
         ordered,
         backlog: Arc::new(AtomicUsize::new(0)),
+        outbound: Mutex::new(None),
     };
     Ok(Reply::ready(Py::new(py, session)?.into_any()))
 }
@@ -209,6 +214,18 @@ impl Session {
                 Err(e) => Err(errors::to_py(py, e)),
             },
         ))
+    }
+
+    /// This connection's queue of pushes (`push_render` from its views),
+    /// made at the first call; views mounted from then on push to it.
+    fn pushes(&self) -> PyResult<Pushes> {
+        let mut slot = self.outbound.lock().expect("outbound lock");
+        if slot.is_some() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("this session's pushes are read already (one reader per connection)"));
+        }
+        let (outbound, queue) = outbound(OUTBOUND_FRAMES);
+        *slot = Some(outbound);
+        Ok(Pushes::new(queue, self.handle.clone()))
     }
 
     /// The mounted views' ids, in mount order.

@@ -11,6 +11,7 @@ use crate::convert;
 use crate::engines;
 use crate::errors;
 use crate::handlers::HandlerTable;
+use crate::push::Pusher;
 use crate::services::PythonServices;
 use crate::system;
 use crate::threads::Lane;
@@ -55,6 +56,7 @@ impl Session {
         let handle = this.handle.clone();
         let views = this.views.clone();
         let runs_view_code = python_view.is_some() || template.is_none();
+        let outbound = this.outbound.lock().expect("outbound lock").clone();
         let lane = Lane::new();
         let view_lane = lane.clone();
         // Everything that may run the view's own code: instantiating and
@@ -101,6 +103,7 @@ impl Session {
                 None => (template_engine, vdom_engine),
             };
             let mut request = MountRequest::new(view_path, source).params(state).services(services);
+            request.outbound = outbound;
             if let Some(engines) = engines::for_view(&system, template_engine, vdom_engine)? {
                 request = request.engines(engines);
             }
@@ -113,6 +116,9 @@ impl Session {
             let mut views = views.lock().expect("views lock");
             views.order.push(mounted.view_id.clone());
             if let Some(logic) = logic {
+                // How the view pushes (`wasmlive.push_render`).
+                let pusher = Pusher::new(mounted.view.downgrade(), logic.lane.clone(), logic.handlers.path.clone());
+                logic.object.bind(py).setattr("_wasmlive_pusher", Py::new(py, pusher)?)?;
                 views.python.insert(mounted.view_id.clone(), logic);
             }
             let d = PyDict::new(py);

@@ -22,6 +22,9 @@ pub enum ActorError {
     /// No view with this id is mounted in the session.
     #[error("view not found: {0}")]
     ViewNotFound(String),
+    /// The view was mounted without a connection to push to.
+    #[error("view {0} has no live connection to push to (a first paint's or the POST fallback's view shows changes at its next event)")]
+    NotConnected(String),
     /// No component with this id exists in the view.
     #[error("component not found: {0}")]
     ComponentNotFound(String),

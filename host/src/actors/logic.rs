@@ -33,6 +33,12 @@ pub trait ViewLogic: Send + 'static {
         state: &'a mut State,
     ) -> LogicFuture<'a, Result<(), HandlerError>>;
 
+    /// The view is mounted: `view` reaches it (to push a render from a
+    /// thread or a timer, [`super::ViewHandle::push`]) while it lives.
+    fn attached(&mut self, view: super::WeakViewHandle) {
+        let _ = view;
+    }
+
     /// The template context for `state`. Default: the state itself,
     /// borrowed (it is serialized on every render; no copy is made).
     fn context<'a>(&self, state: &'a State) -> Result<Cow<'a, State>, HandlerError> {

@@ -8,6 +8,8 @@
 //!   logic, render version and its own template and VDOM guest instances.
 //! - `ComponentHandle` / `ComponentActor`: one per live component, inside a
 //!   view; its own state, template and tree; messages to its parent.
+//! - [`Outbound`] / [`OutboundQueue`]: a connection's queue of frames its
+//!   views send on their own (pushes), read beside the socket.
 //! - [`ViewLogic`] / [`ComponentLogic`]: event handlers, in Rust or (through
 //!   the bindings) in Python; [`MergeParams`] is the fallback.
 //! - [`ActorConfig`], [`ActorError`], [`StatsSnapshot`].
@@ -44,6 +46,7 @@ mod component;
 mod config;
 mod error;
 mod logic;
+mod outbound;
 mod reply;
 mod session;
 mod shared;
@@ -55,11 +58,12 @@ mod view;
 pub use config::ActorConfig;
 pub use error::{ActorError, HandlerError};
 pub use logic::{ComponentLogic, LogicFuture, MergeParams, State, ToParent, ViewLogic, merge};
+pub use outbound::{OUTBOUND_FRAMES, Outbound, OutboundQueue, Pushed, around, outbound, refresh_stale};
 pub use reply::{Delivery, Pending};
 pub use session::{ComponentRequest, Engines, MountRequest, Mounted, SessionHandle, TemplateSource};
 pub use stats::{LatencySummary, MailboxHighWater, MessageKind, StatsSnapshot};
 pub use supervisor::{ActorSupervisor, ShutdownReport};
-pub use view::{Rendered, ViewHandle};
+pub use view::{Rendered, ViewHandle, WeakViewHandle};
 
 #[cfg(test)]
 mod tests {

@@ -70,7 +70,34 @@ impl<M> Clone for Outbox<M> {
     }
 }
 
+/// An [`Outbox`] that does not keep its actor alive (for what the actor
+/// itself owns, such as its logic).
+pub(crate) struct WeakOutbox<M> {
+    tx: mpsc::WeakSender<M>,
+    actor: &'static &'static str,
+    timeout: Duration,
+    mailbox: Mailbox,
+}
+
+impl<M> Clone for WeakOutbox<M> {
+    fn clone(&self) -> Self {
+        WeakOutbox { tx: self.tx.clone(), actor: self.actor, timeout: self.timeout, mailbox: self.mailbox.clone() }
+    }
+}
+
+impl<M> WeakOutbox<M> {
+    /// The outbox, while the actor runs.
+    pub fn upgrade(&self) -> Option<Outbox<M>> {
+        Some(Outbox { tx: self.tx.upgrade()?, actor: self.actor, timeout: self.timeout, mailbox: self.mailbox.clone() })
+    }
+}
+
 impl<M: Send + 'static> Outbox<M> {
+    /// A handle that does not keep the actor alive.
+    pub fn downgrade(&self) -> WeakOutbox<M> {
+        WeakOutbox { tx: self.tx.downgrade(), actor: self.actor, timeout: self.timeout, mailbox: self.mailbox.clone() }
+    }
+
     pub fn new(tx: mpsc::Sender<M>, actor: &'static &'static str, timeout: Duration, mailbox: Mailbox) -> Outbox<M> {
         Outbox {
             tx,

@@ -14,6 +14,7 @@
 use super::component::ComponentSpec;
 use super::error::ActorError;
 use super::logic::{ComponentLogic, MergeParams, State, ViewLogic};
+use super::outbound::Outbound;
 use super::reply::{Delivery, Outbox, Pending, Reply};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
@@ -63,6 +64,8 @@ pub struct MountRequest {
     pub engines: Option<Engines>,
     /// Guest limits for this view; `None` uses the configured ones.
     pub limits: Option<GuestLimits>,
+    /// The connection's queue for the view's pushes; `None`: it cannot push.
+    pub outbound: Option<Outbound>,
 }
 
 impl MountRequest {
@@ -76,6 +79,7 @@ impl MountRequest {
             services: None,
             engines: None,
             limits: None,
+            outbound: None,
         }
     }
 
@@ -103,15 +107,28 @@ impl MountRequest {
         self.limits = Some(limits);
         self
     }
+
+    pub fn outbound(mut self, outbound: Outbound) -> Self {
+        self.outbound = Some(outbound);
+        self
+    }
 }
 
-/// A mounted view's first render.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A mounted view's first render, and its handle (requests that need no
+/// lookup go to the view directly).
+#[derive(Clone)]
 pub struct Mounted {
     pub html: String,
     pub session_id: String,
     pub view_id: String,
     pub version: u64,
+    pub view: ViewHandle,
+}
+
+impl std::fmt::Debug for Mounted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mounted").field("view_id", &self.view_id).field("version", &self.version).field("html", &self.html).finish()
+    }
 }
 
 /// Everything needed to create a live component in a view.
@@ -549,8 +566,10 @@ impl SessionActor {
             logic: request.logic.unwrap_or_else(|| Box::new(MergeParams)),
             templates: engines.templates.instance_in(&store),
             vdom: engines.vdom.instance_in(&store),
+            outbound: request.outbound,
         };
         let (handle, html) = ViewHandle::start(self.shared.clone(), spec, request.params).await?;
+        let view = handle.clone();
         self.views.insert(
             view_id.clone(),
             ViewEntry {
@@ -565,6 +584,7 @@ impl SessionActor {
             session_id: self.session_id.to_string(),
             view_id,
             version: 1,
+            view,
         })
     }
 

@@ -11,7 +11,8 @@
 use super::component::{ComponentHandle, ComponentSpec};
 use super::error::{ActorError, HandlerError};
 use super::logic::{State, ViewLogic};
-use super::reply::{Delivery, Outbox, Reply};
+use super::outbound::{Outbound, Sent};
+use super::reply::{Delivery, Outbox, Pending, Reply, WeakOutbox};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
 use crate::engine::{Patch, TemplateInstance, VdomInstance};
@@ -44,6 +45,8 @@ pub(crate) enum ViewMsg {
     Event { call: Box<Call>, reply: Reply<Rendered> },
     SetState { call: Box<Call>, reply: Reply<Rendered> },
     Reset { reply: Reply<Rendered> },
+    Push { state: Box<State>, reply: Reply<()> },
+    Refresh { reply: Reply<()> },
     CreateComponent { spec: Box<ComponentSpec>, reply: Reply<String> },
     ComponentEvent { call: Box<Call>, reply: Reply<Rendered> },
     UpdateComponentProps { call: Box<Call>, reply: Reply<Rendered> },
@@ -67,9 +70,11 @@ impl ViewMsg {
     /// Answer this message's caller with `error` (it could not be delivered).
     pub(crate) fn fail(self, error: ActorError) {
         match self {
-            ViewMsg::UpdateState { reply, .. } | ViewMsg::RemoveComponent { reply, .. } | ViewMsg::Shutdown { reply } => {
-                reply.send(Err(error))
-            }
+            ViewMsg::UpdateState { reply, .. }
+            | ViewMsg::RemoveComponent { reply, .. }
+            | ViewMsg::Shutdown { reply }
+            | ViewMsg::Push { reply, .. }
+            | ViewMsg::Refresh { reply } => reply.send(Err(error)),
             ViewMsg::Render { reply }
             | ViewMsg::RenderWithDiff { reply }
             | ViewMsg::Event { reply, .. }
@@ -96,6 +101,25 @@ pub struct ViewHandle {
     view_id: Arc<str>,
 }
 
+/// A [`ViewHandle`] that does not keep the view alive: what a view's own
+/// logic may hold (to push from a thread or a timer) without a cycle.
+#[derive(Clone)]
+pub struct WeakViewHandle {
+    outbox: WeakOutbox<ViewMsg>,
+    view_id: Arc<str>,
+}
+
+impl WeakViewHandle {
+    /// The handle, while the view is mounted.
+    pub fn upgrade(&self) -> Option<ViewHandle> {
+        Some(ViewHandle { outbox: self.outbox.upgrade()?, view_id: self.view_id.clone() })
+    }
+
+    pub fn view_id(&self) -> &str {
+        &self.view_id
+    }
+}
+
 /// Everything needed to start a view: its template, logic and guests.
 pub(crate) struct ViewSpec {
     pub view_id: String,
@@ -105,9 +129,35 @@ pub(crate) struct ViewSpec {
     pub logic: Box<dyn ViewLogic>,
     pub templates: TemplateInstance,
     pub vdom: VdomInstance,
+    /// The connection's queue its pushes go to (`None`: it cannot push).
+    pub outbound: Option<Outbound>,
 }
 
 impl ViewHandle {
+    /// A handle that does not keep the view alive.
+    pub fn downgrade(&self) -> WeakViewHandle {
+        WeakViewHandle { outbox: self.outbox.downgrade(), view_id: self.view_id.clone() }
+    }
+
+    /// Give the view its new `state` (its whole context) and push the
+    /// render to its connection; done once queued. Fails with
+    /// `NotConnected` when it was mounted without one (a first paint, the POST fallback).
+    pub async fn push(&self, state: State) -> Result<(), ActorError> {
+        self.outbox.request(Delivery::Wait, |reply| ViewMsg::Push { state: Box::new(state), reply }).await
+    }
+
+    /// Deliver a push now or fail at once (`MailboxFull`), never waiting:
+    /// for a view's own code, which may run where the view's actor waits
+    /// (its handler thread under `serve`). The answer is the push's.
+    pub fn send_push_now(&self, state: State) -> Result<Pending<()>, ActorError> {
+        self.outbox.send_now(|reply| ViewMsg::Push { state: Box::new(state), reply })
+    }
+
+    /// A stale view sends its whole HTML through the queue (see [`super::outbound`]).
+    pub async fn refresh(&self) -> Result<(), ActorError> {
+        self.outbox.request(Delivery::Wait, |reply| ViewMsg::Refresh { reply }).await
+    }
+
     /// Start a view actor: mount its logic with `params`, compile its
     /// template and render it. Returns the handle and the first HTML.
     pub(crate) async fn start(
@@ -133,12 +183,16 @@ impl ViewHandle {
             initial_state: State::new(),
             version: 0,
             components: IndexMap::new(),
+            outbound: spec.outbound,
+            stale: false,
+            view_id: spec.view_id,
             shared: shared.clone(),
         };
         let html = actor
             .mount(&spec.template_source, params)
             .instrument(span.clone())
             .await?;
+        actor.logic.attached(handle.downgrade());
         shared.tracker.spawn(actor.run(rx).instrument(span));
         Ok((handle, html))
     }
@@ -215,6 +269,12 @@ struct ViewActor {
     version: u64,
     /// Live components by id, in creation order.
     components: IndexMap<String, ComponentHandle>,
+    /// Where pushes go; see [`super::outbound`].
+    outbound: Option<Outbound>,
+    /// A push was dropped (the queue was full): the client's tree is not
+    /// this view's, so its next render is its whole HTML.
+    stale: bool,
+    view_id: String,
     shared: Arc<Shared>,
 }
 
@@ -268,6 +328,14 @@ impl ViewActor {
                     }
                     (MessageKind::Render, answer(reply, result))
                 }
+                ViewMsg::Push { state, reply } => {
+                    let result = Box::pin(self.push(*state)).await;
+                    (MessageKind::Event, answer(reply, result))
+                }
+                ViewMsg::Refresh { reply } => {
+                    let result = if self.stale { Box::pin(self.push_render()).await } else { Ok(()) };
+                    (MessageKind::Render, answer(reply, result))
+                }
                 ViewMsg::CreateComponent { spec, reply } => {
                     let result = Box::pin(self.create_component(*spec)).await;
                     (MessageKind::ComponentUpdate, answer(reply, result))
@@ -313,8 +381,45 @@ impl ViewActor {
         result
     }
 
-    /// Render and diff against the client's tree; the version goes up only on success.
+    /// Take `state` and push its render to the connection (not while stale).
+    async fn push(&mut self, state: State) -> Result<(), ActorError> {
+        if self.outbound.is_none() {
+            return Err(ActorError::NotConnected(self.view_id.clone()));
+        }
+        let saved = std::mem::replace(&mut self.state, state);
+        if self.stale {
+            // Its HTML goes out once the connection has room; it will carry this state.
+            return Ok(());
+        }
+        let result = self.push_render().await;
+        if result.is_err() {
+            self.state = saved;
+        }
+        result
+    }
+
+    /// Render (whole HTML when stale) and queue it for the connection.
+    async fn push_render(&mut self) -> Result<(), ActorError> {
+        let rendered = self.render_diff().await?;
+        let outbound = self.outbound.as_ref().ok_or_else(|| ActorError::NotConnected(self.view_id.clone()))?;
+        match outbound.send(&self.view_id, rendered) {
+            Sent::Queued => Ok(()),
+            Sent::Full => {
+                self.stale = true;
+                Ok(())
+            }
+            Sent::Closed => Err(ActorError::NotConnected(self.view_id.clone())),
+        }
+    }
+
+    /// Render and diff against the client's tree (its whole HTML when the
+    /// view is stale); the version goes up only on success.
     async fn render_diff(&mut self) -> Result<Rendered, ActorError> {
+        if self.stale {
+            let rendered = self.render_full().await?;
+            self.stale = false;
+            return Ok(rendered);
+        }
         let html = self.render_html().await?;
         let patches = self.vdom.diff(&html).await.map_err(|e| self.fault(e))?;
         self.version += 1;
@@ -396,7 +501,7 @@ impl ViewActor {
         let component = self.component(id)?.clone();
         let outcome = component.event(event, params).await?;
         self.components.insert(id.to_string(), outcome.handle);
-        if outcome.to_parent.events.is_empty() {
+        if outcome.to_parent.events.is_empty() && !self.stale {
             // Only the component changed: its own patches go out, and the
             // parent's tree takes in its new HTML without sending anything.
             self.resync_tree().await?;
@@ -427,6 +532,9 @@ impl ViewActor {
         let component = self.component(id)?.clone();
         let (handle, patches) = component.update_props(props).await?;
         self.components.insert(id.to_string(), handle);
+        if self.stale {
+            return self.render_diff().await;
+        }
         self.resync_tree().await?;
         self.version += 1;
         Ok(Rendered {

@@ -88,6 +88,14 @@ impl ServerFrame {
         }
     }
 
+    /// The view and version a render frame is at (`None` for other frames).
+    pub fn rendered_at(&self) -> Option<(&str, u64)> {
+        match self {
+            ServerFrame::Patch { view_id: Some(v), version, .. } | ServerFrame::HtmlUpdate { view_id: Some(v), version, .. } => Some((v, *version)),
+            _ => None,
+        }
+    }
+
     /// The frame as JSON text.
     pub fn to_text(&self) -> String {
         // Only strings, numbers and JSON values: serializing cannot fail.

@@ -70,6 +70,7 @@ impl WireError {
             ActorError::Timeout { .. } => "ActorTimeoutError",
             ActorError::ViewNotFound(_) => "ViewNotFoundError",
             ActorError::ComponentNotFound(_) => "ComponentNotFoundError",
+            ActorError::NotConnected(_) => "NotConnectedError",
             ActorError::Template(_) => "TemplateError",
             ActorError::Vdom(_) => "VdomError",
             ActorError::GuestFault(_) => "GuestFaultError",

@@ -188,7 +188,7 @@ async fn post_event(app: &App, sid: Option<&str>, body: &[u8]) -> Response {
     }
     // Any frame for a first paint's view claims it.
     app.first_paints.claim(&name, &view_id);
-    let connection = socket::Connection { session, http_session: Some(name) };
+    let connection = socket::Connection::new(session, Some(name), None);
     let (status, answer) = socket::answer(app, &connection, frame).await;
     reply(status, answer)
 }

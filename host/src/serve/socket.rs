@@ -1,11 +1,12 @@
 //! One WebSocket connection: one session actor; frames read and answered through [`crate::protocol`].
 
 use super::App;
-use crate::actors::{Delivery, MountRequest, SessionHandle, TemplateSource};
+use crate::actors::{Delivery, MountRequest, OUTBOUND_FRAMES, Outbound, Pushed, SessionHandle, TemplateSource, ViewHandle, around, outbound, refresh_stale};
 use crate::protocol::{self, ClientFrame, EventFrame, MountFrame, Request, ServerFrame, Status, Transport, WireError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use serde_json::Value;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Who a frame comes from: a session, and the browser's HTTP session
 /// (from its signed cookie) whose first paints it may claim. Over POST
@@ -13,6 +14,20 @@ use std::sync::Arc;
 pub(crate) struct Connection {
     pub(crate) session: SessionHandle,
     pub(crate) http_session: Option<String>,
+    /// Where the socket's views push; `None` over POST.
+    pub(crate) outbound: Option<Outbound>,
+    /// The socket's views, as mounted: events go to them directly.
+    pub(crate) views: Mutex<HashMap<String, ViewHandle>>,
+}
+
+impl Connection {
+    pub(crate) fn new(session: SessionHandle, http_session: Option<String>, outbound: Option<Outbound>) -> Connection {
+        Connection { session, http_session, outbound, views: Mutex::default() }
+    }
+
+    fn view(&self, view_id: &str) -> Option<ViewHandle> {
+        self.views.lock().expect("views lock").get(view_id).cloned()
+    }
 }
 
 /// Read one frame and answer it: the frame to send, and the status a POST answers with.
@@ -41,7 +56,10 @@ pub(crate) async fn answer(app: &App, connection: &Connection, frame: ClientFram
         Request::Event(EventFrame { name, params, component_id }) => {
             let rendered = match (component_id, view_id.as_deref()) {
                 (Some(component), Some(view)) => session.component_event(view, &component, &name, params).await.map(|r| (r, view.to_string())),
-                (_, Some(view)) => session.event(&name, params, Some(view)).await.map(|r| (r, view.to_string())),
+                (_, Some(id)) => match connection.view(id) {
+                    Some(view) => view.event(name, params, Delivery::Wait).await.map(|r| (r, id.to_string())),
+                    None => session.event(&name, params, Some(id)).await.map(|r| (r, id.to_string())),
+                },
                 // The session's first view, named in the answer.
                 (_, None) => match session.view(None).await {
                     Ok(view) => view.event(name, params, Delivery::Wait).await.map(|r| (r, view.view_id().to_string())),
@@ -82,7 +100,9 @@ async fn mount(app: &App, connection: &Connection, frame: MountFrame, reference:
         .params(state)
         .services(app.services.clone());
     request.logic = logic;
+    request.outbound = connection.outbound.clone();
     let m = session.mount(request).await.map_err(|e| WireError::from(&e))?;
+    connection.views.lock().expect("views lock").insert(m.view_id.clone(), m.view.clone());
     // The socket's view replaces the first paint's.
     if let (Some(claim), Some(http)) = (&frame.claim, &connection.http_session)
         && app.first_paints.claim(http, claim)
@@ -98,7 +118,8 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
     let id = uuid::Uuid::new_v4().simple().to_string();
     let session_id = format!("ws-{id}");
     let session = app.supervisor.get_or_create_session(&session_id);
-    let connection = Connection { session, http_session };
+    let (outbound, mut pushes) = outbound(OUTBOUND_FRAMES);
+    let connection = Connection::new(session, http_session, Some(outbound));
     let mut bucket = app.max_frames_per_second.map(TokenBucket::new);
     let hello = ServerFrame::Connected { session_id: id }.to_text();
     if ws.send(Message::Text(hello.into())).await.is_err() {
@@ -107,6 +128,14 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
     loop {
         let message = tokio::select! {
             m = ws.recv() => m,
+            Some(pushed) = pushes.recv() => {
+                if send_pushed(&mut ws, pushed).await.is_err() {
+                    break;
+                }
+                let views = &connection.views;
+                refresh_stale(&mut pushes, |id| async move { views.lock().expect("views lock").get(&id).cloned() }).await;
+                continue;
+            }
             () = app.stopping.cancelled() => {
                 let close = CloseFrame { code: 1001, reason: "server shutting down".into() };
                 let _ = ws.send(Message::Close(Some(close))).await;
@@ -136,13 +165,35 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
                 break;
             }
         };
-        if ws.send(Message::Text(reply.to_text().into())).await.is_err() {
+        // Versions stay in order: pushes rendered before this answer go first, later ones after it.
+        let mut queued = Vec::new();
+        while let Some(pushed) = pushes.try_recv() {
+            queued.push(pushed);
+        }
+        let (before, after) = match reply.rendered_at() {
+            Some((view_id, version)) => around(queued, view_id, version),
+            None => (queued, Vec::new()),
+        };
+        let mut sent = Ok(());
+        for pushed in before {
+            sent = sent.and(send_pushed(&mut ws, pushed).await);
+        }
+        sent = sent.and(ws.send(Message::Text(reply.to_text().into())).await);
+        for pushed in after {
+            sent = sent.and(send_pushed(&mut ws, pushed).await);
+        }
+        if sent.is_err() {
             break;
         }
     }
     if let Err(e) = app.supervisor.remove_session(&session_id).await {
         tracing::debug!(error = %e, "session already gone");
     }
+}
+
+async fn send_pushed(ws: &mut WebSocket, pushed: Pushed) -> Result<(), axum::Error> {
+    let frame = ServerFrame::rendered(pushed.rendered, Some(pushed.view_id), None);
+    ws.send(Message::Text(frame.to_text().into())).await
 }
 
 /// `max_frames_per_second` for one connection: as deep as one second's

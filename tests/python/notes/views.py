@@ -2,11 +2,12 @@
 model instances in the context, the async ORM, transactions, the logged-in
 user, and failures a developer must see."""
 
+import threading
 import time
 
 from django.db import transaction
 
-from wasmlive import LiveComponent, LiveView, event_handler
+from wasmlive import LiveComponent, LiveView, event_handler, push_render
 
 from .models import Note
 
@@ -159,6 +160,18 @@ class TallyView(LiveView):
 
     def mount(self, request, **kwargs):
         self.count = 0
+        self.ticks = 0
+
+    @event_handler
+    def tick(self, times=1, **kwargs):
+        """Push `times` renders from a thread of its own, one tick each (test_push.py)."""
+
+        def run():
+            for _ in range(times):
+                self.ticks += 1
+                push_render(self).result()
+
+        threading.Thread(target=run, daemon=True).start()
 
     @event_handler
     def add(self, by=1, **kwargs):
