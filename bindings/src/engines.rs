@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::SystemTime;
 use wasmlive::actors::Engines;
-use wasmlive::engine::{TemplateEngine, VdomEngine};
+use wasmlive::engine_host::{TemplateEngine, VdomEngine};
 
 #[derive(Clone)]
 enum Loaded {

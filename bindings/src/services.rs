@@ -10,7 +10,7 @@
 use dashmap::DashMap;
 use pyo3::prelude::*;
 use std::sync::Arc;
-use wasmlive::engine::{DateTime, HostServices};
+use wasmlive::engine_host::{DateTime, HostServices};
 
 /// The Python object answering the imports (`wasmlive.services.DjangoServices`),
 /// with the caches every view shares.

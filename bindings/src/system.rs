@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use wasmlive::actors::{ActorConfig, ActorSupervisor};
-use wasmlive::engine::GuestLimits;
+use wasmlive::engine_host::GuestLimits;
 use wasmlive::runtime::{RuntimeConfig, MAX_SPIN_BEFORE_PARK_US as MAX_WORKER_SPIN_US};
 
 /// Everything `configure()` sets.

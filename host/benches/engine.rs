@@ -18,7 +18,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group};
 use serde_json::{Value, json};
 use std::hint::black_box;
 use std::sync::Arc;
-use wasmlive::engine::{Allocator, EngineConfig, GuestEngine, HostServices, StandaloneServices, TemplateInstance};
+use wasmlive::engine_host::{Allocator, EngineConfig, GuestEngine, HostServices, StandaloneServices, TemplateInstance};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 

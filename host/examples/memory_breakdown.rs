@@ -19,7 +19,7 @@ use std::sync::Arc;
 use wasmlive::actors::{ActorConfig, ActorSupervisor, State};
 use wasmlive::bench::counter::TEMPLATE as COUNTER;
 use wasmlive::bench::counter_request;
-use wasmlive::engine::{EngineConfig, GuestEngine, GuestLimits, GuestStore, HostServices, StandaloneServices};
+use wasmlive::engine_host::{EngineConfig, GuestEngine, GuestLimits, GuestStore, HostServices, StandaloneServices};
 
 /// The system allocator, counting live bytes.
 struct Counting;

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmlive::engine::{EngineConfig, GuestEngine, GuestLimits, StandaloneServices};
+use wasmlive::engine_host::{EngineConfig, GuestEngine, GuestLimits, StandaloneServices};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {

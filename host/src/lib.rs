@@ -5,10 +5,10 @@
 //!
 //! - [`actors`]: the actor system — supervisor, session, view and component
 //!   actors on Tokio, each view owning its guest instances.
-//! - [`engine`]: the wasmtime engine host. Loads guest components, checks
+//! - [`engine_host`]: the wasmtime engine host. Loads guest components, checks
 //!   them against the worlds in `wit/`, gives each view its own instances
 //!   with memory, time and output limits, and turns every guest failure into
-//!   a typed [`engine::GuestFault`] after which a fresh instance takes over.
+//!   a typed [`engine_host::GuestFault`] after which a fresh instance takes over.
 //! - [`guests`]: the default template and VDOM components, embedded.
 //! - [`runtime`]: the Tokio runtime the actors run best on (workers spin
 //!   briefly before parking, so a session's hand-offs stay on one core).
@@ -23,7 +23,7 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use wasmlive::engine::{EngineConfig, GuestEngine, StandaloneServices};
+//! use wasmlive::engine_host::{EngineConfig, GuestEngine, StandaloneServices};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let engine = GuestEngine::new(EngineConfig::default())?;
@@ -46,7 +46,7 @@
 pub mod actors;
 pub mod bench;
 pub mod cli;
-pub mod engine;
+pub mod engine_host;
 pub mod guests;
 pub mod params;
 pub mod protocol;

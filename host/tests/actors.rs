@@ -7,7 +7,7 @@ use wasmlive::actors::{
     ActorConfig, ActorError, ActorSupervisor, ComponentLogic, ComponentRequest, Engines, HandlerError, LogicFuture,
     MountRequest, SessionHandle, State, TemplateSource, ToParent, ViewLogic,
 };
-use wasmlive::engine::{EngineConfig, FaultKind, Patch};
+use wasmlive::engine_host::{EngineConfig, FaultKind, Patch};
 
 fn obj(v: Value) -> State {
     v.as_object().cloned().expect("a JSON object")

@@ -6,7 +6,7 @@ mod common;
 use common::{limits, services};
 use std::sync::Arc;
 use std::time::Duration;
-use wasmlive::engine::{
+use wasmlive::engine_host::{
     EngineConfig, FaultKind, GuestEngine, GuestLimits, LoadError, NodeKind, Patch, RenderError,
     TemplateErrorKind, TemplateInstance,
 };
@@ -253,7 +253,7 @@ fn components_are_compiled_once_per_process() {
 #[tokio::test]
 async fn pooling_allocator_runs_the_same_guests() {
     let config = EngineConfig {
-        allocator: wasmlive::engine::Allocator::Pooling { max_instances: 8 },
+        allocator: wasmlive::engine_host::Allocator::Pooling { max_instances: 8 },
         ..EngineConfig::default()
     };
     let engine = GuestEngine::new(config).unwrap();
@@ -267,7 +267,7 @@ async fn pooling_allocator_runs_the_same_guests() {
 /// importing nothing the host does not provide.
 #[test]
 fn embedded_components_implement_the_worlds_in_wit() {
-    use wasmlive::engine::World;
+    use wasmlive::engine_host::World;
     let engine = engine();
     for (bytes, world) in [
         (wasmlive::guests::TEMPLATES, World::TemplateEngine),
@@ -276,7 +276,7 @@ fn embedded_components_implement_the_worlds_in_wit() {
         let info = engine.inspect(world.name(), bytes).unwrap();
         assert_eq!(info.worlds, vec![world], "{info:?}");
         let (interface, functions) = world.required_export();
-        let expected_export = format!("{interface}@{}", wasmlive::engine::PACKAGE_VERSION);
+        let expected_export = format!("{interface}@{}", wasmlive::engine_host::PACKAGE_VERSION);
         let exported: Vec<&str> = info.exports.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(exported, [expected_export.as_str()]);
         for f in functions {
@@ -294,7 +294,7 @@ fn embedded_components_implement_the_worlds_in_wit() {
 #[tokio::test]
 async fn running_out_of_instance_slots_is_an_instantiation_fault() {
     let config = EngineConfig {
-        allocator: wasmlive::engine::Allocator::Pooling { max_instances: 1 },
+        allocator: wasmlive::engine_host::Allocator::Pooling { max_instances: 1 },
         ..EngineConfig::default()
     };
     let engine = GuestEngine::new(config).unwrap();
@@ -315,7 +315,7 @@ async fn running_out_of_instance_slots_is_an_instantiation_fault() {
 /// as if nothing happened.
 #[tokio::test]
 async fn instances_sharing_a_store_recover_together_from_a_neighbours_fault() {
-    use wasmlive::engine::GuestStore;
+    use wasmlive::engine_host::GuestStore;
     let engine = engine();
     let store = GuestStore::new(&engine, services(), limits());
     let mut t = engine.load_templates("faulty", wasmlive_fixtures::FAULTY).unwrap().instance_in(&store);

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use wasmlive::actors::{ActorConfig, ActorError, ActorSupervisor, MountRequest, Pushed, State, TemplateSource, around, outbound};
-use wasmlive::engine::Patch;
+use wasmlive::engine_host::Patch;
 
 fn obj(v: Value) -> State {
     v.as_object().cloned().expect("a JSON object")

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmlive::actors::{ActorConfig, ActorSupervisor, Engines, MountRequest, State, TemplateSource};
-use wasmlive::engine::{
+use wasmlive::engine_host::{
     EngineConfig, FaultKind, GuestEngine, GuestLimits, Patch, QuarantinePolicy, RenderError,
     TemplateErrorKind, World,
 };

@@ -10,7 +10,7 @@ use django::{assert_no_failures, check, django_cases, stub_host};
 use guest_templates::{Host, StubHost};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wasmlive::engine::{DateTime, EngineConfig, GuestEngine, GuestLimits, HostServices, RenderError};
+use wasmlive::engine_host::{DateTime, EngineConfig, GuestEngine, GuestLimits, HostServices, RenderError};
 
 /// Host services answered by the current case's stub host.
 struct CaseServices(Mutex<StubHost>);

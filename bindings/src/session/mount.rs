@@ -20,7 +20,7 @@ use pyo3::types::PyDict;
 use std::path::PathBuf;
 use std::sync::Arc;
 use wasmlive::actors::{ActorError, MountRequest, Mounted, TemplateSource};
-use wasmlive::engine::{HostServices, StandaloneServices};
+use wasmlive::engine_host::{HostServices, StandaloneServices};
 
 #[pymethods]
 impl Session {
@@ -163,8 +163,8 @@ fn view_template(
         _ => {
             return Err(errors::to_py(
                 py,
-                ActorError::Template(wasmlive::engine::TemplateError {
-                    kind: wasmlive::engine::TemplateErrorKind::TemplateNotFound,
+                ActorError::Template(wasmlive::engine_host::TemplateError {
+                    kind: wasmlive::engine_host::TemplateErrorKind::TemplateNotFound,
                     message: format!("{view_path} sets neither `template` nor `template_name`"),
                     template: view_path.to_string(),
                     line: 0,
@@ -181,8 +181,8 @@ fn view_template(
         Ok(source) => Ok(TemplateSource::Loaded { name, source }),
         Err(message) => Err(errors::to_py(
             py,
-            ActorError::Template(wasmlive::engine::TemplateError {
-                kind: wasmlive::engine::TemplateErrorKind::TemplateNotFound,
+            ActorError::Template(wasmlive::engine_host::TemplateError {
+                kind: wasmlive::engine_host::TemplateErrorKind::TemplateNotFound,
                 message,
                 template: name,
                 line: 0,

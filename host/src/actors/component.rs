@@ -11,7 +11,7 @@ use super::logic::{ComponentLogic, State, ToParent};
 use super::reply::{Delivery, Outbox, Reply};
 use super::shared::Shared;
 use super::stats::Alive;
-use crate::engine::{Patch, TemplateInstance, VdomInstance};
+use crate::engine_host::{Patch, TemplateInstance, VdomInstance};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tracing::Instrument;

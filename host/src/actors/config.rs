@@ -1,6 +1,6 @@
 //! The one configuration of the actor system, with the seed's defaults.
 
-use crate::engine::{EngineConfig, GuestLimits};
+use crate::engine_host::{EngineConfig, GuestLimits};
 use std::time::Duration;
 
 /// Everything the actor system can be tuned by. `Default` gives the seed's

@@ -1,6 +1,6 @@
 //! The actor system's one error type.
 
-use crate::engine::{FaultKind, GuestFault, RenderError, TemplateError};
+use crate::engine_host::{FaultKind, GuestFault, RenderError, TemplateError};
 use thiserror::Error;
 
 /// Why a request to an actor failed. Every failure reaches the caller.
@@ -60,7 +60,7 @@ impl From<RenderError> for ActorError {
             RenderError::Template(t) => ActorError::Template(t),
             RenderError::Fault(f) => ActorError::GuestFault(f),
             RenderError::UnknownTemplate(name) => ActorError::Template(TemplateError {
-                kind: crate::engine::TemplateErrorKind::TemplateNotFound,
+                kind: crate::engine_host::TemplateErrorKind::TemplateNotFound,
                 message: format!("no template named `{name}` was added to this view"),
                 template: name,
                 line: 0,

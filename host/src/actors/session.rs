@@ -19,7 +19,7 @@ use super::reply::{Delivery, Outbox, Pending, Reply};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
 use super::view::{Call, Rendered, ViewHandle, ViewMsg, ViewSpec};
-use crate::engine::{GuestLimits, GuestStore, HostServices, TemplateEngine, VdomEngine};
+use crate::engine_host::{GuestLimits, GuestStore, HostServices, TemplateEngine, VdomEngine};
 use futures_util::FutureExt;
 use indexmap::IndexMap;
 use std::panic::AssertUnwindSafe;
@@ -542,8 +542,8 @@ impl SessionActor {
             TemplateSource::Inline(source) => (request.view_path.clone(), source),
             TemplateSource::Named(name) => {
                 let source = services.load_template(&name).map_err(|message| {
-                    ActorError::Template(crate::engine::TemplateError {
-                        kind: crate::engine::TemplateErrorKind::TemplateNotFound,
+                    ActorError::Template(crate::engine_host::TemplateError {
+                        kind: crate::engine_host::TemplateErrorKind::TemplateNotFound,
                         message,
                         template: name.clone(),
                         line: 0,

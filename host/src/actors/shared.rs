@@ -3,7 +3,7 @@
 
 use super::config::ActorConfig;
 use super::stats::Stats;
-use crate::engine::{GuestEngine, HostServices, LoadError, StandaloneServices, TemplateEngine, VdomEngine};
+use crate::engine_host::{GuestEngine, HostServices, LoadError, StandaloneServices, TemplateEngine, VdomEngine};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_util::task::TaskTracker;

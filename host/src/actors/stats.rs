@@ -251,10 +251,10 @@ pub struct StatsSnapshot {
     /// Guest instances replaced after a fault.
     pub guest_restarts: u64,
     /// Guest calls refused because the guest was in quarantine
-    /// ([`QuarantinePolicy`](crate::engine::QuarantinePolicy)).
+    /// ([`QuarantinePolicy`](crate::engine_host::QuarantinePolicy)).
     pub guest_refusals: u64,
     /// Times a view's or component's guests, idle for
-    /// [`EngineConfig::release_memory_after`](crate::engine::EngineConfig::release_memory_after),
+    /// [`EngineConfig::release_memory_after`](crate::engine_host::EngineConfig::release_memory_after),
     /// gave memory back (the engine counts them).
     pub memory_releases: u64,
     pub latency: BTreeMap<MessageKind, LatencySummary>,

@@ -13,7 +13,7 @@ use super::session::SessionHandle;
 use super::shared::Shared;
 use super::stats::StatsSnapshot;
 use super::trim::Trimmer;
-use crate::engine::{GuestEngine, LoadError, TemplateEngine, VdomEngine};
+use crate::engine_host::{GuestEngine, LoadError, TemplateEngine, VdomEngine};
 use dashmap::DashMap;
 use std::sync::Arc;
 use std::sync::Mutex;

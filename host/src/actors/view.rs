@@ -15,7 +15,7 @@ use super::outbound::{Outbound, Sent};
 use super::reply::{Delivery, Outbox, Pending, Reply, WeakOutbox};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
-use crate::engine::{Patch, TemplateInstance, VdomInstance};
+use crate::engine_host::{Patch, TemplateInstance, VdomInstance};
 use indexmap::IndexMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -464,7 +464,7 @@ impl ViewActor {
         })
     }
 
-    fn fault(&self, fault: crate::engine::GuestFault) -> ActorError {
+    fn fault(&self, fault: crate::engine_host::GuestFault) -> ActorError {
         let e = ActorError::GuestFault(fault);
         self.count_fault(&e);
         e
@@ -473,7 +473,7 @@ impl ViewActor {
     fn count_fault(&self, e: &ActorError) {
         let stats = &self.shared.stats;
         match e.fault_kind() {
-            Some(crate::engine::FaultKind::Quarantined) => stats.guest_refusals.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            Some(crate::engine_host::FaultKind::Quarantined) => stats.guest_refusals.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             Some(_) => stats.guest_restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             None => 0,
         };

@@ -5,7 +5,7 @@
 pub mod counter;
 
 use crate::actors::{ActorConfig, ActorError, ActorSupervisor, MountRequest, SessionHandle, State, TemplateSource};
-use crate::engine::LoadError;
+use crate::engine_host::LoadError;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

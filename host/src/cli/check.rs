@@ -2,7 +2,7 @@
 //! every error, as `file:line:col: message`.
 
 use super::{CliError, engine, template_engine};
-use crate::engine::{RenderError, StandaloneServices};
+use crate::engine_host::{RenderError, StandaloneServices};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! `wasmlive diff`
 
 use super::{CliError, LimitArgs, engine, read_text, vdom_engine};
-use crate::engine::{Patch, StandaloneServices};
+use crate::engine_host::{Patch, StandaloneServices};
 use clap::Args;
 use std::fmt::Write;
 use std::path::PathBuf;

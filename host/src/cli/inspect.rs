@@ -2,7 +2,7 @@
 //! world it implements, and which of its imports the host would refuse.
 
 use super::{CliError, engine, read};
-use crate::engine::World;
+use crate::engine_host::World;
 use clap::Args;
 use std::path::PathBuf;
 

@@ -9,7 +9,7 @@ mod render;
 mod serve;
 
 use crate::runtime::RuntimeConfig;
-use crate::engine::{EngineConfig, GuestEngine, GuestLimits, TemplateEngine, VdomEngine};
+use crate::engine_host::{EngineConfig, GuestEngine, GuestLimits, TemplateEngine, VdomEngine};
 use clap::{Args, Parser, Subcommand};
 use std::time::Duration;
 use std::path::{Path, PathBuf};

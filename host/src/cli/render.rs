@@ -1,7 +1,7 @@
 //! `wasmlive render`
 
 use super::{CliError, LimitArgs, engine, read_text, template_engine};
-use crate::engine::{RenderError, StandaloneServices};
+use crate::engine_host::{RenderError, StandaloneServices};
 use clap::Args;
 use std::io::Read;
 use std::path::{Path, PathBuf};

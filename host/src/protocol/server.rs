@@ -2,7 +2,7 @@
 
 use super::wire::WireError;
 use crate::actors::Rendered;
-use crate::engine::Patch;
+use crate::engine_host::Patch;
 use serde::Serialize;
 use serde_json::Value;
 

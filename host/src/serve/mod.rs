@@ -31,7 +31,7 @@ use crate::params::ParamLimits;
 use crate::protocol::FrameLimits;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
-use crate::engine::{HostServices, StandaloneServices};
+use crate::engine_host::{HostServices, StandaloneServices};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use wasmlive::engine::{GuestLimits, HostServices, StandaloneServices};
+use wasmlive::engine_host::{GuestLimits, HostServices, StandaloneServices};
 
 pub fn services() -> Arc<dyn HostServices> {
     Arc::new(StandaloneServices::default())
