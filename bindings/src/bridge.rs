@@ -114,7 +114,7 @@ pub fn set_spin(budget: Duration) {
 }
 
 fn spin_budget() -> Duration {
-    *SPIN.get_or_init(|| Mutex::new(Duration::from_micros(200))).lock().expect("spin lock")
+    *SPIN.get_or_init(|| Mutex::new(Duration::from_micros(wasmlive::settings::BRIDGE_SPIN_US))).lock().expect("spin lock")
 }
 
 /// Spawn `request` on `runtime`; its result, made Python by `finish`, is

@@ -49,6 +49,7 @@ fn _host(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(session::create_session_actor, m)?)?;
     m.add_function(wrap_pyfunction!(session::find_session_actor, m)?)?;
     m.add_function(wrap_pyfunction!(system::configure, m)?)?;
+    m.add_function(wrap_pyfunction!(system::setting_defaults, m)?)?;
     m.add_function(wrap_pyfunction!(system::get_actor_stats, m)?)?;
     m.add_function(wrap_pyfunction!(system::shutdown_actor_system, m)?)?;
     m.add_function(wrap_pyfunction!(system::set_services, m)?)?;

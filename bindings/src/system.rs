@@ -91,6 +91,25 @@ pub fn system() -> PyResult<Arc<System>> {
     Ok(system)
 }
 
+/// Every `LIVEVIEW_CONFIG` key with its default, in the reference's order
+/// (the host's `settings::DEFAULTS`; `None` where it is computed at startup).
+#[pyfunction]
+pub fn setting_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    use wasmlive::settings::{DEFAULTS, Default};
+    let d = PyDict::new(py);
+    for (key, default) in DEFAULTS {
+        match *default {
+            Default::Bool(b) => d.set_item(key, b)?,
+            Default::Int(i) => d.set_item(key, i)?,
+            Default::Float(f) => d.set_item(key, f)?,
+            Default::Computed => d.set_item(key, py.None())?,
+            Default::EmptyList => d.set_item(key, pyo3::types::PyList::empty(py))?,
+            Default::EmptyDict => d.set_item(key, PyDict::new(py))?,
+        }
+    }
+    Ok(d)
+}
+
 /// The Python host services set by `set_services`, if any.
 pub fn backend() -> Option<Arc<Backend>> {
     BACKEND.lock().expect("backend lock").clone()

@@ -1,16 +1,7 @@
 use std::fmt;
 
-/// What kind of failure an [`Error`] reports; mirrors `error-kind` in `wit/templates.wit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    Syntax,
-    UnknownTag,
-    UnknownFilter,
-    UnknownLibrary,
-    TemplateNotFound,
-    InvalidContext,
-    Render,
-}
+/// What kind of failure an [`Error`] reports (shared with the host).
+pub use wasmlive_types::TemplateErrorKind as ErrorKind;
 
 /// A compile or render failure with the place in the template it comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,17 +31,7 @@
 use crate::tree::{Node, node_html};
 use std::collections::HashMap;
 
-/// One step of turning the old tree into the new one; mirrors `patch` in `wit/vdom.wit`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Patch {
-    SetText { path: Vec<u32>, text: String },
-    SetAttribute { path: Vec<u32>, name: String, value: String },
-    RemoveAttribute { path: Vec<u32>, name: String },
-    ReplaceNode { path: Vec<u32>, html: String },
-    InsertChild { parent: Vec<u32>, index: u32, html: String, count: u32 },
-    RemoveChild { parent: Vec<u32>, index: u32, count: u32 },
-    MoveChild { parent: Vec<u32>, from: u32, to: u32, count: u32 },
-}
+pub use wasmlive_types::Patch;
 
 /// The attribute that makes children matched by key.
 pub const KEY_ATTRIBUTE: &str = "data-key";

@@ -15,6 +15,7 @@
 //! - [`bench`]: the actor benchmark suite `wasmlive bench` runs.
 //! - [`params`]: what a client may send as event names and params.
 //! - [`protocol`]: the wire protocol, once for every transport: client frames read and checked, server frames built.
+//! - [`settings`]: every setting's default, once (Rust, Python and the docs read them).
 //! - [`serve`]: LiveViews over HTTP and WebSocket without Django (`wasmlive serve`).
 //! - [`cli`]: the `wasmlive` command line (argument parsing plus one call
 //!   into the library per subcommand).
@@ -52,3 +53,4 @@ pub mod params;
 pub mod protocol;
 pub mod runtime;
 pub mod serve;
+pub mod settings;

@@ -38,7 +38,8 @@ pub struct ParamLimits {
 
 impl Default for ParamLimits {
     fn default() -> Self {
-        ParamLimits { depth: 8, items: 1_000, bytes: 256 << 10 }
+        use crate::settings::{MAX_PARAM_BYTES, MAX_PARAM_DEPTH, MAX_PARAM_ITEMS};
+        ParamLimits { depth: MAX_PARAM_DEPTH, items: MAX_PARAM_ITEMS, bytes: MAX_PARAM_BYTES }
     }
 }
 

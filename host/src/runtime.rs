@@ -48,7 +48,7 @@ pub struct RuntimeConfig {
 /// 3.1×; from Rust most of the gain is there by 100 µs), short enough that
 /// an idle server's workers are parked a tenth of a millisecond after its
 /// last event.
-pub const DEFAULT_SPIN_BEFORE_PARK: Duration = Duration::from_micros(100);
+pub const DEFAULT_SPIN_BEFORE_PARK: Duration = Duration::from_micros(crate::settings::WORKER_SPIN_US);
 
 /// The longest wait a setting may ask for, in µs: longer would be a busy
 /// loop, not a wait.

@@ -7,62 +7,11 @@ never silently falls back to a default.
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-DEFAULTS = {
-    # The seed's keys.
-    "use_actors": True,
-    "actor_ttl_seconds": 3600,
-    "cleanup_interval": 60,
-    "health_check_interval": 30,
-    "health_check_timeout": 5,
-    "session_channel_capacity": 100,
-    "view_channel_capacity": 50,
-    "component_channel_capacity": 20,
-    "message_timeout": 30,
-    "shutdown_timeout": 10,
-    # Seconds without a message after which a view gives back the memory its
-    # guests only need during a call (their fiber stack); None: never.
-    "release_memory_after": 1.0,
-    # Guest limits, per instance.
-    "guest_memory_bytes": 64 << 20,
-    "guest_deadline": 1.0,
-    "guest_output_bytes": 16 << 20,
-    # Per engine file: {"path/engine.wasm": {"memory_bytes": …, "deadline": …, "output_bytes": …}};
-    # missing keys take the guest_* values above.
-    "engine_limits": {},
-    # A view's guest faulting this many calls in a row is refused for
-    # guest_quarantine_seconds, doubling up to guest_quarantine_max_seconds (0: never).
-    "guest_quarantine_after": 3,
-    "guest_quarantine_seconds": 5.0,
-    "guest_quarantine_max_seconds": 60.0,
-    # What a client may send.
-    "max_param_depth": 8,
-    "max_param_items": 1000,
-    "max_param_bytes": 256 << 10,
-    "max_frame_bytes": 1 << 20,
-    # LiveView classes a client may mount by path; empty means every registered LiveView.
-    "allowed_views": [],
-    # Views one WebSocket connection may have mounted at once.
-    "max_views_per_connection": 100,
-    # Frames one connection may send per second, sustained (bursts of as many
-    # pass); past it the server reads its next frame later. None: no limit.
-    "max_frames_per_second": 200,
-    # Seconds a first paint's view waits for a client to claim it (a WebSocket
-    # mount or an HTTP-transport client's claim) before it is dropped.
-    "first_paint_seconds": 30.0,
-    # Unclaimed first paints a process keeps; past it the oldest are dropped.
-    "max_unclaimed_first_paints": 10_000,
-    # The asyncio bridge's wait before parking (microseconds).
-    "bridge_spin_us": 200,
-    # How long an idle Tokio worker spins before parking (microseconds);
-    # None: 50, or 0 when the process may use one core only.
-    "worker_spin_us": None,
-    # Seconds between Django's close_old_connections() in the consumer (at most
-    # once per interval per process); 0: before every frame, as Channels does.
-    "db_cleanup_interval": 1.0,
-    # Threads that run views' own code (mount, plain handlers, contexts), where
-    # the synchronous ORM is allowed; None: min(32, cores + 4).
-    "handler_threads": None,
-}
+from ._host import setting_defaults
+
+# Every key's default is the host's (host/src/settings.rs), the one place
+# it is written; what each means: docs/reference/settings.md.
+DEFAULTS = setting_defaults()
 
 # Keys the consumer uses itself, not the actor system.
 LOCAL = {

@@ -1,6 +1,7 @@
 //! The one configuration of the actor system, with the seed's defaults.
 
 use crate::engine_host::{EngineConfig, GuestLimits};
+use crate::settings;
 use std::time::Duration;
 
 /// Everything the actor system can be tuned by. `Default` gives the seed's
@@ -35,15 +36,15 @@ pub struct ActorConfig {
 impl Default for ActorConfig {
     fn default() -> Self {
         ActorConfig {
-            session_ttl: Duration::from_secs(3600),
-            cleanup_interval: Duration::from_secs(60),
-            health_check_interval: Duration::from_secs(30),
-            health_check_timeout: Duration::from_secs(5),
-            session_mailbox: 100,
-            view_mailbox: 50,
-            component_mailbox: 20,
-            message_timeout: Duration::from_secs(30),
-            shutdown_timeout: Duration::from_secs(10),
+            session_ttl: Duration::from_secs(settings::ACTOR_TTL_SECONDS),
+            cleanup_interval: Duration::from_secs(settings::CLEANUP_INTERVAL),
+            health_check_interval: Duration::from_secs(settings::HEALTH_CHECK_INTERVAL),
+            health_check_timeout: Duration::from_secs(settings::HEALTH_CHECK_TIMEOUT),
+            session_mailbox: settings::SESSION_MAILBOX,
+            view_mailbox: settings::VIEW_MAILBOX,
+            component_mailbox: settings::COMPONENT_MAILBOX,
+            message_timeout: Duration::from_secs(settings::MESSAGE_TIMEOUT),
+            shutdown_timeout: Duration::from_secs(settings::SHUTDOWN_TIMEOUT),
             engine: EngineConfig::default(),
             guest_limits: GuestLimits::default(),
         }

@@ -2,6 +2,7 @@
 
 use super::CliError;
 use crate::actors::ActorConfig;
+use crate::settings;
 use crate::serve::{self, LogicFactory, ServeConfig};
 use clap::Args;
 use std::net::SocketAddr;
@@ -20,7 +21,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8000")]
     addr: SocketAddr,
     /// Largest WebSocket frame or POST body accepted, in bytes.
-    #[arg(long, default_value_t = 1 << 20)]
+    #[arg(long, default_value_t = settings::MAX_FRAME_BYTES)]
     max_frame_bytes: usize,
     /// An origin (`https://example.com`) whose pages may open the WebSocket
     /// besides the server's own; repeat for more.
@@ -31,14 +32,15 @@ pub struct ServeArgs {
     #[arg(long, env = "WASMLIVE_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
     /// Seconds a first paint's view waits for its client to claim it.
-    #[arg(long, default_value = "30", value_parser = super::positive_seconds)]
-    first_paint_seconds: std::time::Duration,
+    /// Default: `first_paint_seconds` of the settings reference.
+    #[arg(long, value_parser = super::positive_seconds)]
+    first_paint_seconds: Option<std::time::Duration>,
     /// Views one WebSocket may have mounted at once.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = settings::MAX_VIEWS_PER_CONNECTION as u32, value_parser = clap::value_parser!(u32).range(1..))]
     max_views_per_connection: u32,
     /// Frames one WebSocket may send per second, sustained (0: no limit);
     /// past it the server reads the next frame later.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = settings::MAX_FRAMES_PER_SECOND)]
     max_frames_per_second: u32,
     #[command(flatten)]
     pub(super) runtime: super::RuntimeArgs,
@@ -62,7 +64,9 @@ pub async fn run_with(args: ServeArgs, logic: Arc<dyn LogicFactory>) -> Result<(
     config.max_frame_bytes = args.max_frame_bytes;
     config.allowed_origins = args.allowed_origins;
     config.secret_key = args.secret_key;
-    config.first_paint_wait = args.first_paint_seconds;
+    if let Some(wait) = args.first_paint_seconds {
+        config.first_paint_wait = wait;
+    }
     config.max_views_per_connection = args.max_views_per_connection as usize;
     config.max_frames_per_second = (args.max_frames_per_second > 0).then_some(args.max_frames_per_second);
     serve::run(config, logic, shutdown_signal(), |addr| {

@@ -58,7 +58,7 @@ impl Default for EngineConfig {
             memory_guard_size: 64 << 10,
             default_limits: GuestLimits::default(),
             quarantine: QuarantinePolicy::default(),
-            release_memory_after: Some(Duration::from_secs(1)),
+            release_memory_after: Some(crate::settings::seconds(crate::settings::RELEASE_MEMORY_AFTER)),
         }
     }
 }
@@ -87,9 +87,9 @@ pub struct QuarantinePolicy {
 impl Default for QuarantinePolicy {
     fn default() -> Self {
         QuarantinePolicy {
-            after_faults: 3,
-            first: Duration::from_secs(5),
-            longest: Duration::from_secs(60),
+            after_faults: crate::settings::GUEST_QUARANTINE_AFTER,
+            first: crate::settings::seconds(crate::settings::GUEST_QUARANTINE_SECONDS),
+            longest: crate::settings::seconds(crate::settings::GUEST_QUARANTINE_MAX_SECONDS),
         }
     }
 }
@@ -111,9 +111,9 @@ pub struct GuestLimits {
 impl Default for GuestLimits {
     fn default() -> Self {
         GuestLimits {
-            memory_bytes: 64 << 20,
-            deadline: Duration::from_secs(1),
-            output_bytes: 16 << 20,
+            memory_bytes: crate::settings::GUEST_MEMORY_BYTES,
+            deadline: crate::settings::seconds(crate::settings::GUEST_DEADLINE),
+            output_bytes: crate::settings::GUEST_OUTPUT_BYTES,
         }
     }
 }

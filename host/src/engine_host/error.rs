@@ -93,34 +93,7 @@ pub enum LoadError {
     Mismatch { component: String, world: String, reason: String },
 }
 
-/// The kind of a [`TemplateError`]; mirrors `error-kind` in `wit/templates.wit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TemplateErrorKind {
-    Syntax,
-    UnknownTag,
-    UnknownFilter,
-    UnknownLibrary,
-    TemplateNotFound,
-    InvalidContext,
-    Render,
-}
-
-impl TemplateErrorKind {
-    /// The kind as a stable identifier (the WIT's spelling), as clients and
-    /// Python's `TemplateError.kind` see it.
-    pub fn name(self) -> &'static str {
-        match self {
-            TemplateErrorKind::Syntax => "syntax",
-            TemplateErrorKind::UnknownTag => "unknown-tag",
-            TemplateErrorKind::UnknownFilter => "unknown-filter",
-            TemplateErrorKind::UnknownLibrary => "unknown-library",
-            TemplateErrorKind::TemplateNotFound => "template-not-found",
-            TemplateErrorKind::InvalidContext => "invalid-context",
-            TemplateErrorKind::Render => "render",
-        }
-    }
-}
+pub use wasmlive_types::TemplateErrorKind;
 
 /// A template failed to compile or render, located in its source.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

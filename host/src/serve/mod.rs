@@ -29,6 +29,7 @@ pub mod views;
 use crate::actors::{ActorConfig, ActorSupervisor, ViewLogic};
 use crate::params::ParamLimits;
 use crate::protocol::FrameLimits;
+use crate::settings;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 use crate::engine_host::{HostServices, StandaloneServices};
@@ -98,14 +99,14 @@ impl ServeConfig {
             template_dirs,
             views,
             actors: ActorConfig::default(),
-            max_frame_bytes: 1 << 20,
+            max_frame_bytes: settings::MAX_FRAME_BYTES,
             params: ParamLimits::default(),
             allowed_origins: Vec::new(),
             secret_key: None,
-            first_paint_wait: Duration::from_secs(30),
-            max_unclaimed_first_paints: 10_000,
-            max_views_per_connection: 100,
-            max_frames_per_second: Some(200),
+            first_paint_wait: settings::seconds(settings::FIRST_PAINT_SECONDS),
+            max_unclaimed_first_paints: settings::MAX_UNCLAIMED_FIRST_PAINTS,
+            max_views_per_connection: settings::MAX_VIEWS_PER_CONNECTION,
+            max_frames_per_second: Some(settings::MAX_FRAMES_PER_SECOND),
         }
     }
 }
