@@ -204,3 +204,13 @@ async def test_the_lists_guides_orm_example_runs_as_written(session):
     assert "<ul><li>apple</li><li>apricot</li></ul>" in full["html"], full["html"]
     await session.event("send_message", {"message": " hi "}, mounted["view_id"])
     assert "<ol><li>hi</li></ol>" in (await session.render(mounted["view_id"]))["html"]
+
+
+def test_the_architecture_walk_names_files_that_exist():
+    import re
+
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    paths = set(re.findall(r"`((?:host|bindings|guest-templates|guest-vdom|types|wit)/[^`\s]*)`", text))
+    assert len(paths) > 20, paths
+    missing = sorted(p for p in paths if not (ROOT / p).exists())
+    assert not missing, f"docs/architecture.md names files that are not there: {missing}"
