@@ -123,6 +123,22 @@ class Server:
             self.proc.wait()
 
 
+def start_serve(cwd, templates, env, *args):
+    """`python -m wasmlive serve` with `views.json` in `cwd` on a free port:
+    the process and its address (host:port), once it listens."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wasmlive", "serve", "--addr", "127.0.0.1:0", "--templates", str(templates), "--views", "views.json", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stdout.readline()
+    assert "listening on http://" in line, line + proc.stderr.read()
+    return proc, line.split("http://")[1].split("/")[0]
+
+
 @pytest.fixture
 def server(migrated_db):
     """The demo project under uvicorn on a free port: (process, port)."""

@@ -10,15 +10,13 @@ be compared field by field: types, error classes and messages, `kind`,
 import json
 import os
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
 import pytest
 from websockets.asyncio.client import connect
 
-from conftest import DEMO, HERE, Server
+from conftest import DEMO, HERE, Server, start_serve
 
 VIEW = "notes.views.TallyView"
 ROUTE = "/notes/tally/"
@@ -128,17 +126,8 @@ def servers(migrated_db, tmp_path):
     views = {"views": [{"name": VIEW, "route": ROUTE, "template": "notes/tally.html", "handler": "notes.views:TallyView"}]}
     (tmp_path / "views.json").write_text(json.dumps(views))
     env = dict(django.env, PYTHONPATH=os.pathsep.join([str(HERE), str(DEMO)]))
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "wasmlive", "serve", "--addr", "127.0.0.1:0", "--templates", str(HERE / "notes" / "templates"), "--views", "views.json", "--max-frames-per-second", "0"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = serve.stdout.readline()
-    assert "listening on http://" in line, line + serve.stderr.read()
-    yield f"127.0.0.1:{django.port}", line.split("http://")[1].split("/")[0]
+    serve, addr = start_serve(tmp_path, HERE / "notes" / "templates", env, "--max-frames-per-second", "0")
+    yield f"127.0.0.1:{django.port}", addr
     serve.kill()
     serve.wait()
     django.stop()

@@ -11,6 +11,8 @@ import textwrap
 import pytest
 from websockets.asyncio.client import connect
 
+from conftest import start_serve
+
 # `serve` sets Django up when DJANGO_SETTINGS_MODULE is set (pytest-django sets it).
 WITHOUT_DJANGO = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
 
@@ -50,17 +52,7 @@ def served(tmp_path):
     (tmp_path / "handlers.py").write_text(HANDLERS)
     views = {"views": [{"name": "counter", "route": "/", "template": "counter.html", "state": {"start": 5}, "handler": "handlers:Counter"}]}
     (tmp_path / "views.json").write_text(json.dumps(views))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wasmlive", "serve", "--addr", "127.0.0.1:0", "--templates", "templates", "--views", "views.json"],
-        cwd=tmp_path,
-        env=WITHOUT_DJANGO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline()
-    assert "listening on http://" in line, line + proc.stderr.read()
-    addr = line.split("http://")[1].split("/")[0]
+    proc, addr = start_serve(tmp_path, "templates", WITHOUT_DJANGO)
     yield proc, addr
     if proc.poll() is None:
         proc.kill()

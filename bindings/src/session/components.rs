@@ -73,7 +73,7 @@ impl Session {
                 context_of(c)
             })();
             props.extend(ran.map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data"))?);
-            Ok((props, Some(PyLogic { handlers: table, object: component, lane: component_lane })))
+            Ok((props, Some(PyLogic { handlers: table, object: component, lane: component_lane, view: None })))
         };
         in_lane(py, &lane, prepare, move |(props, logic)| request(props, logic), answered, finish)
     }

@@ -6,6 +6,7 @@ use super::helper;
 use super::lane::{deliver_state, in_lane};
 use super::ordered::Request;
 use super::output::{Output, rendered_to_py};
+use super::views::PyLogic;
 use crate::pyview::context_of;
 use crate::bridge::Reply;
 use crate::convert;
@@ -70,13 +71,11 @@ impl Session {
     /// Run a Python view's handler `event` (if any) on its lane, then hand
     /// its new context to its actor: render and diff.
     pub(super) fn sync_view(&self, py: Python<'_>, view_id: &str, event: Option<(String, Map<String, Value>)>, output: Output) -> PyResult<Reply> {
-        let (object, table, lane) = match self.lock().python.get(view_id) {
-            Some(logic) => (logic.object.clone_ref(py), logic.handlers.clone(), logic.lane.clone()),
-            None => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id.to_string()))),
+        let (object, table, lane, view) = match self.lock().python.get(view_id) {
+            Some(PyLogic { object, handlers, lane, view: Some(view) }) => (object.clone_ref(py), handlers.clone(), lane.clone(), view.clone()),
+            _ => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id.to_string()))),
         };
-        let handle = self.handle.clone();
-        let id = view_id.to_string();
-        let out_id = id.clone();
+        let out_id = view_id.to_string();
         in_lane(
             py,
             &lane,
@@ -91,7 +90,7 @@ impl Session {
                 })();
                 ran.map_err(|e| errors::raised_in_view(py, e, &table.path, place))
             },
-            move |state| deliver_state(handle, id, state),
+            move |state| deliver_state(view, state),
             Pending::answer,
             move |py, rendered| rendered_to_py(py, rendered, Some(&out_id), &output),
         )

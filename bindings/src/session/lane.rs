@@ -8,7 +8,7 @@ use crate::threads::{self, Lane};
 use pyo3::prelude::*;
 use serde_json::{Map, Value};
 use std::future::Future;
-use wasmlive::actors::{ActorError, Delivery, Pending, Rendered, SessionHandle};
+use wasmlive::actors::{ActorError, Delivery, Pending, Rendered, ViewHandle};
 
 /// Why a request that ran view code failed: the code raised, or the actor refused.
 pub(crate) enum Failure {
@@ -81,6 +81,6 @@ pub(crate) async fn answered<T>(value: T) -> Result<T, ActorError> {
 }
 
 /// Deliver a Python view's new context to its actor; its render and diff to come.
-pub(super) async fn deliver_state(handle: SessionHandle, view_id: String, state: Map<String, Value>) -> Result<Pending<Rendered>, ActorError> {
-    handle.send_set_state(state, Some(&view_id), Delivery::Wait).await
+pub(super) async fn deliver_state(view: ViewHandle, state: Map<String, Value>) -> Result<Pending<Rendered>, ActorError> {
+    view.send_set_state(state, Delivery::Wait).await
 }

@@ -82,7 +82,7 @@ impl Session {
                 Some(view) => {
                     let table = HandlerTable::of(view)?;
                     let state = context_of(view).map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data"))?;
-                    (state, Some(PyLogic { object: view.clone().unbind(), handlers: table, lane: view_lane }))
+                    (state, Some(PyLogic { object: view.clone().unbind(), handlers: table, lane: view_lane, view: None }))
                 }
                 None => {
                     let state = convert::params(params, system.settings.params).map_err(errors::InvalidParamsError::new_err)?;
@@ -115,7 +115,8 @@ impl Session {
         let finish = move |py: Python<'_>, (mounted, logic): (Mounted, Option<PyLogic>)| {
             let mut views = views.lock().expect("views lock");
             views.order.push(mounted.view_id.clone());
-            if let Some(logic) = logic {
+            if let Some(mut logic) = logic {
+                logic.view = Some(mounted.view.clone());
                 // How the view pushes (`wasmlive.push_render`).
                 let pusher = Pusher::new(mounted.view.downgrade(), logic.lane.clone(), logic.handlers.path.clone());
                 logic.object.bind(py).setattr("_wasmlive_pusher", Py::new(py, pusher)?)?;

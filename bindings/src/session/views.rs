@@ -7,7 +7,7 @@ use crate::threads::Lane;
 use indexmap::IndexMap;
 use pyo3::prelude::*;
 use std::sync::{Arc, Mutex};
-use wasmlive::actors::SessionHandle;
+use wasmlive::actors::{SessionHandle, ViewHandle};
 
 /// A view or component object with Python handlers, and the lane its
 /// code runs on (a component shares its view's).
@@ -15,6 +15,9 @@ pub(super) struct PyLogic {
     pub(super) object: Py<PyAny>,
     pub(super) handlers: Arc<HandlerTable>,
     pub(super) lane: Lane,
+    /// The view's actor, once mounted (a view's new state goes to it
+    /// directly, not through the session); `None` for a component.
+    pub(super) view: Option<ViewHandle>,
 }
 
 /// What this handle knows of its session's views.

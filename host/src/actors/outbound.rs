@@ -6,7 +6,7 @@
 //! view whose push finds the queue full is marked stale: its pushes stop,
 //! its next render is its whole HTML (the client's tree no longer matches
 //! the one the view diffs against), and once the transport has drained the
-//! queue it asks each stale view for that HTML ([`ViewHandle::refresh`]).
+//! queue it asks each stale view for that HTML (`ViewHandle::refresh`).
 //! Answers and pushes stay in version order: when an answer is ready, a
 //! view's pushes of lower versions are queued already (a view queues its
 //! push before it handles the next request), and the transport sends
@@ -14,7 +14,7 @@
 //! answers may arrive after a later push was read holds pushes while an
 //! answer is in flight.
 
-use super::view::{Rendered, ViewHandle};
+use super::rendered::Rendered;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, mpsc};
@@ -115,19 +115,4 @@ impl OutboundQueue {
 /// and what after (this view's newer ones, rendered after the answer).
 pub fn around(pushes: Vec<Pushed>, view_id: &str, version: u64) -> (Vec<Pushed>, Vec<Pushed>) {
     pushes.into_iter().partition(|p| p.view_id != view_id || p.rendered.version < version)
-}
-
-/// Ask each of `views` (found by `find`) to send its whole HTML through the queue.
-pub async fn refresh_stale<F, Fut>(queue: &mut OutboundQueue, find: F)
-where
-    F: Fn(String) -> Fut,
-    Fut: std::future::Future<Output = Option<ViewHandle>>,
-{
-    for id in queue.take_stale() {
-        if let Some(view) = find(id).await {
-            if let Err(e) = view.refresh().await {
-                tracing::debug!(error = %e, "a stale view could not be refreshed");
-            }
-        }
-    }
 }

@@ -462,7 +462,7 @@ impl SessionActor {
                     Err(e) => self.reject(MessageKind::Event, reply, e),
                 },
                 SessionMsg::SetState { call, delivery, reply } => match self.view(call.view_id.as_deref()) {
-                    Ok(view) => Box::pin(view.handle.forward(ViewMsg::SetState { call, reply }, delivery)).await,
+                    Ok(view) => Box::pin(view.handle.forward(ViewMsg::SetState { state: Box::new(call.params), reply }, delivery)).await,
                     Err(e) => self.reject(MessageKind::Event, reply, e),
                 },
                 SessionMsg::Unmount { view_id, reply } => {
@@ -567,6 +567,7 @@ impl SessionActor {
             templates: engines.templates.instance_in(&store),
             vdom: engines.vdom.instance_in(&store),
             outbound: request.outbound,
+            session_activity: self.activity.clone(),
         };
         let (handle, html) = ViewHandle::start(self.shared.clone(), spec, request.params).await?;
         let view = handle.clone();

@@ -12,29 +12,17 @@ use super::component::{ComponentHandle, ComponentSpec};
 use super::error::{ActorError, HandlerError};
 use super::logic::{State, ViewLogic};
 use super::outbound::{Outbound, Sent};
+pub use super::rendered::Rendered;
 use super::reply::{Delivery, Outbox, Pending, Reply, WeakOutbox};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
-use crate::engine_host::{Patch, TemplateInstance, VdomInstance};
+use crate::engine_host::{TemplateInstance, VdomInstance};
 use indexmap::IndexMap;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 use tokio::sync::mpsc;
 use tracing::Instrument;
-
-/// What a render sends to the client: patches when the view was shown
-/// before, full HTML on first render (or when asked for HTML).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
-    /// Full HTML, when there is no earlier tree to diff against.
-    pub html: Option<String>,
-    /// Patches from the HTML the client has to the new HTML.
-    pub patches: Option<Vec<Patch>>,
-    /// The view's render version after this render (one more per render).
-    pub version: u64,
-    /// Set when the patches apply inside this component's root only.
-    pub component_id: Option<String>,
-}
 
 // Payloads larger than a pointer are boxed: a mailbox keeps a block of 32
 // slots of the largest variant's size for as long as the view lives.
@@ -43,7 +31,7 @@ pub(crate) enum ViewMsg {
     Render { reply: Reply<Rendered> },
     RenderWithDiff { reply: Reply<Rendered> },
     Event { call: Box<Call>, reply: Reply<Rendered> },
-    SetState { call: Box<Call>, reply: Reply<Rendered> },
+    SetState { state: Box<State>, reply: Reply<Rendered> },
     Reset { reply: Reply<Rendered> },
     Push { state: Box<State>, reply: Reply<()> },
     Refresh { reply: Reply<()> },
@@ -131,6 +119,9 @@ pub(crate) struct ViewSpec {
     pub vdom: VdomInstance,
     /// The connection's queue its pushes go to (`None`: it cannot push).
     pub outbound: Option<Outbound>,
+    /// When its session last saw activity: requests that come to the view
+    /// directly keep the session from expiring as idle.
+    pub session_activity: Arc<AtomicU64>,
 }
 
 impl ViewHandle {
@@ -144,6 +135,14 @@ impl ViewHandle {
     /// `NotConnected` when it was mounted without one (a first paint, the POST fallback).
     pub async fn push(&self, state: State) -> Result<(), ActorError> {
         self.outbox.request(Delivery::Wait, |reply| ViewMsg::Push { state: Box::new(state), reply }).await
+    }
+
+    /// Deliver the view's new state (its whole context, from code that ran
+    /// elsewhere: Python handlers), to be rendered and diffed; the answer is
+    /// the render. Requests delivered one after the other are handled in
+    /// that order.
+    pub async fn send_set_state(&self, state: State, delivery: Delivery) -> Result<Pending<Rendered>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::SetState { state: Box::new(state), reply }).await
     }
 
     /// Deliver a push now or fail at once (`MailboxFull`), never waiting:
@@ -186,6 +185,7 @@ impl ViewHandle {
             outbound: spec.outbound,
             stale: false,
             view_id: spec.view_id,
+            session_activity: spec.session_activity,
             shared: shared.clone(),
         };
         let html = actor
@@ -275,6 +275,7 @@ struct ViewActor {
     /// this view's, so its next render is its whole HTML.
     stale: bool,
     view_id: String,
+    session_activity: Arc<AtomicU64>,
     shared: Arc<Shared>,
 }
 
@@ -293,6 +294,7 @@ impl ViewActor {
     /// future is what every idle view keeps allocated, so it stays small.
     async fn run(mut self, mut rx: mpsc::Receiver<ViewMsg>) {
         while let Some(msg) = rx.recv().await {
+            self.session_activity.store(self.shared.now_ms(), std::sync::atomic::Ordering::Relaxed);
             let started = Instant::now();
             let (kind, ok) = match msg {
                 ViewMsg::UpdateState { updates, reply } => {
@@ -312,8 +314,8 @@ impl ViewActor {
                     let result = Box::pin(self.event(&call.event, &call.params)).await;
                     (MessageKind::Event, answer(reply, result))
                 }
-                ViewMsg::SetState { call, reply } => {
-                    let saved = std::mem::replace(&mut self.state, call.params);
+                ViewMsg::SetState { state, reply } => {
+                    let saved = std::mem::replace(&mut self.state, *state);
                     let result = Box::pin(self.render_diff()).await;
                     if result.is_err() {
                         self.state = saved;

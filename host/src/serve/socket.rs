@@ -1,7 +1,7 @@
 //! One WebSocket connection: one session actor; frames read and answered through [`crate::protocol`].
 
 use super::App;
-use crate::actors::{Delivery, MountRequest, OUTBOUND_FRAMES, Outbound, Pushed, SessionHandle, TemplateSource, ViewHandle, around, outbound, refresh_stale};
+use crate::actors::{Delivery, MountRequest, OUTBOUND_FRAMES, Outbound, Pushed, SessionHandle, TemplateSource, ViewHandle, around, outbound, OutboundQueue};
 use crate::protocol::{self, ClientFrame, EventFrame, MountFrame, Request, ServerFrame, Status, Transport, WireError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use serde_json::Value;
@@ -132,8 +132,7 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
                 if send_pushed(&mut ws, pushed).await.is_err() {
                     break;
                 }
-                let views = &connection.views;
-                refresh_stale(&mut pushes, |id| async move { views.lock().expect("views lock").get(&id).cloned() }).await;
+                refresh_stale(&mut pushes, &connection).await;
                 continue;
             }
             () = app.stopping.cancelled() => {
@@ -188,6 +187,16 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
     }
     if let Err(e) = app.supervisor.remove_session(&session_id).await {
         tracing::debug!(error = %e, "session already gone");
+    }
+}
+
+/// Once the queue has drained, ask each view that went stale for its whole HTML (it comes through the queue).
+async fn refresh_stale(pushes: &mut OutboundQueue, connection: &Connection) {
+    for id in pushes.take_stale() {
+        let Some(view) = connection.view(&id) else { continue };
+        if let Err(e) = view.refresh().await {
+            tracing::debug!(error = %e, "a stale view could not be refreshed");
+        }
     }
 }
 
