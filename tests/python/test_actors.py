@@ -164,3 +164,26 @@ async def test_a_quiet_view_releases_its_idle_memory_once_and_carries_on():
         await actor.mount(COUNTER, {})
         await asyncio.sleep(0.3)
         assert get_actor_stats().memory_releases == 0
+
+
+async def test_a_session_owns_its_python_views_and_they_go_when_it_expires():
+    import gc
+    import weakref
+
+    from notes.views import TallyView
+
+    async with configured(actor_ttl_seconds=0.3, cleanup_interval=0.05):
+        first = await create_session_actor("owned")
+        view = TallyView()
+        view.mount(None)
+        mounted = await first.mount("notes.views.TallyView", python_view=view)
+        # Another handle to the same session (an HTTP request's) finds the view's handlers.
+        second = await create_session_actor("owned")
+        assert second.handlers(mounted["view_id"]) == ["add", "explode", "tick"]
+        assert (await second.event("add", {"by": 3}, mounted["view_id"]))["version"] == 2 and view.count == 3
+        alive = weakref.ref(view)
+        del view, first, second
+        await asyncio.sleep(1.0)  # past its TTL: the supervisor ends it
+        get_actor_stats()  # a call into the host: references it let go of while not holding the GIL are released
+        gc.collect()
+        assert alive() is None, "an expired session's Python views are released with it"

@@ -31,7 +31,7 @@ use serde_json::{Map, Value};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
-use views::{REGISTRY, Views, views_of};
+use views::{Views, views_of};
 use crate::push::Pushes;
 use wasmlive::actors::{ActorError, OUTBOUND_FRAMES, Outbound, Rendered, SessionHandle, outbound};
 
@@ -70,7 +70,7 @@ pub fn create_session_actor(py: Python<'_>, session_id: String) -> PyResult<Repl
     // Every handle to one session shares what it knows of the views: a
     // handle made later (an HTTP request after the first paint) must find
     // the Python logic of views mounted through another.
-    let views = views_of(&system, &handle);
+    let views = views_of(&handle);
     let session = Session {
         system,
         handle,
@@ -197,7 +197,6 @@ impl Session {
     /// Stop the session and its views, and remove it from the supervisor. Awaitable.
     fn shutdown(&self, py: Python<'_>) -> PyResult<Reply> {
         *self.lock() = Views::default();
-        REGISTRY.remove(self.handle.session_id());
         let supervisor = self.system.supervisor.clone();
         let id = self.handle.session_id().to_string();
         let handle = self.handle.clone();

@@ -2,7 +2,6 @@
 //! handler tables and lanes, shared by every handle to one session.
 
 use crate::handlers::HandlerTable;
-use crate::system::System;
 use crate::threads::Lane;
 use indexmap::IndexMap;
 use pyo3::prelude::*;
@@ -31,24 +30,10 @@ pub(super) struct Views {
     pub(super) components: IndexMap<(String, String), PyLogic>,
 }
 
-/// The views of each session, by session id (shared by its handles), with
-/// the actor they belong to.
-pub(super) static REGISTRY: std::sync::LazyLock<dashmap::DashMap<String, (SessionHandle, Arc<Mutex<Views>>)>> =
-    std::sync::LazyLock::new(dashmap::DashMap::new);
-
-/// The shared views of `handle`'s session. A session that expired and was
-/// started again under the same id starts with no views; entries of
-/// sessions that ended without `shutdown()` (expired, removed as
-/// unhealthy) are dropped here once they outnumber live sessions.
-pub(super) fn views_of(system: &System, handle: &SessionHandle) -> Arc<Mutex<Views>> {
-    if REGISTRY.len() > system.supervisor.session_count() + 64 {
-        REGISTRY.retain(|_, (h, _)| !h.is_closed());
-    }
-    let mut entry = REGISTRY
-        .entry(handle.session_id().to_string())
-        .or_insert_with(|| (handle.clone(), Arc::default()));
-    if !entry.0.same(handle) {
-        *entry = (handle.clone(), Arc::default());
-    }
-    entry.1.clone()
+/// The views of `handle`'s session, shared by every handle to it (an HTTP
+/// request's handle finds the Python views a first paint mounted): kept
+/// with the session itself, dropped with it. A session started again
+/// under an expired one's id is a new session, with no views.
+pub(super) fn views_of(handle: &SessionHandle) -> Arc<Mutex<Views>> {
+    handle.attachment::<Mutex<Views>>().expect("a session's attachment is its Python views")
 }

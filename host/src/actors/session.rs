@@ -23,7 +23,8 @@ use crate::engine_host::{GuestLimits, GuestStore, HostServices, TemplateEngine, 
 use futures_util::FutureExt;
 use indexmap::IndexMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -175,9 +176,20 @@ pub struct SessionHandle {
     /// Milliseconds (since the system started) of the last message handled:
     /// what idle expiry looks at, without messaging the actor.
     activity: Arc<AtomicU64>,
+    /// What a binding keeps with the session ([`SessionHandle::attachment`]).
+    attachment: Arc<OnceLock<Arc<dyn Any + Send + Sync>>>,
 }
 
 impl SessionHandle {
+    /// Data a binding keeps with this session (the Python package: its
+    /// views' Python objects), made at first use, shared by every clone of
+    /// the handle and dropped with the last one: the session owns it, no
+    /// process-wide registry does. `None` if another type was attached.
+    pub fn attachment<T: Any + Send + Sync + Default>(&self) -> Option<Arc<T>> {
+        let attached = self.attachment.get_or_init(|| Arc::new(T::default()));
+        Arc::clone(attached).downcast::<T>().ok()
+    }
+
     /// Start a supervised session actor.
     pub(crate) fn start(shared: Arc<Shared>, session_id: &str) -> SessionHandle {
         let (tx, rx) = mpsc::channel(shared.config.session_mailbox);
@@ -192,6 +204,7 @@ impl SessionHandle {
             outbox,
             session_id: session_id.into(),
             activity,
+            attachment: Arc::default(),
         }
     }
 
