@@ -124,6 +124,10 @@ impl Pushes {
         let Some(answer) = answer else {
             return Ok(pushed.into_iter().map(text).collect());
         };
+        if pushed.is_empty() {
+            // The usual case, on every answer: nothing to order, nothing to read again.
+            return Ok(vec![answer]);
+        }
         let at = serde_json::from_str::<RenderedAt>(answer.to_str()?).ok().and_then(|a| Some((a.view_id?, a.version?)));
         let (before, after) = match &at {
             Some((view_id, version)) => around(pushed, view_id, *version),
