@@ -41,7 +41,7 @@ pub fn read_frame(py: Python<'_>, data: &Bound<'_, PyAny>, max_frame_bytes: usiz
             Err(_) => return Err(PyValueError::new_err("invalid frame: not UTF-8")),
         }
     } else {
-        return Err(PyValueError::new_err("frames must be JSON text"));
+        return Err(PyValueError::new_err(protocol::NOT_TEXT));
     };
     match parsed {
         Ok(frame) => Ok(Frame { frame }),

@@ -45,6 +45,7 @@ CASES = [
     ("a socket's frame on POST", {"type": "ping", "view_id": "VIEW"}, "post", ("error", "ValueError", "POST takes", 400)),
     ("a claim", {"type": "claim", "view_id": "VIEW", "ref": 9}, "post", ("claimed", 200)),
     ("a claim on the socket", {"type": "claim", "view_id": "VIEW"}, "ws", ("error", "ValueError", "unknown frame type", 400)),
+    ("a binary frame", b'{"type": "ping", "ref": 1}', "ws", ("error", "ValueError", "JSON text")),
     ("not JSON", "{nope", "both", ("error", "ValueError", "invalid frame", 400)),
     ("NaN", '{"type": "ping", "ref": NaN}', "both", ("error", "ValueError", "NaN is not JSON", 400)),
     ("not an object", "[1, 2]", "both", ("error", "ValueError", "JSON object", 400)),
@@ -64,6 +65,8 @@ ADVICE_DIFFERS = {"a mount param the view does not take"}
 
 
 def text_of(frame, view_id):
+    if isinstance(frame, bytes):
+        return frame  # sent as a binary frame
     text = frame if isinstance(frame, str) else json.dumps(frame)
     return text.replace('"VIEW"', json.dumps(view_id))
 

@@ -129,16 +129,16 @@ class LiveViewConsumer(AsyncWebsocketConsumer):
         async with self._sending:
             frame = None
             try:
-                frame = read_frame(text_data if text_data is not None else bytes_data, self.config["max_frame_bytes"])
+                # A binary frame (text_data None) is refused as the protocol says.
+                frame = read_frame(text_data, self.config["max_frame_bytes"])
                 if frame.type == "mount":
                     answer = await self.mount(frame)
                 else:
                     answer = await self.session.answer(frame)
             except Exception as e:
                 # The client gets an error frame for its ref; the connection and its views carry on.
-                ref, view_id = (frame.ref, frame.view_id) if frame is not None else (getattr(e, "ref", None), getattr(e, "view_id", None))
-                report(e, f"the {frame.type if frame else ''} frame (view {view_id})")
-                answer = error_frame(e, ref, view_id)
+                report(e, f"the {frame.type} frame (view {frame.view_id})" if frame else "a frame")
+                answer = error_frame(e, frame)
             await self._send_in_order(answer if isinstance(answer, list) else [answer])
 
     async def mount(self, frame):

@@ -49,8 +49,12 @@ def report(error, what):
         logger.error("wasmlive: %s failed%s: %s: %s", what, place, type(error).__name__, error, exc_info=error)
 
 
-def error_frame(error, ref=None, view_id=None):
-    """The ``error`` frame's text for ``error`` (the host writes the frame)."""
+def error_frame(error, frame=None):
+    """The ``error`` frame's text for ``error`` answering ``frame`` (a
+    ``Frame``; None when it could not be read, then the refusal's own
+    ``ref`` and ``view_id`` are echoed). The host writes the frame."""
+    source = frame if frame is not None else error
+    ref, view_id = getattr(source, "ref", None), getattr(source, "view_id", None)
     name = type(error).__name__
     kind = getattr(error, "kind", None)  # GuestFaultError's fault kind, TemplateError's error kind
     debug = debug_details(error) if not expected(error) and _debug() else None

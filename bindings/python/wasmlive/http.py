@@ -119,7 +119,6 @@ async def _event(request, name):
         answer = frame.claimed() if frame.type == "claim" else await session.answer(frame)
     except Exception as e:
         report(e, "an HTTP event")
-        ref, view_id = (frame.ref, frame.view_id) if frame is not None else (getattr(e, "ref", None), getattr(e, "view_id", None))
-        return HttpResponse(error_frame(e, ref, view_id), status=status_of(e), content_type="application/json")
+        return HttpResponse(error_frame(e, frame), status=status_of(e), content_type="application/json")
     text = "[" + ",".join(answer) + "]" if isinstance(answer, list) else answer
     return HttpResponse(text, content_type="application/json")

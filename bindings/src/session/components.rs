@@ -11,7 +11,7 @@ use super::helper;
 use crate::bridge::{self, Reply};
 use crate::convert;
 use crate::errors;
-use crate::handlers::{self, HandlerTable};
+use crate::handlers::HandlerTable;
 use crate::system;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -89,8 +89,7 @@ impl Session {
         params: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        let checked = handlers::check_name(py, event_name).and_then(|()| slf.get().params(params.as_ref()));
-        match checked {
+        match slf.get().checked(py, event_name, params.as_ref()) {
             Ok(params) => Session::send_component_event(slf, view_id, component_id, event_name, params, Output::Dict),
             Err(e) => Ok(Py::new(py, Reply::failed(e))?.into_any()),
         }

@@ -11,7 +11,6 @@ use crate::pyview::context_of;
 use crate::bridge::Reply;
 use crate::convert;
 use crate::errors;
-use crate::handlers;
 use crate::protocol::Frame;
 use crate::system;
 use pyo3::exceptions::PyValueError;
@@ -104,7 +103,7 @@ impl Session {
     #[pyo3(signature = (event_name, params=None, view_id=None))]
     fn event(slf: &Bound<'_, Self>, event_name: &str, params: Option<Bound<'_, PyAny>>, view_id: Option<String>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        match handlers::check_name(py, event_name).and_then(|()| slf.get().params(params.as_ref())) {
+        match slf.get().checked(py, event_name, params.as_ref()) {
             Ok(params) => Session::dispatch(slf, event_name, params, view_id, Output::Dict),
             Err(e) => Ok(Py::new(py, Reply::failed(e))?.into_any()),
         }

@@ -104,6 +104,13 @@ impl Session {
         }
     }
 
+    /// An event's name and params from the Python API, checked as the
+    /// protocol checks a client's (frames come checked already).
+    fn checked(&self, py: Python<'_>, event: &str, params: Option<&Bound<'_, PyAny>>) -> PyResult<Map<String, Value>> {
+        crate::handlers::check_name(py, event)?;
+        self.params(params)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Views> {
         self.views.lock().expect("views lock")
     }

@@ -104,6 +104,9 @@ impl Refusal {
     }
 }
 
+/// The answer to a binary WebSocket frame (the protocol is JSON text).
+pub const NOT_TEXT: &str = "frames must be JSON text";
+
 const NOT_A_FRAME: &str = "invalid frame: a frame is a JSON object with a string \"type\"";
 
 /// Read one frame: at most `max_frame_bytes` bytes of UTF-8, strict JSON

@@ -148,7 +148,7 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
         }
         let reply = match message {
             Some(Ok(Message::Text(text))) => receive(&app, &connection, text.as_bytes(), Transport::Socket).await.1,
-            Some(Ok(Message::Binary(_))) => ServerFrame::error(&WireError::invalid("frames must be JSON text"), None, None),
+            Some(Ok(Message::Binary(_))) => ServerFrame::error(&WireError::invalid(protocol::NOT_TEXT), None, None),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             Some(Ok(Message::Close(_))) | None => break,
             Some(Err(e)) => {
