@@ -46,6 +46,9 @@ fn observe(latency: Duration) {
 /// Where one request's outcome lands.
 pub struct Slot {
     started: Instant,
+    /// A request (counted in flight, its latency observed), not a listener
+    /// waiting for something that may never come ([`listen`]).
+    request: bool,
     done: AtomicBool,
     inner: Mutex<SlotInner>,
 }
@@ -62,9 +65,10 @@ struct SlotInner {
 }
 
 impl Slot {
-    fn new() -> Arc<Slot> {
+    fn new(request: bool) -> Arc<Slot> {
         Arc::new(Slot {
             started: Instant::now(),
+            request,
             done: AtomicBool::new(false),
             inner: Mutex::new(SlotInner::default()),
         })
@@ -73,14 +77,18 @@ impl Slot {
     /// Store the outcome; wake the loop if a task is parked on it. Called on
     /// a Tokio thread, without the GIL.
     pub fn complete(self: &Arc<Slot>, outcome: Outcome) {
-        observe(self.started.elapsed());
+        if self.request {
+            observe(self.started.elapsed());
+        }
         let (bridge, thread) = {
             let mut inner = self.inner.lock().expect("slot lock");
             inner.outcome = Some(outcome);
             self.done.store(true, Ordering::Release);
             (inner.bridge.take(), inner.thread.take())
         };
-        IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
+        if self.request {
+            IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
+        }
         if let Some(bridge) = bridge {
             bridge.push(self.clone());
         }
@@ -130,10 +138,25 @@ where
     waiting.wait(py)
 }
 
+/// Wait on the runtime for `event` (a connection's next push, say), made
+/// Python by `finish`, without parking the loop's fast path: a listener is
+/// not a request in flight, and how long it waited is not a latency.
+pub fn listen<T, F, G>(runtime: &tokio::runtime::Runtime, event: F, finish: G) -> Reply
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+    G: FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+{
+    let slot = Slot::new(false);
+    let completer = Completer { slot: slot.clone() };
+    runtime.spawn(async move { completer.complete(event.await, finish) });
+    Waiting { slot, busy: true }.parked()
+}
+
 /// A request's two ends: the [`Completer`] goes with the work (to a Tokio
 /// task), the [`Waiting`] becomes the awaitable.
 pub fn start() -> (Completer, Waiting) {
-    let slot = Slot::new();
+    let slot = Slot::new(true);
     let busy = IN_FLIGHT.fetch_add(1, Ordering::AcqRel) > 0;
     (Completer { slot: slot.clone() }, Waiting { slot, busy })
 }
@@ -211,6 +234,12 @@ fn spin_window() -> Duration {
 #[pyfunction(name = "_bridge_spin_window_us")]
 pub fn bridge_spin_window_us() -> u64 {
     spin_window().as_micros() as u64
+}
+
+/// Requests in flight now, process-wide. Not public API: the tests read it.
+#[pyfunction(name = "_bridge_in_flight")]
+pub fn bridge_in_flight() -> usize {
+    IN_FLIGHT.load(Ordering::Acquire)
 }
 
 /// Completes one request's slot (exactly once).

@@ -56,6 +56,7 @@ fn _host(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(system::clear_caches, m)?)?;
     m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(bridge::bridge_spin_window_us, m)?)?;
+    m.add_function(wrap_pyfunction!(bridge::bridge_in_flight, m)?)?;
     m.add_function(wrap_pyfunction!(system::worker_spin_us, m)?)?;
     m.add_function(wrap_pyfunction!(threads::set_handler_threads, m)?)?;
     m.add_function(wrap_pyfunction!(threads::handler_thread_stats, m)?)?;

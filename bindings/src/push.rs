@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
-use wasmlive::actors::{ActorError, OutboundQueue, Pending, Pushed, SessionHandle, WeakViewHandle, around};
+use wasmlive::actors::{ActorError, Delivery, OutboundQueue, Pending, Pushed, SessionHandle, WeakViewHandle, around};
 use wasmlive::protocol::ServerFrame;
 
 /// How a mounted Python view pushes: its context taken on its lane, then
@@ -45,7 +45,7 @@ impl Pusher {
             move |py| context_of(view.bind(py)).map_err(|e| errors::raised_in_view(py, e, &path, "get_context_data")),
             // Delivered at once or refused (a full mailbox): this thread may
             // be the one the view's actor waits for (`serve`'s handlers).
-            move |state| async move { handle.upgrade().ok_or(ActorError::Shutdown { actor: "view" })?.send_push_now(state) },
+            move |state| async move { handle.upgrade().ok_or(ActorError::Shutdown { actor: "view" })?.push(state, Delivery::FailFast).await },
             Pending::answer,
             |py, ()| Ok(py.None()),
         )
@@ -74,11 +74,10 @@ impl Pushes {
 #[pymethods]
 impl Pushes {
     /// Wait until a push is queued. Awaitable; `take()` then gives the frames.
-    fn wait(&self, py: Python<'_>) -> PyResult<Reply> {
+    fn wait(&self) -> PyResult<Reply> {
         let queue = self.queue.clone();
         let queued = self.queued.clone();
-        Ok(bridge::spawn(
-            py,
+        Ok(bridge::listen(
             system::runtime()?,
             async move {
                 loop {
@@ -112,10 +111,9 @@ impl Pushes {
             let session = self.session.clone();
             system::runtime()?.spawn(async move {
                 for id in stale {
-                    if let Ok(view) = session.view(Some(&id)).await {
-                        if let Err(e) = view.refresh().await {
-                            tracing::debug!(error = %e, "a stale view could not be refreshed");
-                        }
+                    let refreshed = async { session.view(Some(&id), Delivery::Wait).await?.await?.refresh(Delivery::Wait).await?.await };
+                    if let Err(e) = refreshed.await {
+                        tracing::debug!(error = %e, "a stale view could not be refreshed");
                     }
                 }
             });

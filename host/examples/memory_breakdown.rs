@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 
 use std::sync::Arc;
 
-use wasmlive::actors::{ActorConfig, ActorSupervisor, State};
+use wasmlive::actors::{ActorConfig, ActorSupervisor, Delivery, Event, State};
 use wasmlive::bench::counter::TEMPLATE as COUNTER;
 use wasmlive::bench::counter_request;
 use wasmlive::engine_host::{EngineConfig, GuestEngine, GuestLimits, GuestStore, HostServices, StandaloneServices};
@@ -91,8 +91,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sessions: usize = std::env::args().nth(1).map_or(Ok(2000), |s| s.parse())?;
     let supervisor = ActorSupervisor::start(ActorConfig::default())?;
     let warm = supervisor.get_or_create_session("warm");
-    warm.mount(counter_request()).await?;
-    warm.event("increment", State::new(), None).await?;
+    let view = warm.mount(counter_request(), Delivery::Wait).await?.await?.view;
+    view.event(Event::new("increment", State::new()), Delivery::Wait).await?.await?;
     let (heap_before, maps_before) = (LIVE.load(Ordering::Relaxed), mappings());
     // In phases, so the host heap's growth can be told apart.
     let heap_kib = |since: isize| (LIVE.load(Ordering::Relaxed) - since) as f64 / 1024.0 / sessions as f64;
@@ -100,13 +100,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::task::yield_now().await;
     let created = heap_kib(heap_before);
     let before_mount = LIVE.load(Ordering::Relaxed);
+    let mut views = Vec::with_capacity(handles.len());
     for session in &handles {
-        session.mount(counter_request()).await?;
+        views.push(session.mount(counter_request(), Delivery::Wait).await?.await?.view);
     }
     let mounted = heap_kib(before_mount);
     let before_event = LIVE.load(Ordering::Relaxed);
-    for session in &handles {
-        session.event("increment", State::new(), None).await?;
+    for view in &views {
+        view.event(Event::new("increment", State::new()), Delivery::Wait).await?.await?;
     }
     let evented = heap_kib(before_event);
     let (heap_after, maps_after) = (LIVE.load(Ordering::Relaxed), mappings());

@@ -2,12 +2,32 @@
 //! running real guests, from Rust.
 
 use serde_json::{Value, json};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 use wasmlive::actors::{
-    ActorConfig, ActorError, ActorSupervisor, ComponentLogic, ComponentRequest, Engines, HandlerError, LogicFuture,
-    MountRequest, SessionHandle, State, TemplateSource, ToParent, ViewLogic,
+    ActorConfig, ActorError, ActorSupervisor, ComponentEvent, ComponentLogic, ComponentProps, ComponentRequest,
+    Delivery::{FailFast, Wait},
+    Engines, Event, HandlerError, LogicFuture, MountRequest, Pending, Rendered, SessionHandle, State, TemplateSource, ToParent,
+    ViewHandle, ViewLogic,
 };
 use wasmlive::engine_host::{EngineConfig, FaultKind, Patch};
+
+/// A request delivered, then its answer.
+async fn ask<T>(sent: impl Future<Output = Result<Pending<T>, ActorError>>) -> Result<T, ActorError> {
+    sent.await?.await
+}
+
+/// A session's view (its first when `view_id` is `None`), looked up.
+async fn view(session: &SessionHandle, view_id: Option<&str>) -> Result<ViewHandle, ActorError> {
+    ask(session.view(view_id, Wait)).await
+}
+
+/// An event for a session's view, as a client's frame goes: looked up, then to the view.
+async fn event(session: &SessionHandle, name: &str, params: State, view_id: Option<&str>) -> Result<Rendered, ActorError> {
+    ask(view(session, view_id).await?.event(Event::new(name, params), Wait)).await
+}
 
 fn obj(v: Value) -> State {
     v.as_object().cloned().expect("a JSON object")
@@ -94,7 +114,7 @@ impl ViewLogic for HangsOnMount {
 
 async fn mount_counter(session: &SessionHandle) -> String {
     let request = MountRequest::new("counter", TemplateSource::Inline(COUNTER.into())).logic(Counter);
-    session.mount(request).await.expect("mount").view_id
+    ask(session.mount(request, Wait)).await.expect("mount").view_id
 }
 
 fn count_in(patches: &[Patch]) -> String {
@@ -109,26 +129,28 @@ async fn session_lifecycle_mount_event_unmount_ping_shutdown() {
     let supervisor = ActorSupervisor::start(config()).unwrap();
     let session = supervisor.get_or_create_session("s1");
     let mounted = session
-        .mount(MountRequest::new("counter", TemplateSource::Inline(COUNTER.into())).logic(Counter).params(obj(json!({"start": 5}))))
+        .mount(MountRequest::new("counter", TemplateSource::Inline(COUNTER.into())).logic(Counter).params(obj(json!({"start": 5}))), Wait)
+        .await
+        .unwrap()
         .await
         .unwrap();
     assert_eq!(mounted.html, "<div><h1>Count: 5</h1><button>+</button></div>");
     assert_eq!((mounted.session_id.as_str(), mounted.version), ("s1", 1));
     assert_eq!(uuid::Uuid::parse_str(&mounted.view_id).unwrap().get_version_num(), 4);
 
-    let r = session.event("increment", State::new(), Some(&mounted.view_id)).await.unwrap();
+    let r = event(&session, "increment", State::new(), Some(&mounted.view_id)).await.unwrap();
     assert_eq!(count_in(r.patches.as_deref().unwrap()), "Count: 6");
     assert_eq!((r.version, r.html), (2, None));
-    session.ping().await.unwrap();
+    ask(session.ping(Wait)).await.unwrap();
 
-    session.unmount(&mounted.view_id).await.unwrap();
-    let err = session.event("increment", State::new(), Some(&mounted.view_id)).await.unwrap_err();
+    ask(session.unmount(&mounted.view_id, Wait)).await.unwrap();
+    let err = event(&session, "increment", State::new(), Some(&mounted.view_id)).await.unwrap_err();
     assert_eq!(err, ActorError::ViewNotFound(mounted.view_id.clone()));
-    let err = session.event("increment", State::new(), None).await.unwrap_err();
+    let err = event(&session, "increment", State::new(), None).await.unwrap_err();
     assert!(matches!(err, ActorError::ViewNotFound(_)), "{err:?}");
 
-    session.shutdown().await.unwrap();
-    assert!(matches!(session.ping().await, Err(ActorError::Shutdown { .. })));
+    ask(session.shutdown(Wait)).await.unwrap();
+    assert!(matches!(ask(session.ping(Wait)).await, Err(ActorError::Shutdown { .. })));
     assert_eq!(supervisor.stats().active_views, 0);
     supervisor.shutdown_all().await;
 }
@@ -140,13 +162,13 @@ async fn several_views_per_session_and_events_without_id_go_to_the_first() {
     let first = mount_counter(&session).await;
     let second = mount_counter(&session).await;
     assert_ne!(first, second);
-    assert_eq!(session.view_ids().await.unwrap(), [first.clone(), second.clone()]);
+    assert_eq!(ask(session.view_ids(Wait)).await.unwrap(), [first.clone(), second.clone()]);
 
-    session.event("increment", State::new(), None).await.unwrap();
-    session.event("increment", State::new(), None).await.unwrap();
-    let r = session.event("increment", State::new(), Some(&second)).await.unwrap();
+    event(&session, "increment", State::new(), None).await.unwrap();
+    event(&session, "increment", State::new(), None).await.unwrap();
+    let r = event(&session, "increment", State::new(), Some(&second)).await.unwrap();
     assert_eq!(count_in(r.patches.as_deref().unwrap()), "Count: 1");
-    let html = session.view(Some(&first)).await.unwrap().render().await.unwrap().html.unwrap();
+    let html = ask(view(&session, Some(&first)).await.unwrap().render(Wait)).await.unwrap().html.unwrap();
     assert!(html.contains("Count: 2"), "{html}");
     assert_eq!(supervisor.stats().active_views, 2);
     supervisor.shutdown_all().await;
@@ -157,21 +179,21 @@ async fn view_actor_update_state_render_diff_reset_and_versions() {
     let supervisor = ActorSupervisor::start(config()).unwrap();
     let session = supervisor.get_or_create_session("v");
     let view_id = mount_counter(&session).await;
-    let view = session.view(Some(&view_id)).await.unwrap();
+    let view = view(&session, Some(&view_id)).await.unwrap();
     assert_eq!(view.view_id(), view_id);
 
-    view.update_state(obj(json!({"count": 41}))).await.unwrap();
-    let r = view.render_with_diff().await.unwrap();
+    ask(view.update_state(obj(json!({"count": 41})), Wait)).await.unwrap();
+    let r = ask(view.render_with_diff(Wait)).await.unwrap();
     assert_eq!((count_in(r.patches.as_deref().unwrap()), r.version), ("Count: 41".into(), 2));
-    let r = view.render_with_diff().await.unwrap();
+    let r = ask(view.render_with_diff(Wait)).await.unwrap();
     assert_eq!((r.patches.unwrap(), r.version), (vec![], 3));
-    let r = view.render().await.unwrap();
+    let r = ask(view.render(Wait)).await.unwrap();
     assert_eq!((r.html.as_deref(), r.version), (Some("<div><h1>Count: 41</h1><button>+</button></div>"), 4));
-    let r = view.reset().await.unwrap();
+    let r = ask(view.reset(Wait)).await.unwrap();
     assert!(r.html.unwrap().contains("Count: 0"));
     assert_eq!(r.version, 5);
     // After a full render the next diff is relative to it.
-    let r = session.event("increment", State::new(), None).await.unwrap();
+    let r = event(&session, "increment", State::new(), None).await.unwrap();
     assert_eq!((count_in(r.patches.as_deref().unwrap()), r.version), ("Count: 1".into(), 6));
     supervisor.shutdown_all().await;
 }
@@ -182,11 +204,13 @@ async fn a_view_without_logic_merges_event_params() {
     let session = supervisor.get_or_create_session("m");
     let template = TemplateSource::Inline("<p>{{ greeting }}, {{ name }}</p>".into());
     let mounted = session
-        .mount(MountRequest::new("plain", template).params(obj(json!({"greeting": "Hi", "name": "Ada"}))))
+        .mount(MountRequest::new("plain", template).params(obj(json!({"greeting": "Hi", "name": "Ada"}))), Wait)
+        .await
+        .unwrap()
         .await
         .unwrap();
     assert_eq!(mounted.html, "<p>Hi, Ada</p>");
-    let r = session.event("anything", obj(json!({"name": "Grace"})), None).await.unwrap();
+    let r = event(&session, "anything", obj(json!({"name": "Grace"})), None).await.unwrap();
     assert_eq!(count_in(r.patches.as_deref().unwrap()), "Hi, Grace");
     supervisor.shutdown_all().await;
 }
@@ -200,26 +224,22 @@ async fn set_state_replaces_the_state_and_a_failed_render_keeps_the_old_one() {
         source: "<ul>{% for i in items %}<li>{{ i|add:total }}</li>{% endfor %}</ul>".into(),
     };
     let mounted = session
-        .mount(MountRequest::new("items", template).params(obj(json!({"items": [1], "total": 10}))))
+        .mount(MountRequest::new("items", template).params(obj(json!({"items": [1], "total": 10}))), Wait)
+        .await
+        .unwrap()
         .await
         .unwrap();
     assert_eq!(mounted.html, "<ul><li>11</li></ul>");
-    let r = session
-        .set_state(obj(json!({"items": [1, 2], "total": 1})), Some(&mounted.view_id), wasmlive::actors::Delivery::Wait)
-        .await
-        .unwrap();
+    let r = ask(mounted.view.set_state(obj(json!({"items": [1, 2], "total": 1})), Wait)).await.unwrap();
     assert_eq!(r.version, 2);
     assert_eq!(r.patches.as_ref().unwrap().len(), 2, "{r:?}");
     // Replaced, not merged: without `total`, `add:total` fails (Django's
     // VariableDoesNotExist for a filter argument), and the state stays.
-    let err = session
-        .set_state(obj(json!({"items": [3]})), None, wasmlive::actors::Delivery::FailFast)
-        .await
-        .unwrap_err();
+    let err = ask(mounted.view.set_state(obj(json!({"items": [3]})), FailFast)).await.unwrap_err();
     assert!(matches!(err, ActorError::Template(_)), "{err:?}");
-    let html = session.view(None).await.unwrap().render().await.unwrap().html.unwrap();
+    let html = ask(view(&session, None).await.unwrap().render(Wait)).await.unwrap().html.unwrap();
     assert_eq!(html, "<ul><li>2</li><li>3</li></ul>");
-    let err = session.set_state(State::new(), Some("not-a-view"), wasmlive::actors::Delivery::Wait).await.unwrap_err();
+    let err = view(&session, Some("not-a-view")).await.unwrap_err();
     assert_eq!(err, ActorError::ViewNotFound("not-a-view".into()));
     supervisor.shutdown_all().await;
 }
@@ -229,17 +249,17 @@ async fn handler_errors_reach_the_caller_and_leave_the_state_untouched() {
     let supervisor = ActorSupervisor::start(config()).unwrap();
     let session = supervisor.get_or_create_session("h");
     mount_counter(&session).await;
-    session.event("increment", State::new(), None).await.unwrap();
+    event(&session, "increment", State::new(), None).await.unwrap();
 
-    let err = session.event("fail", State::new(), None).await.unwrap_err();
+    let err = event(&session, "fail", State::new(), None).await.unwrap_err();
     assert_eq!(err, ActorError::Handler(HandlerError::Raised { kind: "ValueError".into(), message: "boom".into() }));
-    let err = session.event("delete_everything", State::new(), None).await.unwrap_err();
+    let err = event(&session, "delete_everything", State::new(), None).await.unwrap_err();
     assert!(matches!(err, ActorError::Handler(HandlerError::UnknownEvent { ref event, .. }) if event == "delete_everything"));
-    let err = session.event("add", obj(json!({"by": "x"})), None).await.unwrap_err();
+    let err = event(&session, "add", obj(json!({"by": "x"})), None).await.unwrap_err();
     assert!(matches!(err, ActorError::Handler(HandlerError::InvalidParams { .. })), "{err:?}");
 
     // The failed handler's change to the state was rolled back.
-    let r = session.event("increment", State::new(), None).await.unwrap();
+    let r = event(&session, "increment", State::new(), None).await.unwrap();
     assert_eq!(count_in(r.patches.as_deref().unwrap()), "Count: 2");
     assert_eq!(r.version, 3, "failed events do not render");
     assert!(supervisor.stats().errors >= 3);
@@ -251,11 +271,11 @@ async fn template_errors_at_mount_reach_the_caller() {
     let supervisor = ActorSupervisor::start(config()).unwrap();
     let session = supervisor.get_or_create_session("t");
     let bad = MountRequest::new("bad", TemplateSource::Inline("{% if %}".into()));
-    let err = session.mount(bad).await.unwrap_err();
+    let err = ask(session.mount(bad, Wait)).await.unwrap_err();
     assert!(matches!(err, ActorError::Template(ref e) if e.line == 1), "{err:?}");
     let missing = MountRequest::new("missing", TemplateSource::Named("nope.html".into()));
-    assert!(matches!(session.mount(missing).await, Err(ActorError::Template(_))));
-    assert_eq!(session.view_ids().await.unwrap(), Vec::<String>::new());
+    assert!(matches!(ask(session.mount(missing, Wait)).await, Err(ActorError::Template(_))));
+    assert_eq!(ask(session.view_ids(Wait)).await.unwrap(), Vec::<String>::new());
     assert_eq!(supervisor.stats().active_views, 0);
     supervisor.shutdown_all().await;
 }
@@ -268,7 +288,7 @@ async fn a_thousand_concurrent_events_on_one_session_lose_no_update() {
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..1_000 {
         let session = session.clone();
-        tasks.spawn(async move { session.event("increment", State::new(), None).await.map(|r| r.version) });
+        tasks.spawn(async move { event(&session, "increment", State::new(), None).await.map(|r| r.version) });
     }
     let mut versions = Vec::new();
     while let Some(result) = tasks.join_next().await {
@@ -276,10 +296,10 @@ async fn a_thousand_concurrent_events_on_one_session_lose_no_update() {
     }
     versions.sort();
     assert_eq!(versions, (2..=1_001).collect::<Vec<u64>>(), "one render per event, each version once");
-    let html = session.view(Some(&view_id)).await.unwrap().render().await.unwrap().html.unwrap();
+    let html = ask(view(&session, Some(&view_id)).await.unwrap().render(Wait)).await.unwrap().html.unwrap();
     assert!(html.contains("Count: 1000"), "{html}");
     let stats = supervisor.stats();
-    assert!(stats.mailbox_high_water.session > 1, "{stats:?}");
+    assert!(stats.mailbox_high_water.view > 1, "{stats:?}");
     assert!(stats.latency[&wasmlive::actors::MessageKind::Event].count >= 1_000);
     supervisor.shutdown_all().await;
 }
@@ -294,7 +314,7 @@ async fn a_hundred_concurrent_sessions() {
             mount_counter(&session).await;
             let mut last = None;
             for _ in 0..(i % 7 + 1) {
-                last = Some(session.event("increment", State::new(), None).await.unwrap());
+                last = Some(event(&session, "increment", State::new(), None).await.unwrap());
             }
             (i, count_in(last.unwrap().patches.as_deref().unwrap()))
         });
@@ -317,12 +337,12 @@ async fn get_or_create_returns_the_same_session_until_removed() {
     let a = supervisor.get_or_create_session("same");
     let view_id = mount_counter(&a).await;
     let b = supervisor.get_or_create_session("same");
-    assert_eq!(b.view_ids().await.unwrap(), [view_id]);
+    assert_eq!(ask(b.view_ids(Wait)).await.unwrap(), [view_id]);
     assert!(supervisor.remove_session("same").await.unwrap());
     assert!(!supervisor.remove_session("same").await.unwrap());
-    assert!(matches!(a.ping().await, Err(ActorError::Shutdown { .. })));
+    assert!(matches!(ask(a.ping(Wait)).await, Err(ActorError::Shutdown { .. })));
     let c = supervisor.get_or_create_session("same");
-    assert!(c.view_ids().await.unwrap().is_empty());
+    assert!(ask(c.view_ids(Wait)).await.unwrap().is_empty());
     supervisor.shutdown_all().await;
 }
 
@@ -341,14 +361,14 @@ async fn idle_sessions_expire_and_any_activity_refreshes_the_ttl() {
     for i in 0..12 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         if i % 2 == 0 {
-            active.ping().await.unwrap();
+            ask(active.ping(Wait)).await.unwrap();
         } else {
-            active.event("increment", State::new(), None).await.unwrap();
+            event(&active, "increment", State::new(), None).await.unwrap();
         }
     }
-    assert!(matches!(idle.ping().await, Err(ActorError::Shutdown { .. })), "idle session should have expired");
+    assert!(matches!(ask(idle.ping(Wait)).await, Err(ActorError::Shutdown { .. })), "idle session should have expired");
     assert!(supervisor.session("idle").is_none());
-    active.ping().await.unwrap();
+    ask(active.ping(Wait)).await.unwrap();
     let stats = supervisor.stats();
     assert_eq!((stats.sessions_expired, stats.active_sessions), (1, 1));
     supervisor.shutdown_all().await;
@@ -368,13 +388,13 @@ async fn health_check_removes_a_session_that_does_not_answer() {
     let hang = MountRequest::new("hangs", TemplateSource::Inline("x".into())).logic(HangsOnMount);
     let mount = tokio::spawn({
         let stuck = stuck.clone();
-        async move { stuck.mount(hang).await }
+        async move { ask(stuck.mount(hang, Wait)).await }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(supervisor.health_check().await, 1);
     assert!(supervisor.session("stuck").is_none());
     assert!(supervisor.session("healthy").is_some());
-    healthy.ping().await.unwrap();
+    ask(healthy.ping(Wait)).await.unwrap();
     // The caller stuck behind the hung mount gets a timeout, not silence.
     assert!(matches!(mount.await.unwrap(), Err(ActorError::Timeout { actor: "session", .. })));
     assert_eq!(supervisor.stats().sessions_unhealthy, 1);
@@ -388,13 +408,15 @@ async fn a_panicking_session_actor_is_restarted_and_counted() {
     let session = supervisor.get_or_create_session("p");
     mount_counter(&session).await;
     let err = session
-        .mount(MountRequest::new("panics", TemplateSource::Inline("x".into())).logic(PanicsOnMount))
+        .mount(MountRequest::new("panics", TemplateSource::Inline("x".into())).logic(PanicsOnMount), Wait)
+        .await
+        .unwrap()
         .await
         .unwrap_err();
     assert!(matches!(err, ActorError::Panicked { actor: "session", .. }), "{err:?}");
     // Same handle, fresh actor: it answers, its old views are gone.
-    session.ping().await.unwrap();
-    assert!(session.view_ids().await.unwrap().is_empty());
+    ask(session.ping(Wait)).await.unwrap();
+    assert!(ask(session.view_ids(Wait)).await.unwrap().is_empty());
     mount_counter(&session).await;
     let stats = supervisor.stats();
     assert_eq!((stats.session_restarts, stats.active_sessions, stats.active_views), (1, 1, 1));
@@ -402,7 +424,7 @@ async fn a_panicking_session_actor_is_restarted_and_counted() {
 }
 
 #[tokio::test]
-async fn fail_fast_sends_report_a_full_mailbox_and_waiting_sends_get_through() {
+async fn fail_fast_sends_report_a_full_mailbox_waiting_sends_get_through_and_the_session_stays_free() {
     let supervisor = ActorSupervisor::start(ActorConfig {
         session_mailbox: 2,
         view_mailbox: 1,
@@ -413,20 +435,23 @@ async fn fail_fast_sends_report_a_full_mailbox_and_waiting_sends_get_through() {
     .unwrap();
     let session = supervisor.get_or_create_session("bp");
     mount_counter(&session).await;
-    // A slow handler holds the view; the view's mailbox, then the session's, fill up.
-    let slow = tokio::spawn({
-        let s = session.clone();
-        async move { s.event("slow", State::new(), None).await }
-    });
+    let counter = view(&session, None).await.unwrap();
+    let send = |name: &'static str| {
+        let v = counter.clone();
+        tokio::spawn(async move { ask(v.event(Event::new(name, State::new()), Wait)).await })
+    };
+    // A slow handler holds the view; its mailbox fills up, the rest wait for room.
+    let slow = send("slow");
     let mut waiting = Vec::new();
     for _ in 0..4 {
-        let s = session.clone();
-        waiting.push(tokio::spawn(async move { s.event("increment", State::new(), None).await }));
+        waiting.push(send("increment"));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let err = session.try_event("increment", State::new(), None).await.unwrap_err();
-    assert_eq!(err, ActorError::MailboxFull { actor: "session", capacity: 2 });
-    assert!(matches!(session.ping().await, Err(ActorError::MailboxFull { .. })));
+    let err = ask(counter.event(Event::new("increment", State::new()), FailFast)).await.unwrap_err();
+    assert_eq!(err, ActorError::MailboxFull { actor: "view", capacity: 1 });
+    // Events do not pass through the session: a busy view does not hold it up.
+    ask(session.ping(FailFast)).await.unwrap();
+    assert_eq!(ask(session.view_ids(Wait)).await.unwrap().len(), 1);
     assert!(!slow.is_finished() && waiting.iter().all(|w| !w.is_finished()), "everyone waits: backpressure");
     slow.abort();
     supervisor.shutdown_all().await;
@@ -442,8 +467,8 @@ async fn a_request_to_an_actor_that_does_not_answer_times_out() {
     .unwrap();
     let session = supervisor.get_or_create_session("to");
     mount_counter(&session).await;
-    let err = session.event("slow", State::new(), None).await.unwrap_err();
-    assert_eq!(err, ActorError::Timeout { actor: "session", timeout_ms: 200 });
+    let err = event(&session, "slow", State::new(), None).await.unwrap_err();
+    assert_eq!(err, ActorError::Timeout { actor: "view", timeout_ms: 200 });
     supervisor.shutdown_all().await;
 }
 
@@ -456,7 +481,7 @@ async fn graceful_shutdown_under_load_answers_every_caller() {
         mount_counter(&session).await;
         for _ in 0..25 {
             let session = session.clone();
-            tasks.spawn(async move { session.event("increment", State::new(), None).await });
+            tasks.spawn(async move { event(&session, "increment", State::new(), None).await });
         }
     }
     tokio::time::sleep(Duration::from_millis(5)).await;
@@ -490,20 +515,23 @@ async fn a_guest_fault_in_one_view_leaves_the_others_intact() {
             MountRequest::new("faulty", TemplateSource::Inline("<p>fine</p>".into()))
                 .engines(Engines { templates: faulty, vdom })
                 .params(obj(json!({"fault": "none"}))),
+            Wait,
         )
+        .await
+        .unwrap()
         .await
         .unwrap();
     assert_eq!(mounted.html, "<p>fine</p>");
 
-    let err = session.event("x", obj(json!({"fault": "panic"})), Some(&mounted.view_id)).await.unwrap_err();
+    let err = event(&session, "x", obj(json!({"fault": "panic"})), Some(&mounted.view_id)).await.unwrap_err();
     assert_eq!(err.fault_kind(), Some(FaultKind::Trap), "{err:?}");
-    let err = session.event("x", obj(json!({"fault": "loop"})), Some(&mounted.view_id)).await.unwrap_err();
+    let err = event(&session, "x", obj(json!({"fault": "loop"})), Some(&mounted.view_id)).await.unwrap_err();
     assert_eq!(err.fault_kind(), Some(FaultKind::Deadline), "{err:?}");
 
     // The other view never noticed; the faulty one kept its last good state and works again.
-    let r = session.event("increment", State::new(), Some(&healthy)).await.unwrap();
+    let r = event(&session, "increment", State::new(), Some(&healthy)).await.unwrap();
     assert_eq!(count_in(r.patches.as_deref().unwrap()), "Count: 1");
-    let r = session.event("x", obj(json!({"other": 1})), Some(&mounted.view_id)).await.unwrap();
+    let r = event(&session, "x", obj(json!({"other": 1})), Some(&mounted.view_id)).await.unwrap();
     assert_eq!((r.patches.unwrap(), r.version), (vec![], 2));
     assert_eq!(supervisor.stats().guest_restarts, 2);
     supervisor.shutdown_all().await;
@@ -559,61 +587,78 @@ async fn components_render_handle_events_message_their_parent_and_go_with_their_
     let supervisor = ActorSupervisor::start(config()).unwrap();
     let session = supervisor.get_or_create_session("c");
     let page = "<main><b>{{ done|default:0 }} done</b>{{ components.todos|safe }}</main>";
-    let view_id = session
-        .mount(MountRequest::new("page", TemplateSource::Inline(page.into())).logic(TodoPage))
-        .await
-        .unwrap()
-        .view_id;
-    let html = session
-        .create_component(ComponentRequest {
-            view_id: view_id.clone(),
-            component_id: "todos".into(),
-            template: "<ul data-selected=\"{{ selected }}\">{% for i in items %}<li>{{ i }}</li>{% endfor %}</ul>".into(),
-            props: obj(json!({"items": ["a", "b"], "selected": ""})),
-            logic: Some(Box::new(TodoList)),
-        })
-        .await
-        .unwrap();
+    let renders = Arc::new(AtomicUsize::new(0));
+    let logic = CountsRenders { inner: TodoPage, renders: renders.clone() };
+    let page = ask(session.mount(MountRequest::new("page", TemplateSource::Inline(page.into())).logic(logic), Wait)).await.unwrap();
+    let (view_id, view) = (page.view_id.clone(), page.view.clone());
+    let todos = ComponentRequest::new(
+        "todos",
+        "<ul data-selected=\"{{ selected }}\">{% for i in items %}<li>{{ i }}</li>{% endfor %}</ul>",
+        obj(json!({"items": ["a", "b"], "selected": ""})),
+    )
+    .logic(TodoList);
+    let html = ask(view.create_component(todos, Wait)).await.unwrap();
     assert_eq!(html, "<ul data-selected=\"\"><li>a</li><li>b</li></ul>");
     assert_eq!(supervisor.stats().active_components, 1);
+    let component_event = |name: &str, params: State| view.component_event(ComponentEvent::new("todos", name, params), Wait);
 
-    // A component-only change: patches inside the component's root.
-    let r = session.component_event(&view_id, "todos", "select", obj(json!({"item": "b"}))).await.unwrap();
+    // A component-only change: patches inside the component's root, and
+    // no render of the parent (its state did not change).
+    let before = renders.load(Relaxed);
+    let r = ask(component_event("select", obj(json!({"item": "b"})))).await.unwrap();
     assert_eq!(r.component_id.as_deref(), Some("todos"));
     assert_eq!(
         r.patches.unwrap(),
         vec![Patch::SetAttribute { path: vec![0], name: "data-selected".into(), value: "b".into() }]
     );
-    // Props from the parent.
-    let r = session.update_component_props(&view_id, "todos", obj(json!({"items": ["a", "b", "c"]}))).await.unwrap();
+    // Props from the parent: the component's patches alone, again.
+    let props = ComponentProps { component_id: "todos".into(), props: obj(json!({"items": ["a", "b", "c"]})) };
+    let r = ask(view.update_component_props(props, Wait)).await.unwrap();
     assert_eq!(r.patches.unwrap(), vec![Patch::InsertChild { parent: vec![0], index: 2, html: "<li>c</li>".into(), count: 1 }]);
+    assert_eq!(renders.load(Relaxed), before, "the parent was not rendered for its components' changes");
     // SendToParent: the parent's handler runs, and its diff (relative to the
-    // page with the component as the client now has it) goes out.
-    let r = session.component_event(&view_id, "todos", "done", obj(json!({"item": "a"}))).await.unwrap();
+    // page with the component as the client now has it: the two changes
+    // above are not sent again) goes out.
+    let r = ask(component_event("done", obj(json!({"item": "a"})))).await.unwrap();
     assert_eq!(r.component_id, None);
     assert_eq!(r.patches.unwrap(), vec![Patch::SetText { path: vec![0, 0, 0], text: "1 done".into() }]);
+    // Once to take the components' HTML in, once for the new state.
+    assert_eq!(renders.load(Relaxed), before + 2);
 
-    let err = session.component_event(&view_id, "nope", "select", State::new()).await.unwrap_err();
+    let err = ask(view.component_event(ComponentEvent::new("nope", "select", State::new()), Wait)).await.unwrap_err();
     assert_eq!(err, ActorError::ComponentNotFound("nope".into()));
-    let err = session.component_event(&view_id, "todos", "explode", State::new()).await.unwrap_err();
+    let err = ask(component_event("explode", State::new())).await.unwrap_err();
     assert!(matches!(err, ActorError::Handler(HandlerError::UnknownEvent { .. })));
 
-    session.remove_component(&view_id, "todos").await.unwrap();
+    // A component's change, then its removal: the parent's next diff takes
+    // the component out of the page as the client has it.
+    ask(component_event("select", obj(json!({"item": "c"})))).await.unwrap();
+    ask(view.remove_component("todos", Wait)).await.unwrap();
     assert_eq!(supervisor.stats().active_components, 0);
-    session
-        .create_component(ComponentRequest {
-            view_id: view_id.clone(),
-            component_id: "again".into(),
-            template: "<i>{{ x }}</i>".into(),
-            props: obj(json!({"x": 1})),
-            logic: None,
-        })
-        .await
-        .unwrap();
+    let r = ask(view.render_with_diff(Wait)).await.unwrap();
+    assert_eq!(r.patches.unwrap(), vec![Patch::RemoveChild { parent: vec![0], index: 1, count: 1 }]);
+    ask(view.create_component(ComponentRequest::new("again", "<i>{{ x }}</i>", obj(json!({"x": 1}))), Wait)).await.unwrap();
     assert_eq!(supervisor.stats().active_components, 1);
-    session.unmount(&view_id).await.unwrap();
+    ask(session.unmount(&view_id, Wait)).await.unwrap();
     assert_eq!(supervisor.stats().active_components, 0, "components go with their view");
     supervisor.shutdown_all().await;
+}
+
+/// A view's logic that counts its renders (each render asks for the context).
+struct CountsRenders<L> {
+    inner: L,
+    renders: Arc<AtomicUsize>,
+}
+
+impl<L: ViewLogic> ViewLogic for CountsRenders<L> {
+    fn handle_event<'a>(&'a mut self, event: &'a str, params: &'a State, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {
+        self.inner.handle_event(event, params, state)
+    }
+
+    fn context<'a>(&self, state: &'a State) -> Result<std::borrow::Cow<'a, State>, HandlerError> {
+        self.renders.fetch_add(1, Relaxed);
+        self.inner.context(state)
+    }
 }
 
 #[tokio::test]
@@ -643,16 +688,8 @@ async fn idle_views_and_components_release_memory_once_per_quiet_spell_and_carry
     .unwrap();
     let session = supervisor.get_or_create_session("quiet");
     let view_id = mount_counter(&session).await;
-    session
-        .create_component(ComponentRequest {
-            view_id: view_id.clone(),
-            component_id: "c".into(),
-            template: "<i>{{ n }}</i>".into(),
-            props: obj(json!({"n": 1})),
-            logic: None,
-        })
-        .await
-        .unwrap();
+    let view = view(&session, Some(&view_id)).await.unwrap();
+    ask(view.create_component(ComponentRequest::new("c", "<i>{{ n }}</i>", obj(json!({"n": 1}))), Wait)).await.unwrap();
     assert_eq!(supervisor.stats().memory_releases, 0, "nothing is released at once");
     tokio::time::sleep(quiet * 10).await;
     // One release each for the quiet view and its quiet component, and no more
@@ -662,7 +699,7 @@ async fn idle_views_and_components_release_memory_once_per_quiet_spell_and_carry
     assert_eq!(supervisor.stats().memory_releases, 2);
 
     // The next event runs on fresh pages; the view is as it was.
-    let rendered = session.event("increment", State::new(), Some(&view_id)).await.unwrap();
+    let rendered = event(&session, "increment", State::new(), Some(&view_id)).await.unwrap();
     assert_eq!(count_in(&rendered.patches.unwrap()), "Count: 1");
     tokio::time::sleep(quiet * 10).await;
     assert_eq!(supervisor.stats().memory_releases, 3, "a new quiet spell of the view");

@@ -9,7 +9,7 @@ use common::{limits, services};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wasmlive::actors::{ActorConfig, ActorSupervisor, Engines, MountRequest, State, TemplateSource};
+use wasmlive::actors::{ActorConfig, ActorSupervisor, Delivery, Engines, Event, MountRequest, State, TemplateSource};
 use wasmlive::engine_host::{
     EngineConfig, FaultKind, GuestEngine, GuestLimits, Patch, QuarantinePolicy, RenderError,
     TemplateErrorKind, World,
@@ -34,7 +34,9 @@ async fn a_second_template_engine_serves_one_view_beside_the_default_in_one_sess
     let (_, vdom) = supervisor.default_engines();
     let session = supervisor.get_or_create_session("two-engines");
     let django = session
-        .mount(MountRequest::new("django", TemplateSource::Inline("<p>{{ who|upper }}</p>".into())).params(obj(json!({"who": "ann"}))))
+        .mount(MountRequest::new("django", TemplateSource::Inline("<p>{{ who|upper }}</p>".into())).params(obj(json!({"who": "ann"}))), Delivery::Wait)
+        .await
+        .unwrap()
         .await
         .unwrap();
     let list = "<ul>{{#items}}<li>{{name}}</li>{{/items}}{{^items}}<li>none</li>{{/items}}</ul>";
@@ -43,23 +45,24 @@ async fn a_second_template_engine_serves_one_view_beside_the_default_in_one_sess
             MountRequest::new("mustache", TemplateSource::Inline(list.into()))
                 .engines(Engines { templates: mustache, vdom })
                 .params(obj(json!({"items": []}))),
+            Delivery::Wait,
         )
+        .await
+        .unwrap()
         .await
         .unwrap();
     assert_eq!(django.html, "<p>ANN</p>");
     assert_eq!(other.html, "<ul><li>none</li></ul>");
 
-    let r = session
-        .event("set", obj(json!({"items": [{"name": "<a>"}, {"name": "b"}]})), Some(&other.view_id))
-        .await
-        .unwrap();
+    let set = Event::new("set", obj(json!({"items": [{"name": "<a>"}, {"name": "b"}]})));
+    let r = other.view.event(set, Delivery::Wait).await.unwrap().await.unwrap();
     assert!(!r.patches.unwrap().is_empty());
     let html = |id: String| {
         let session = session.clone();
-        async move { session.view(Some(&id)).await.unwrap().render().await.unwrap().html.unwrap() }
+        async move { session.view(Some(&id), Delivery::Wait).await.unwrap().await.unwrap().render(Delivery::Wait).await.unwrap().await.unwrap().html.unwrap() }
     };
     assert_eq!(html(other.view_id.clone()).await, "<ul><li>&lt;a&gt;</li><li>b</li></ul>");
-    let r = session.event("set", obj(json!({"who": "bo"})), Some(&django.view_id)).await.unwrap();
+    let r = django.view.event(Event::new("set", obj(json!({"who": "bo"}))), Delivery::Wait).await.unwrap().await.unwrap();
     assert_eq!(r.patches.unwrap(), vec![Patch::SetText { path: vec![0, 0], text: "BO".into() }]);
     assert_eq!(html(django.view_id.clone()).await, "<p>BO</p>");
     // One compiled component per engine, however many views use it.
@@ -264,15 +267,18 @@ async fn quarantine_refusals_reach_the_caller_and_are_counted_apart_from_restart
         .mount(
             MountRequest::new("faulty", TemplateSource::Inline("<p>fine</p>".into()))
                 .engines(Engines { templates: faulty, vdom }),
+            Delivery::Wait,
         )
+        .await
+        .unwrap()
         .await
         .unwrap()
         .view_id;
     for _ in 0..2 {
-        let err = session.event("x", obj(json!({"fault": "panic"})), Some(&view)).await.unwrap_err();
+        let err = session.view(Some(&view), Delivery::Wait).await.unwrap().await.unwrap().event(Event::new("x", obj(json!({"fault": "panic"}))), Delivery::Wait).await.unwrap().await.unwrap_err();
         assert_eq!(err.fault_kind(), Some(FaultKind::Trap));
     }
-    let err = session.event("x", obj(json!({"fault": "none"})), Some(&view)).await.unwrap_err();
+    let err = session.view(Some(&view), Delivery::Wait).await.unwrap().await.unwrap().event(Event::new("x", obj(json!({"fault": "none"}))), Delivery::Wait).await.unwrap().await.unwrap_err();
     assert_eq!(err.fault_kind(), Some(FaultKind::Quarantined), "{err:?}");
     let stats = supervisor.stats();
     assert_eq!((stats.guest_restarts, stats.guest_refusals), (2, 1));

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use std::time::Duration;
-use wasmlive::actors::{ActorConfig, ActorSupervisor, Delivery, MountRequest, TemplateSource};
+use wasmlive::actors::{ActorConfig, ActorSupervisor, Delivery, Event, MountRequest, TemplateSource};
 
 #[tokio::test]
 async fn events_sent_straight_to_a_view_keep_its_session_alive() {
@@ -15,10 +15,10 @@ async fn events_sent_straight_to_a_view_keep_its_session_alive() {
     let supervisor = ActorSupervisor::start(config).unwrap();
     let session = supervisor.get_or_create_session("busy");
     let template = TemplateSource::Inline("<p>{{ n }}</p>".into());
-    let mounted = session.mount(MountRequest::new("v", template)).await.unwrap();
+    let mounted = session.mount(MountRequest::new("v", template), Delivery::Wait).await.unwrap().await.unwrap();
     for n in 0..10 {
         let params = json!({"n": n}).as_object().cloned().unwrap();
-        let rendered = mounted.view.event("set".into(), params, Delivery::Wait).await.unwrap();
+        let rendered = mounted.view.event(Event::new("set", params), Delivery::Wait).await.unwrap().await.unwrap();
         assert_eq!(rendered.version, n + 2);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -16,7 +16,7 @@ use crate::system;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use serde_json::{Map, Value};
-use wasmlive::actors::{ActorError, ComponentRequest, Pending};
+use wasmlive::actors::{ActorError, ComponentEvent, ComponentProps, ComponentRequest, Delivery, Pending};
 
 #[pymethods]
 impl Session {
@@ -33,7 +33,10 @@ impl Session {
         python_component: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Reply> {
         let mut props = self.params(initial_props.as_ref())?;
-        let handle = self.handle.clone();
+        let view = match self.lock().handle(Some(&view_id)) {
+            Ok(view) => view,
+            Err(e) => return Ok(Reply::failed(errors::to_py(py, e))),
+        };
         let views = self.views.clone();
         let finish = move |py: Python<'_>, (html, key, logic): (String, (String, String), Option<PyLogic>)| {
             if let Some(logic) = logic {
@@ -43,15 +46,9 @@ impl Session {
         };
         let lane = self.lock().python.get(&view_id).map(|l| l.lane.clone()).unwrap_or_default();
         let request = move |props, logic| {
-            let request = ComponentRequest {
-                view_id: view_id.clone(),
-                component_id: component_id.clone(),
-                template: template_string,
-                props,
-                logic: None,
-            };
+            let request = ComponentRequest::new(component_id.clone(), template_string, props);
             let key = (view_id.clone(), component_id.clone());
-            async move { handle.create_component(request).await.map(|html| (html, key, logic)) }
+            async move { Ok((view.create_component(request, Delivery::Wait).await?.await?, key, logic)) }
         };
         let Some(component) = python_component.filter(|c| !c.is_none()) else {
             let rt = system::runtime()?;
@@ -73,7 +70,7 @@ impl Session {
                 context_of(c)
             })();
             props.extend(ran.map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data"))?);
-            Ok((props, Some(PyLogic { handlers: table, object: component, lane: component_lane, view: None })))
+            Ok((props, Some(PyLogic { handlers: table, object: component, lane: component_lane })))
         };
         in_lane(py, &lane, prepare, move |(props, logic)| request(props, logic), answered, finish)
     }
@@ -110,13 +107,12 @@ impl Session {
             None => return Err(errors::to_py(py, ActorError::ComponentNotFound(component_id))),
         };
         let out = output(frame, reference.as_ref())?;
-        let handle = self.handle.clone();
-        let id = view_id.clone();
+        let view = self.lock().handle(Some(&view_id)).map_err(|e| errors::to_py(py, e))?;
         in_lane(
             py,
             &lane,
             move |py| context_of(object.bind(py)).map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data")),
-            move |props| async move { handle.send_update_component_props(&id, &component_id, props).await },
+            move |props| async move { view.update_component_props(ComponentProps { component_id, props }, Delivery::Wait).await },
             Pending::answer,
             move |py, rendered| rendered_to_py(py, rendered, Some(&view_id), &out),
         )
@@ -147,16 +143,22 @@ impl Session {
             }
             props = context_of(object)?;
         }
-        let request = Request::UpdateProps { view_id: view_id.clone(), component_id, props };
-        self.ordered(py, request, Some(view_id), Output::Dict)
+        self.ordered(py, Request::UpdateProps(ComponentProps { component_id, props }), Some(view_id), Output::Dict)
     }
 
     /// Remove a component from its view. Awaitable.
     fn remove_component(&self, py: Python<'_>, view_id: String, component_id: String) -> PyResult<Reply> {
-        self.lock().components.shift_remove(&(view_id.clone(), component_id.clone()));
-        let handle = self.handle.clone();
+        let view = {
+            let mut views = self.lock();
+            views.components.shift_remove(&(view_id.clone(), component_id.clone()));
+            views.handle(Some(&view_id))
+        };
+        let view = match view {
+            Ok(view) => view,
+            Err(e) => return Ok(Reply::failed(errors::to_py(py, e))),
+        };
         let rt = system::runtime()?;
-        Ok(bridge::spawn(py, rt, async move { handle.remove_component(&view_id, &component_id).await }, |py, r| {
+        Ok(bridge::spawn(py, rt, async move { view.remove_component(&component_id, Delivery::Wait).await?.await }, |py, r| {
             r.map_err(|e| errors::to_py(py, e)).map(|()| py.None())
         }))
     }
@@ -193,12 +195,7 @@ impl Session {
         };
         if object.is_none(py) {
             // A component without Python logic: its actor merges the params.
-            let request = Request::ComponentEvent {
-                view_id: view_id.clone(),
-                component_id,
-                name: event_name.to_string(),
-                params,
-            };
+            let request = Request::ComponentEvent(ComponentEvent::new(component_id, event_name, params));
             let reply = this.ordered(py, request, Some(view_id), out)?;
             return Ok(Py::new(py, reply)?.into_any());
         }

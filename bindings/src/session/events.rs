@@ -18,7 +18,7 @@ use wasmlive::protocol::{Request as Asked, ServerFrame};
 use crate::bridge;
 use pyo3::prelude::*;
 use serde_json::{Map, Value};
-use wasmlive::actors::{ActorError, Pending};
+use wasmlive::actors::{ActorError, Delivery, Event, Pending};
 
 impl Session {
     /// The event path: checks in Rust, then the Python handler (if any)
@@ -37,8 +37,7 @@ impl Session {
         });
         let Some((object, table)) = logic else {
             // No Python logic: the view actor runs the event (or answers "not found").
-            let request = Request::Event { name: event.to_string(), params, view_id: target.clone() };
-            let reply = this.ordered(py, request, target.or(view_id), out)?;
+            let reply = this.ordered(py, Request::Event(Event::new(event, params)), target.or(view_id), out)?;
             return Ok(Py::new(py, reply)?.into_any());
         };
         let object = object.bind(py);
@@ -70,9 +69,12 @@ impl Session {
     /// Run a Python view's handler `event` (if any) on its lane, then hand
     /// its new context to its actor: render and diff.
     pub(super) fn sync_view(&self, py: Python<'_>, view_id: &str, event: Option<(String, Map<String, Value>)>, output: Output) -> PyResult<Reply> {
-        let (object, table, lane, view) = match self.lock().python.get(view_id) {
-            Some(PyLogic { object, handlers, lane, view: Some(view) }) => (object.clone_ref(py), handlers.clone(), lane.clone(), view.clone()),
-            _ => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id.to_string()))),
+        let (object, table, lane, view) = {
+            let views = self.lock();
+            match (views.python.get(view_id), views.mounted.get(view_id)) {
+                (Some(PyLogic { object, handlers, lane }), Some(view)) => (object.clone_ref(py), handlers.clone(), lane.clone(), view.clone()),
+                _ => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id.to_string()))),
+            }
         };
         let out_id = view_id.to_string();
         in_lane(
@@ -127,7 +129,7 @@ impl Session {
             Asked::Ping => {
                 let handle = slf.get().handle.clone();
                 let reference = frame.reference.clone();
-                let reply = bridge::spawn(py, system::runtime()?, async move { handle.ping().await }, move |py, r| {
+                let reply = bridge::spawn(py, system::runtime()?, async move { handle.ping(Delivery::FailFast).await?.await }, move |py, r| {
                     r.map_err(|e| errors::to_py(py, e))?;
                     Ok(pyo3::types::PyString::new(py, &ServerFrame::Pong { reference }.to_text()).into_any().unbind())
                 });

@@ -82,5 +82,5 @@ pub(crate) async fn answered<T>(value: T) -> Result<T, ActorError> {
 
 /// Deliver a Python view's new context to its actor; its render and diff to come.
 pub(super) async fn deliver_state(view: ViewHandle, state: Map<String, Value>) -> Result<Pending<Rendered>, ActorError> {
-    view.send_set_state(state, Delivery::Wait).await
+    view.set_state(state, Delivery::Wait).await
 }

@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use views::{Views, views_of};
 use crate::push::Pushes;
-use wasmlive::actors::{ActorError, OUTBOUND_FRAMES, Outbound, Rendered, SessionHandle, outbound};
+use wasmlive::actors::{ActorError, Delivery, OUTBOUND_FRAMES, Outbound, Rendered, SessionHandle, outbound};
 
 /// A handle to one session actor (`await create_session_actor(id)`).
 #[pyclass(module = "wasmlive._host", name = "SessionActorHandle", frozen)]
@@ -117,15 +117,17 @@ impl Session {
 
     /// The view an event without an id goes to.
     fn target(&self, view_id: Option<String>) -> Option<String> {
-        view_id.or_else(|| self.lock().order.first().cloned())
+        self.lock().target(view_id)
     }
 
     /// Render a view in full (its client's tree becomes this HTML), as `out`.
     fn render_as(&self, py: Python<'_>, view_id: Option<String>, out: Output) -> PyResult<Reply> {
-        let view_id = self.target(view_id);
-        let handle = self.handle.clone();
-        let id = view_id.clone();
-        self.spawn_rendered(py, async move { handle.view(id.as_deref()).await?.render().await }, view_id, out)
+        let view = match self.lock().handle(view_id.as_deref()) {
+            Ok(view) => view,
+            Err(e) => return Ok(Reply::failed(errors::to_py(py, e))),
+        };
+        let view_id = Some(view.view_id().to_string());
+        self.spawn_rendered(py, async move { view.render(Delivery::Wait).await?.await }, view_id, out)
     }
 
     fn spawn_rendered<F>(&self, py: Python<'_>, request: F, view_id: Option<String>, output: Output) -> PyResult<Reply>
@@ -181,13 +183,13 @@ impl Session {
     fn unmount(&self, py: Python<'_>, view_id: String) -> PyResult<Reply> {
         {
             let mut views = self.lock();
-            views.order.retain(|v| *v != view_id);
+            views.mounted.shift_remove(&view_id);
             views.python.shift_remove(&view_id);
             views.components.retain(|(v, _), _| *v != view_id);
         }
         let handle = self.handle.clone();
         let rt = system::runtime()?;
-        Ok(bridge::spawn(py, rt, async move { handle.unmount(&view_id).await }, |py, r| {
+        Ok(bridge::spawn(py, rt, async move { handle.unmount(&view_id, Delivery::Wait).await?.await }, |py, r| {
             r.map_err(|e| errors::to_py(py, e)).map(|()| py.None())
         }))
     }
@@ -196,7 +198,7 @@ impl Session {
     fn ping(&self, py: Python<'_>) -> PyResult<Reply> {
         let handle = self.handle.clone();
         let rt = system::runtime()?;
-        Ok(bridge::spawn(py, rt, async move { handle.ping().await }, |py, r| {
+        Ok(bridge::spawn(py, rt, async move { handle.ping(Delivery::FailFast).await?.await }, |py, r| {
             r.map_err(|e| errors::to_py(py, e)).map(|()| py.None())
         }))
     }
@@ -212,7 +214,7 @@ impl Session {
             py,
             rt,
             async move {
-                let stopped = handle.shutdown().await;
+                let stopped = async { handle.shutdown(Delivery::Wait).await?.await }.await;
                 supervisor.remove_session(&id).await.map(|_| ()).or(stopped)
             },
             |py, r| match r {
@@ -236,7 +238,7 @@ impl Session {
 
     /// The mounted views' ids, in mount order.
     fn view_ids(&self) -> Vec<String> {
-        self.lock().order.clone()
+        self.lock().mounted.keys().cloned().collect()
     }
 
     /// The event handlers a view declares (what its client may call).
@@ -253,6 +255,6 @@ impl Session {
 
 
     fn __repr__(&self) -> String {
-        format!("<SessionActorHandle {:?} views={}>", self.handle.session_id(), self.lock().order.len())
+        format!("<SessionActorHandle {:?} views={}>", self.handle.session_id(), self.lock().mounted.len())
     }
 }

@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
 use std::sync::Arc;
-use wasmlive::actors::{ActorError, MountRequest, Mounted, TemplateSource};
+use wasmlive::actors::{ActorError, Delivery, MountRequest, Mounted, TemplateSource};
 use wasmlive::engine_host::{HostServices, StandaloneServices};
 
 #[pymethods]
@@ -82,7 +82,7 @@ impl Session {
                 Some(view) => {
                     let table = HandlerTable::of(view)?;
                     let state = context_of(view).map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data"))?;
-                    (state, Some(PyLogic { object: view.clone().unbind(), handlers: table, lane: view_lane, view: None }))
+                    (state, Some(PyLogic { object: view.clone().unbind(), handlers: table, lane: view_lane }))
                 }
                 None => {
                     let state = convert::params(params, system.settings.params).map_err(errors::InvalidParamsError::new_err)?;
@@ -110,13 +110,12 @@ impl Session {
             Ok((request, logic))
         };
         let deliver = move |(request, logic): (MountRequest, Option<PyLogic>)| async move {
-            handle.mount(request).await.map(|mounted| (mounted, logic))
+            Ok((handle.mount(request, Delivery::Wait).await?.await?, logic))
         };
         let finish = move |py: Python<'_>, (mounted, logic): (Mounted, Option<PyLogic>)| {
             let mut views = views.lock().expect("views lock");
-            views.order.push(mounted.view_id.clone());
-            if let Some(mut logic) = logic {
-                logic.view = Some(mounted.view.clone());
+            views.mounted.insert(mounted.view_id.clone(), mounted.view.clone());
+            if let Some(logic) = logic {
                 // How the view pushes (`wasmlive.push_render`).
                 let pusher = Pusher::new(mounted.view.downgrade(), logic.lane.clone(), logic.handlers.path.clone());
                 logic.object.bind(py).setattr("_wasmlive_pusher", Py::new(py, pusher)?)?;

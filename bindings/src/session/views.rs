@@ -6,7 +6,7 @@ use crate::threads::Lane;
 use indexmap::IndexMap;
 use pyo3::prelude::*;
 use std::sync::{Arc, Mutex};
-use wasmlive::actors::{SessionHandle, ViewHandle};
+use wasmlive::actors::{ActorError, SessionHandle, ViewHandle};
 
 /// A view or component object with Python handlers, and the lane its
 /// code runs on (a component shares its view's).
@@ -14,16 +14,15 @@ pub(super) struct PyLogic {
     pub(super) object: Py<PyAny>,
     pub(super) handlers: Arc<HandlerTable>,
     pub(super) lane: Lane,
-    /// The view's actor, once mounted (a view's new state goes to it
-    /// directly, not through the session); `None` for a component.
-    pub(super) view: Option<ViewHandle>,
 }
 
 /// What this handle knows of its session's views.
 #[derive(Default)]
 pub(super) struct Views {
-    /// Every mounted view id, in mount order (the first gets events without an id).
-    pub(super) order: Vec<String>,
+    /// Every mounted view's actor, in mount order (the first gets events
+    /// without an id): requests for a view go to it directly, not through
+    /// the session.
+    pub(super) mounted: IndexMap<String, ViewHandle>,
     /// Views with Python logic.
     pub(super) python: IndexMap<String, PyLogic>,
     /// Components with Python logic, by (view id, component id).
@@ -36,4 +35,23 @@ pub(super) struct Views {
 /// under an expired one's id is a new session, with no views.
 pub(super) fn views_of(handle: &SessionHandle) -> Arc<Mutex<Views>> {
     handle.attachment::<Mutex<Views>>().expect("a session's attachment is its Python views")
+}
+
+impl Views {
+    /// The view an event without an id goes to.
+    pub(super) fn target(&self, view_id: Option<String>) -> Option<String> {
+        view_id.or_else(|| self.mounted.first().map(|(id, _)| id.clone()))
+    }
+
+    /// A mounted view's actor, or `ViewNotFound` as the session would say it.
+    pub(super) fn handle(&self, view_id: Option<&str>) -> Result<ViewHandle, ActorError> {
+        match view_id {
+            Some(id) => self.mounted.get(id).cloned().ok_or_else(|| ActorError::ViewNotFound(id.to_string())),
+            None => self
+                .mounted
+                .first()
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| ActorError::ViewNotFound("no view is mounted in this session".into())),
+        }
+    }
 }

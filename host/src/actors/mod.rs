@@ -2,10 +2,12 @@
 //!
 //! - [`ActorSupervisor`]: the registry of sessions (on a `DashMap`); idle
 //!   expiry, health checks, restart counting, orderly shutdown.
-//! - [`SessionHandle`] / `SessionActor`: one per client; mounts views (by
-//!   UUID v4 `view_id`), routes events and component requests to them.
+//! - [`SessionHandle`] / `SessionActor`: one per client, the registry of
+//!   its views: mounts them (by UUID v4 `view_id`), looks them up,
+//!   unmounts them.
 //! - [`ViewHandle`] / `ViewActor`: one per mounted view; owns its state,
-//!   logic, render version and its own template and VDOM guest instances.
+//!   logic, render version, live components and its own template and VDOM
+//!   guest instances. Events, state and renders go straight to it.
 //! - `ComponentHandle` / `ComponentActor`: one per live component, inside a
 //!   view; its own state, template and tree; messages to its parent.
 //! - [`Outbound`] / [`OutboundQueue`]: a connection's queue of frames its
@@ -17,12 +19,15 @@
 //! Every actor is a handle/actor pair: a private message enum with a
 //! [`reply`](self) per request, a cloneable handle holding the mailbox's
 //! sender, and a `run` loop spawned when the handle is made. Mailboxes are
-//! bounded (100 / 50 / 20 by default); requests either wait for space
-//! (backpressure) or fail fast with `MailboxFull`. Requests are
-//! answered in order, failures included: nothing is only logged.
+//! bounded (100 / 50 / 20 by default). A handle has one method per request,
+//! taking a [`Delivery`]: wait for space (backpressure) or fail fast with
+//! `MailboxFull`. It gives a [`Pending`] answer once delivered (requests
+//! delivered one after the other are handled in that order), which awaited
+//! gives the answer. Requests are answered in order, failures included:
+//! nothing is only logged.
 //!
 //! ```
-//! use wasmlive::actors::{ActorConfig, ActorSupervisor, MountRequest, TemplateSource};
+//! use wasmlive::actors::{ActorConfig, ActorSupervisor, Delivery, Event, MountRequest, TemplateSource};
 //! use serde_json::json;
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,12 +35,13 @@
 //! let session = supervisor.get_or_create_session("user-1");
 //! let template = TemplateSource::Inline("<p>Count: {{ count }}</p>".into());
 //! let params = json!({"count": 0}).as_object().unwrap().clone();
-//! let mounted = session.mount(MountRequest::new("counter", template).params(params)).await?;
+//! let request = MountRequest::new("counter", template).params(params);
+//! let mounted = session.mount(request, Delivery::Wait).await?.await?;
 //! assert_eq!(mounted.html, "<p>Count: 0</p>");
 //!
 //! // Without logic, an event merges its params into the state.
 //! let update = json!({"count": 1}).as_object().unwrap().clone();
-//! let rendered = session.event("set", update, None).await?;
+//! let rendered = mounted.view.event(Event::new("set", update), Delivery::Wait).await?.await?;
 //! assert_eq!(rendered.patches.unwrap().len(), 1);
 //! assert_eq!(rendered.version, 2);
 //! supervisor.shutdown_all().await;
@@ -49,6 +55,7 @@ mod logic;
 mod outbound;
 mod rendered;
 mod reply;
+mod requests;
 mod session;
 mod shared;
 mod stats;
@@ -60,8 +67,9 @@ pub use config::ActorConfig;
 pub use error::{ActorError, HandlerError};
 pub use logic::{ComponentLogic, LogicFuture, MergeParams, State, ToParent, ViewLogic, merge};
 pub use outbound::{OUTBOUND_FRAMES, Outbound, OutboundQueue, Pushed, around, outbound};
-pub use reply::{Delivery, Pending};
-pub use session::{ComponentRequest, Engines, MountRequest, Mounted, SessionHandle, TemplateSource};
+pub use reply::{Answer, Delivery, Pending};
+pub use requests::{ComponentEvent, ComponentProps, ComponentRequest, Event};
+pub use session::{Engines, MountRequest, Mounted, SessionHandle, TemplateSource};
 pub use stats::{LatencySummary, MailboxHighWater, MessageKind, StatsSnapshot};
 pub use supervisor::{ActorSupervisor, ShutdownReport};
 pub use view::{Rendered, ViewHandle, WeakViewHandle};

@@ -42,12 +42,14 @@ impl<T> Drop for Reply<T> {
     }
 }
 
-/// Whether a request waits for mailbox space or fails at once when full.
+/// Whether a request waits for mailbox space or fails at once when full:
+/// the argument every handle's request method takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
     /// Await space (backpressure), within the message timeout.
     Wait,
-    /// Fail with `ActorError::MailboxFull` if the mailbox is full.
+    /// Fail with `ActorError::MailboxFull` if the mailbox is full. Never
+    /// waits, so it also serves threads outside Tokio (one poll delivers).
     FailFast,
 }
 
@@ -109,27 +111,16 @@ impl<M: Send + 'static> Outbox<M> {
 
     /// Send a request built around a fresh reply, and await its answer.
     pub async fn request<T>(&self, delivery: Delivery, make: impl FnOnce(Reply<T>) -> M) -> Result<T, ActorError> {
-        let (tx, rx) = oneshot::channel();
-        let message = make(Reply {
-            tx: Some(tx),
-            actor: self.actor,
-        });
-        let exchange = async {
-            self.deliver(delivery, message).await?;
-            rx.await.unwrap_or(Err(ActorError::Shutdown { actor: *self.actor }))
-        };
-        match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(ActorError::Timeout {
-                actor: *self.actor,
-                timeout_ms: self.timeout.as_millis() as u64,
-            }),
-        }
+        self.send(delivery, make).await?.answer().await
     }
 
     /// Deliver a request built around a fresh reply, without awaiting the
     /// answer: callers that must keep their requests in order deliver one
     /// after the other, then await the answers in any order.
+    ///
+    /// With [`Delivery::FailFast`] the future is ready at its first poll
+    /// and needs no runtime: a thread outside Tokio polls it once (the
+    /// bindings' fast path).
     pub async fn send<T>(&self, delivery: Delivery, make: impl FnOnce(Reply<T>) -> M) -> Result<Pending<T>, ActorError> {
         let started = tokio::time::Instant::now();
         let (tx, rx) = oneshot::channel();
@@ -137,9 +128,13 @@ impl<M: Send + 'static> Outbox<M> {
             tx: Some(tx),
             actor: self.actor,
         });
-        match tokio::time::timeout(self.timeout, self.deliver(delivery, message)).await {
-            Ok(delivered) => delivered?,
-            Err(_) => return Err(self.timed_out()),
+        match delivery {
+            Delivery::FailFast => self.try_deliver(message).map_err(|(error, _)| error)?,
+            Delivery::Wait => match tokio::time::timeout(self.timeout, self.tx.send(message)).await {
+                Ok(Ok(())) => self.observe(),
+                Ok(Err(_)) => return Err(ActorError::Shutdown { actor: *self.actor }),
+                Err(_) => return Err(self.timed_out()),
+            },
         }
         Ok(Pending {
             rx,
@@ -149,31 +144,24 @@ impl<M: Send + 'static> Outbox<M> {
         })
     }
 
-    /// Deliver a request now, from any thread (no runtime needed), or fail
-    /// at once with `MailboxFull`/`Shutdown`: for callers outside Tokio
-    /// that must not wait, and keep their requests in the order they make
-    /// them.
-    pub fn send_now<T>(&self, make: impl FnOnce(Reply<T>) -> M) -> Result<Pending<T>, ActorError> {
-        let started = tokio::time::Instant::now();
-        let (tx, rx) = oneshot::channel();
-        let message = make(Reply {
-            tx: Some(tx),
-            actor: self.actor,
-        });
+    /// Deliver `message` now, or give it back with the reason it could not be.
+    fn try_deliver(&self, message: M) -> Result<(), (ActorError, M)> {
         self.tx.try_send(message).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => ActorError::MailboxFull {
-                actor: *self.actor,
-                capacity: self.tx.max_capacity(),
-            },
-            mpsc::error::TrySendError::Closed(_) => ActorError::Shutdown { actor: *self.actor },
+            mpsc::error::TrySendError::Full(m) => (
+                ActorError::MailboxFull {
+                    actor: *self.actor,
+                    capacity: self.tx.max_capacity(),
+                },
+                m,
+            ),
+            mpsc::error::TrySendError::Closed(m) => (ActorError::Shutdown { actor: *self.actor }, m),
         })?;
+        self.observe();
+        Ok(())
+    }
+
+    fn observe(&self) {
         self.mailbox.observe(self.tx.max_capacity() - self.tx.capacity());
-        Ok(Pending {
-            rx,
-            actor: self.actor,
-            deadline: started + self.timeout,
-            timeout: self.timeout,
-        })
     }
 
     fn timed_out(&self) -> ActorError {
@@ -181,36 +169,6 @@ impl<M: Send + 'static> Outbox<M> {
             actor: *self.actor,
             timeout_ms: self.timeout.as_millis() as u64,
         }
-    }
-
-    async fn deliver(&self, delivery: Delivery, message: M) -> Result<(), ActorError> {
-        self.forward(delivery, message).await.map_err(|(error, _)| error)
-    }
-
-    /// Deliver `message`, or give it back with the reason it could not be
-    /// (so a reply inside it can still be answered).
-    pub async fn forward(&self, delivery: Delivery, message: M) -> Result<(), (ActorError, M)> {
-        let result = match delivery {
-            Delivery::Wait => self
-                .tx
-                .send(message)
-                .await
-                .map_err(|e| (ActorError::Shutdown { actor: *self.actor }, e.0)),
-            Delivery::FailFast => self.tx.try_send(message).map_err(|e| match e {
-                mpsc::error::TrySendError::Full(m) => (
-                    ActorError::MailboxFull {
-                        actor: *self.actor,
-                        capacity: self.tx.max_capacity(),
-                    },
-                    m,
-                ),
-                mpsc::error::TrySendError::Closed(m) => (ActorError::Shutdown { actor: *self.actor }, m),
-            }),
-        };
-        if result.is_ok() {
-            self.mailbox.observe(self.tx.max_capacity() - self.tx.capacity());
-        }
-        result
     }
 
     /// Whether a message fits in the mailbox now.
@@ -224,7 +182,13 @@ impl<M: Send + 'static> Outbox<M> {
     }
 }
 
-/// The answer to a delivered request, still to come (see [`Outbox::send`]).
+/// The answer to a delivered request, still to come: awaiting it gives
+/// the answer (within what is left of the message timeout).
+///
+/// Every handle's request method delivers, then gives this, so one call
+/// reads `handle.render(Delivery::Wait).await?.await?`: the first `await`
+/// is the delivery (requests delivered one after the other are handled in
+/// that order), the second the answer.
 pub struct Pending<T> {
     rx: oneshot::Receiver<Result<T, ActorError>>,
     actor: &'static &'static str,
@@ -242,15 +206,49 @@ impl<T> Pending<T> {
         }
     }
 
-    /// Await the answer, within what is left of the message timeout.
+    /// Await the answer, within what is left of the message timeout (what
+    /// `.await` on the pending answer does).
     pub async fn answer(self) -> Result<T, ActorError> {
-        match tokio::time::timeout_at(self.deadline, self.rx).await {
-            Ok(result) => result.unwrap_or(Err(ActorError::Shutdown { actor: *self.actor })),
-            Err(_) => Err(ActorError::Timeout {
-                actor: *self.actor,
-                timeout_ms: self.timeout.as_millis() as u64,
-            }),
+        self.await
+    }
+}
+
+impl<T> std::future::IntoFuture for Pending<T> {
+    type Output = Result<T, ActorError>;
+    type IntoFuture = Answer<T>;
+
+    fn into_future(self) -> Answer<T> {
+        Answer {
+            rx: tokio::time::timeout_at(self.deadline, self.rx),
+            actor: self.actor,
+            timeout: self.timeout,
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A [`Pending`] answer being awaited.
+    pub struct Answer<T> {
+        #[pin]
+        rx: tokio::time::Timeout<oneshot::Receiver<Result<T, ActorError>>>,
+        actor: &'static &'static str,
+        timeout: Duration,
+    }
+}
+
+impl<T> std::future::Future for Answer<T> {
+    type Output = Result<T, ActorError>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let this = self.project();
+        let actor = **this.actor;
+        this.rx.poll(cx).map(|answered| match answered {
+            Ok(result) => result.unwrap_or(Err(ActorError::Shutdown { actor })),
+            Err(_) => Err(ActorError::Timeout {
+                actor,
+                timeout_ms: this.timeout.as_millis() as u64,
+            }),
+        })
     }
 }
 
@@ -296,7 +294,7 @@ mod tests {
     async fn fail_fast_reports_a_full_mailbox_and_wait_times_out() {
         let (outbox, _rx) = outbox(1, 50);
         let (filler, _answer) = oneshot::channel();
-        outbox.forward(Delivery::FailFast, Reply { tx: Some(filler), actor: &"test" }).await.ok().unwrap();
+        outbox.try_deliver(Reply { tx: Some(filler), actor: &"test" }).ok().unwrap();
         assert_eq!(
             outbox.request(Delivery::FailFast, |reply| reply).await,
             Err(ActorError::MailboxFull { actor: "test", capacity: 1 })

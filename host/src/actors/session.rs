@@ -1,24 +1,24 @@
 //! The session actor and its handle.
 //!
-//! One `SessionActor` per connected client. It mounts views (each its own
-//! actor, keyed by a UUID v4 `view_id`), routes events and component
-//! requests to them, and unmounts them. It forwards requests without waiting
-//! for the views' answers — each view answers its caller directly — so one
-//! slow view never holds up another view of the same session.
+//! One `SessionActor` per connected client: the registry of its views. It
+//! mounts views (each its own actor, keyed by a UUID v4 `view_id`), looks
+//! them up, unmounts them and stops them with the session. Events, state and
+//! renders go to a view's own handle, never through the session: one slow
+//! view never holds up another view of the same session, and an event costs
+//! no session mailbox hop.
 //!
 //! The actor runs under [`supervise`]: if handling a message panics, the
 //! caller gets `ActorError::Panicked`, the restart is counted, and a fresh
 //! session actor takes over the same mailbox (its views are gone; clients
 //! remount).
 
-use super::component::ComponentSpec;
 use super::error::ActorError;
-use super::logic::{ComponentLogic, MergeParams, State, ViewLogic};
+use super::logic::{MergeParams, State, ViewLogic};
 use super::outbound::Outbound;
 use super::reply::{Delivery, Outbox, Pending, Reply};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
-use super::view::{Call, Rendered, ViewHandle, ViewMsg, ViewSpec};
+use super::view::{GuestParts, ViewHandle, ViewSpec};
 use crate::engine_host::{GuestLimits, GuestStore, HostServices, TemplateEngine, VdomEngine};
 use futures_util::FutureExt;
 use indexmap::IndexMap;
@@ -132,43 +132,20 @@ impl std::fmt::Debug for Mounted {
     }
 }
 
-/// Everything needed to create a live component in a view.
-pub struct ComponentRequest {
-    pub view_id: String,
-    pub component_id: String,
-    pub template: String,
-    pub props: State,
-    /// The component's handlers; `None` merges event params into its state.
-    pub logic: Option<Box<dyn ComponentLogic>>,
-}
-
 // Payloads larger than a pointer are boxed: a mailbox keeps a block of 32
 // slots of the largest variant's size for as long as the session lives.
 pub(crate) enum SessionMsg {
     Mount { request: Box<MountRequest>, reply: Reply<Mounted> },
-    Event { call: Box<Call>, delivery: Delivery, reply: Reply<Rendered> },
-    SetState { call: Box<Call>, delivery: Delivery, reply: Reply<Rendered> },
     Unmount { view_id: Box<str>, reply: Reply<()> },
     Ping { reply: Reply<()> },
-    CreateComponent { request: Box<ComponentRequest>, reply: Reply<String> },
-    ComponentEvent { call: Box<Call>, reply: Reply<Rendered> },
-    UpdateComponentProps { call: Box<Call>, reply: Reply<Rendered> },
-    RemoveComponent { call: Box<Call>, reply: Reply<()> },
     ViewIds { reply: Reply<Vec<String>> },
     View { view_id: Option<Box<str>>, reply: Reply<ViewHandle> },
     Shutdown { reply: Reply<()> },
 }
 
-fn call(view_id: Option<&str>, component_id: &str, event: &str, params: State) -> Box<Call> {
-    Box::new(Call {
-        view_id: view_id.map(str::to_string),
-        component_id: component_id.to_string(),
-        event: event.to_string(),
-        params,
-    })
-}
-
-/// Cloneable handle to a session actor.
+/// Cloneable handle to a session actor: the registry of a client's views.
+/// Requests for a view go to its [`ViewHandle`] (from [`Mounted`], or
+/// looked up with [`SessionHandle::view`]), not through the session.
 #[derive(Clone)]
 pub struct SessionHandle {
     outbox: Outbox<SessionMsg>,
@@ -222,190 +199,40 @@ impl SessionHandle {
         self.outbox.is_closed()
     }
 
-    /// Mount a view; returns its first HTML and its `view_id`.
-    pub async fn mount(&self, request: MountRequest) -> Result<Mounted, ActorError> {
-        self.outbox
-            .request(Delivery::Wait, |reply| SessionMsg::Mount { request: Box::new(request), reply })
-            .await
-    }
+    // One method per request, as on `ViewHandle`: each delivers (as
+    // `delivery` says) and gives the answer to come.
 
-    /// Send an event to a view (the first mounted one when `view_id` is
-    /// `None`), waiting for mailbox space; returns its patches.
-    pub async fn event(&self, event: &str, params: State, view_id: Option<&str>) -> Result<Rendered, ActorError> {
-        self.event_with(event, params, view_id, Delivery::Wait).await
-    }
-
-    /// Like [`SessionHandle::event`], but fails at once with
-    /// `MailboxFull` instead of waiting when the session is saturated.
-    pub async fn try_event(&self, event: &str, params: State, view_id: Option<&str>) -> Result<Rendered, ActorError> {
-        self.event_with(event, params, view_id, Delivery::FailFast).await
-    }
-
-    async fn event_with(
-        &self,
-        event: &str,
-        params: State,
-        view_id: Option<&str>,
-        delivery: Delivery,
-    ) -> Result<Rendered, ActorError> {
-        self.send_event(event, params, view_id, delivery).await?.answer().await
-    }
-
-    /// Deliver an event to the session without awaiting its answer: two
-    /// events delivered one after the other are handled in that order.
-    pub async fn send_event(
-        &self,
-        event: &str,
-        params: State,
-        view_id: Option<&str>,
-        delivery: Delivery,
-    ) -> Result<Pending<Rendered>, ActorError> {
-        let call = call(view_id, "", event, params);
-        self.outbox
-            .send(delivery, |reply| SessionMsg::Event { call, delivery, reply })
-            .await
-    }
-
-    /// Replace a view's state with `state`, then render and diff: how views
-    /// whose handlers ran elsewhere (Python's, in the bindings) hand their
-    /// new context to the actor. Fails like an event does, leaving the
-    /// state and HTML as they were.
-    pub async fn set_state(&self, state: State, view_id: Option<&str>, delivery: Delivery) -> Result<Rendered, ActorError> {
-        self.send_set_state(state, view_id, delivery).await?.answer().await
-    }
-
-    /// [`SessionHandle::send_set_state`] from any thread, now or never: a
-    /// full mailbox is `MailboxFull` (the bindings' fast path).
-    pub fn send_set_state_now(&self, state: State, view_id: Option<&str>) -> Result<Pending<Rendered>, ActorError> {
-        let call = call(view_id, "", "", state);
-        self.outbox.send_now(|reply| SessionMsg::SetState {
-            call,
-            delivery: Delivery::Wait,
-            reply,
-        })
-    }
-
-    /// [`SessionHandle::send_event`] from any thread, now or never.
-    pub fn send_event_now(&self, event: &str, params: State, view_id: Option<&str>) -> Result<Pending<Rendered>, ActorError> {
-        let call = call(view_id, "", event, params);
-        self.outbox.send_now(|reply| SessionMsg::Event {
-            call,
-            delivery: Delivery::Wait,
-            reply,
-        })
-    }
-
-    /// Whether the mailbox has room for a message now.
-    pub fn has_room(&self) -> bool {
-        self.outbox.has_room()
-    }
-
-    /// [`SessionHandle::set_state`], delivered without awaiting the answer (in order, like [`SessionHandle::send_event`]).
-    pub async fn send_set_state(
-        &self,
-        state: State,
-        view_id: Option<&str>,
-        delivery: Delivery,
-    ) -> Result<Pending<Rendered>, ActorError> {
-        let call = call(view_id, "", "", state);
-        self.outbox
-            .send(delivery, |reply| SessionMsg::SetState { call, delivery, reply })
-            .await
+    /// Mount a view: its first HTML, its `view_id` and its handle.
+    pub async fn mount(&self, request: MountRequest, delivery: Delivery) -> Result<Pending<Mounted>, ActorError> {
+        self.outbox.send(delivery, |reply| SessionMsg::Mount { request: Box::new(request), reply }).await
     }
 
     /// Unmount a view, after the requests already queued for it.
-    pub async fn unmount(&self, view_id: &str) -> Result<(), ActorError> {
+    pub async fn unmount(&self, view_id: &str, delivery: Delivery) -> Result<Pending<()>, ActorError> {
         let view_id = view_id.into();
-        self.outbox.request(Delivery::Wait, |reply| SessionMsg::Unmount { view_id, reply }).await
+        self.outbox.send(delivery, |reply| SessionMsg::Unmount { view_id, reply }).await
     }
 
-    /// Check the actor answers; fails fast when its mailbox is full.
-    pub async fn ping(&self) -> Result<(), ActorError> {
-        self.outbox.request(Delivery::FailFast, |reply| SessionMsg::Ping { reply }).await
+    /// Check the actor answers (health checks fail fast).
+    pub async fn ping(&self, delivery: Delivery) -> Result<Pending<()>, ActorError> {
+        self.outbox.send(delivery, |reply| SessionMsg::Ping { reply }).await
     }
 
     /// The ids of the mounted views, in mount order.
-    pub async fn view_ids(&self) -> Result<Vec<String>, ActorError> {
-        self.outbox.request(Delivery::Wait, |reply| SessionMsg::ViewIds { reply }).await
+    pub async fn view_ids(&self, delivery: Delivery) -> Result<Pending<Vec<String>>, ActorError> {
+        self.outbox.send(delivery, |reply| SessionMsg::ViewIds { reply }).await
     }
 
-    /// A handle to a mounted view (the first one when `view_id` is `None`),
-    /// for requests that go to the view directly (`render`, `update_state`…).
-    pub async fn view(&self, view_id: Option<&str>) -> Result<ViewHandle, ActorError> {
+    /// A mounted view's handle (the first mounted one when `view_id` is
+    /// `None`: a client's events without a view id go to it).
+    pub async fn view(&self, view_id: Option<&str>, delivery: Delivery) -> Result<Pending<ViewHandle>, ActorError> {
         let view_id = view_id.map(Box::from);
-        self.outbox.request(Delivery::Wait, |reply| SessionMsg::View { view_id, reply }).await
-    }
-
-    /// Create a live component in a view; returns its HTML.
-    pub async fn create_component(&self, request: ComponentRequest) -> Result<String, ActorError> {
-        self.outbox
-            .request(Delivery::Wait, |reply| SessionMsg::CreateComponent {
-                request: Box::new(request),
-                reply,
-            })
-            .await
-    }
-
-    /// Send an event to a component; returns its patches, or the parent's
-    /// if the component messaged its parent.
-    pub async fn component_event(
-        &self,
-        view_id: &str,
-        component_id: &str,
-        event: &str,
-        params: State,
-    ) -> Result<Rendered, ActorError> {
-        self.send_component_event(view_id, component_id, event, params).await?.answer().await
-    }
-
-    /// [`SessionHandle::component_event`], delivered without awaiting the answer.
-    pub async fn send_component_event(
-        &self,
-        view_id: &str,
-        component_id: &str,
-        event: &str,
-        params: State,
-    ) -> Result<Pending<Rendered>, ActorError> {
-        let call = call(Some(view_id), component_id, event, params);
-        self.outbox
-            .send(Delivery::Wait, |reply| SessionMsg::ComponentEvent { call, reply })
-            .await
-    }
-
-    /// Give a component new props; returns its patches.
-    pub async fn update_component_props(
-        &self,
-        view_id: &str,
-        component_id: &str,
-        props: State,
-    ) -> Result<Rendered, ActorError> {
-        self.send_update_component_props(view_id, component_id, props).await?.answer().await
-    }
-
-    /// [`SessionHandle::update_component_props`], delivered without awaiting the answer.
-    pub async fn send_update_component_props(
-        &self,
-        view_id: &str,
-        component_id: &str,
-        props: State,
-    ) -> Result<Pending<Rendered>, ActorError> {
-        let call = call(Some(view_id), component_id, "", props);
-        self.outbox
-            .send(Delivery::Wait, |reply| SessionMsg::UpdateComponentProps { call, reply })
-            .await
-    }
-
-    /// Remove a component from its view.
-    pub async fn remove_component(&self, view_id: &str, component_id: &str) -> Result<(), ActorError> {
-        let call = call(Some(view_id), component_id, "", State::new());
-        self.outbox
-            .request(Delivery::Wait, |reply| SessionMsg::RemoveComponent { call, reply })
-            .await
+        self.outbox.send(delivery, |reply| SessionMsg::View { view_id, reply }).await
     }
 
     /// Stop the session and its views, after the requests already queued.
-    pub async fn shutdown(&self) -> Result<(), ActorError> {
-        self.outbox.request(Delivery::Wait, |reply| SessionMsg::Shutdown { reply }).await
+    pub async fn shutdown(&self, delivery: Delivery) -> Result<Pending<()>, ActorError> {
+        self.outbox.send(delivery, |reply| SessionMsg::Shutdown { reply }).await
     }
 
     /// Whether two handles reach the same actor.
@@ -440,19 +267,10 @@ async fn supervise(shared: Arc<Shared>, session_id: Arc<str>, mut rx: mpsc::Rece
     }
 }
 
-/// A mounted view as the session keeps it.
-struct ViewEntry {
-    handle: ViewHandle,
-    /// Inherited by the view's components.
-    services: Arc<dyn HostServices>,
-    engines: Engines,
-    limits: GuestLimits,
-}
-
 struct SessionActor {
     session_id: Arc<str>,
     /// Mounted views by `view_id`, in mount order (the first gets events without an id).
-    views: IndexMap<String, ViewEntry>,
+    views: IndexMap<String, ViewHandle>,
     activity: Arc<AtomicU64>,
     shared: Arc<Shared>,
 }
@@ -470,18 +288,10 @@ impl SessionActor {
                     self.shared.stats.record(MessageKind::Mount, started.elapsed(), result.is_ok());
                     reply.send(result);
                 }
-                SessionMsg::Event { call, delivery, reply } => match self.view(call.view_id.as_deref()) {
-                    Ok(view) => Box::pin(view.handle.forward(ViewMsg::Event { call, reply }, delivery)).await,
-                    Err(e) => self.reject(MessageKind::Event, reply, e),
-                },
-                SessionMsg::SetState { call, delivery, reply } => match self.view(call.view_id.as_deref()) {
-                    Ok(view) => Box::pin(view.handle.forward(ViewMsg::SetState { state: Box::new(call.params), reply }, delivery)).await,
-                    Err(e) => self.reject(MessageKind::Event, reply, e),
-                },
                 SessionMsg::Unmount { view_id, reply } => {
                     let started = Instant::now();
                     let result = match self.views.shift_remove(&*view_id) {
-                        Some(view) => Box::pin(view.handle.shutdown()).await,
+                        Some(view) => Box::pin(async { view.shutdown(Delivery::Wait).await?.await }).await,
                         None => Err(ActorError::ViewNotFound(view_id.into())),
                     };
                     self.shared.stats.record(MessageKind::Unmount, started.elapsed(), result.is_ok());
@@ -492,31 +302,7 @@ impl SessionActor {
                     reply.send(Ok(()));
                 }
                 SessionMsg::ViewIds { reply } => reply.send(Ok(self.views.keys().cloned().collect())),
-                SessionMsg::View { view_id, reply } => {
-                    reply.send(self.view(view_id.as_deref()).map(|v| v.handle.clone()))
-                }
-                SessionMsg::CreateComponent { request, reply } => match self.component_spec(*request) {
-                    Ok((view, spec)) => Box::pin(view.forward(ViewMsg::create_component(spec, reply), Delivery::Wait)).await,
-                    Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
-                },
-                SessionMsg::ComponentEvent { call, reply } => match self.view(call.view_id.as_deref()) {
-                    Ok(view) => Box::pin(view.handle.forward(ViewMsg::ComponentEvent { call, reply }, Delivery::Wait)).await,
-                    Err(e) => self.reject(MessageKind::ComponentEvent, reply, e),
-                },
-                SessionMsg::UpdateComponentProps { call, reply } => match self.view(call.view_id.as_deref()) {
-                    Ok(view) => {
-                        let msg = ViewMsg::UpdateComponentProps { call, reply };
-                        Box::pin(view.handle.forward(msg, Delivery::Wait)).await
-                    }
-                    Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
-                },
-                SessionMsg::RemoveComponent { call, reply } => match self.view(call.view_id.as_deref()) {
-                    Ok(view) => {
-                        let msg = ViewMsg::RemoveComponent { id: call.component_id.into(), reply };
-                        Box::pin(view.handle.forward(msg, Delivery::Wait)).await
-                    }
-                    Err(e) => self.reject(MessageKind::ComponentUpdate, reply, e),
-                },
+                SessionMsg::View { view_id, reply } => reply.send(self.view(view_id.as_deref()).cloned()),
                 SessionMsg::Shutdown { reply } => {
                     Box::pin(self.shutdown_views()).await;
                     reply.send(Ok(()));
@@ -528,12 +314,7 @@ impl SessionActor {
         Box::pin(self.shutdown_views()).await;
     }
 
-    fn reject<T>(&self, kind: MessageKind, reply: Reply<T>, error: ActorError) {
-        self.shared.stats.record(kind, std::time::Duration::ZERO, false);
-        reply.send(Err(error));
-    }
-
-    fn view(&self, view_id: Option<&str>) -> Result<&ViewEntry, ActorError> {
+    fn view(&self, view_id: Option<&str>) -> Result<&ViewHandle, ActorError> {
         match view_id {
             Some(id) => self.views.get(id).ok_or_else(|| ActorError::ViewNotFound(id.to_string())),
             None => self
@@ -581,18 +362,10 @@ impl SessionActor {
             vdom: engines.vdom.instance_in(&store),
             outbound: request.outbound,
             session_activity: self.activity.clone(),
+            guests: GuestParts { services, engines, limits },
         };
-        let (handle, html) = ViewHandle::start(self.shared.clone(), spec, request.params).await?;
-        let view = handle.clone();
-        self.views.insert(
-            view_id.clone(),
-            ViewEntry {
-                handle,
-                services,
-                engines,
-                limits,
-            },
-        );
+        let (view, html) = ViewHandle::start(self.shared.clone(), spec, request.params).await?;
+        self.views.insert(view_id.clone(), view.clone());
         Ok(Mounted {
             html,
             session_id: self.session_id.to_string(),
@@ -602,23 +375,11 @@ impl SessionActor {
         })
     }
 
-    fn component_spec(&self, request: ComponentRequest) -> Result<(ViewHandle, ComponentSpec), ActorError> {
-        let view = self.view(Some(&request.view_id))?;
-        let store = GuestStore::new(&self.shared.engine, view.services.clone(), view.limits);
-        let spec = ComponentSpec {
-            component_id: request.component_id,
-            template_source: request.template,
-            props: request.props,
-            logic: request.logic.unwrap_or_else(|| Box::new(MergeParams)),
-            templates: view.engines.templates.instance_in(&store),
-            vdom: view.engines.vdom.instance_in(&store),
-        };
-        Ok((view.handle.clone(), spec))
-    }
-
     async fn shutdown_views(&mut self) {
         for (_, view) in self.views.drain(..) {
-            let _ = view.handle.shutdown().await;
+            if let Ok(stopped) = view.shutdown(Delivery::Wait).await {
+                let _ = stopped.await;
+            }
         }
     }
 }

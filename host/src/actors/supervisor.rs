@@ -9,6 +9,7 @@
 
 use super::config::ActorConfig;
 use super::error::ActorError;
+use super::reply::Delivery;
 use super::session::SessionHandle;
 use super::shared::Shared;
 use super::stats::StatsSnapshot;
@@ -115,7 +116,7 @@ impl ActorSupervisor {
             return Ok(false);
         };
         self.trimmer.sessions_ended(1);
-        match handle.shutdown().await {
+        match stop(&handle).await {
             Ok(()) | Err(ActorError::Shutdown { .. }) => Ok(true),
             Err(e) => Err(e),
         }
@@ -147,7 +148,7 @@ impl ActorSupervisor {
         let count = expired.len();
         self.shared.stats.sessions_expired.fetch_add(count as u64, Relaxed);
         self.trimmer.sessions_ended(count);
-        futures_util::future::join_all(expired.iter().map(|h| h.shutdown())).await;
+        futures_util::future::join_all(expired.iter().map(stop)).await;
         if count > 0 {
             tracing::info!(count, "expired idle sessions");
         }
@@ -161,7 +162,7 @@ impl ActorSupervisor {
         let handles: Vec<SessionHandle> = self.sessions.iter().map(|e| e.value().clone()).collect();
         let timeout = self.shared.config.health_check_timeout;
         let results = futures_util::future::join_all(handles.into_iter().map(|h| async move {
-            let answer = tokio::time::timeout(timeout, h.ping()).await;
+            let answer = tokio::time::timeout(timeout, async { h.ping(Delivery::FailFast).await?.await }).await;
             let healthy = matches!(answer, Ok(Ok(())) | Ok(Err(ActorError::MailboxFull { .. })));
             (h, healthy)
         }))
@@ -177,7 +178,7 @@ impl ActorSupervisor {
                 // It may still be alive but stuck: tell it to stop when it can.
                 let handle = handle.clone();
                 self.shared.tracker.spawn(async move {
-                    let _ = handle.shutdown().await;
+                    let _ = stop(&handle).await;
                 });
             }
         }
@@ -206,7 +207,7 @@ impl ActorSupervisor {
         let ids: Vec<String> = self.sessions.iter().map(|e| e.key().clone()).collect();
         let handles: Vec<SessionHandle> = ids.iter().filter_map(|id| self.sessions.remove(id).map(|(_, h)| h)).collect();
         let count = handles.len();
-        futures_util::future::join_all(handles.iter().map(|h| h.shutdown())).await;
+        futures_util::future::join_all(handles.iter().map(stop)).await;
         drop(handles);
         self.shared.tracker.close();
         let drained = tokio::time::timeout(self.shared.config.shutdown_timeout, self.shared.tracker.wait())
@@ -262,4 +263,9 @@ mod tests {
         assert_eq!(supervisor.trimmer.trims(), 1);
         supervisor.shutdown_all().await;
     }
+}
+
+/// Ask a session to stop, after the requests already queued, and wait until it has.
+async fn stop(handle: &SessionHandle) -> Result<(), ActorError> {
+    handle.shutdown(Delivery::Wait).await?.await
 }

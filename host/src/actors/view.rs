@@ -10,13 +10,15 @@
 
 use super::component::{ComponentHandle, ComponentSpec};
 use super::error::{ActorError, HandlerError};
-use super::logic::{State, ViewLogic};
+use super::logic::{MergeParams, State, ViewLogic};
+use super::requests::{ComponentEvent, ComponentProps, ComponentRequest, Event};
+use super::session::Engines;
 use super::outbound::{Outbound, Sent};
 pub use super::rendered::Rendered;
 use super::reply::{Delivery, Outbox, Pending, Reply, WeakOutbox};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
-use crate::engine_host::{TemplateInstance, VdomInstance};
+use crate::engine_host::{GuestLimits, GuestStore, HostServices, TemplateInstance, VdomInstance};
 use indexmap::IndexMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -30,56 +32,16 @@ pub(crate) enum ViewMsg {
     UpdateState { updates: Box<State>, reply: Reply<()> },
     Render { reply: Reply<Rendered> },
     RenderWithDiff { reply: Reply<Rendered> },
-    Event { call: Box<Call>, reply: Reply<Rendered> },
+    Event { event: Box<Event>, reply: Reply<Rendered> },
     SetState { state: Box<State>, reply: Reply<Rendered> },
     Reset { reply: Reply<Rendered> },
     Push { state: Box<State>, reply: Reply<()> },
     Refresh { reply: Reply<()> },
-    CreateComponent { spec: Box<ComponentSpec>, reply: Reply<String> },
-    ComponentEvent { call: Box<Call>, reply: Reply<Rendered> },
-    UpdateComponentProps { call: Box<Call>, reply: Reply<Rendered> },
+    CreateComponent { request: Box<ComponentRequest>, reply: Reply<String> },
+    ComponentEvent { event: Box<ComponentEvent>, reply: Reply<Rendered> },
+    UpdateComponentProps { props: Box<ComponentProps>, reply: Reply<Rendered> },
     RemoveComponent { id: Box<str>, reply: Reply<()> },
     Shutdown { reply: Reply<()> },
-}
-
-/// An event (or a props update) on its way to a view or component.
-pub(crate) struct Call {
-    /// The view it is for; `None` for the session's first view.
-    pub view_id: Option<String>,
-    /// The component it is for, empty for the view itself.
-    pub component_id: String,
-    /// The event's name (unused for props updates).
-    pub event: String,
-    /// Event params, or the new props.
-    pub params: State,
-}
-
-impl ViewMsg {
-    /// Answer this message's caller with `error` (it could not be delivered).
-    pub(crate) fn fail(self, error: ActorError) {
-        match self {
-            ViewMsg::UpdateState { reply, .. }
-            | ViewMsg::RemoveComponent { reply, .. }
-            | ViewMsg::Shutdown { reply }
-            | ViewMsg::Push { reply, .. }
-            | ViewMsg::Refresh { reply } => reply.send(Err(error)),
-            ViewMsg::Render { reply }
-            | ViewMsg::RenderWithDiff { reply }
-            | ViewMsg::Event { reply, .. }
-            | ViewMsg::SetState { reply, .. }
-            | ViewMsg::Reset { reply }
-            | ViewMsg::ComponentEvent { reply, .. }
-            | ViewMsg::UpdateComponentProps { reply, .. } => reply.send(Err(error)),
-            ViewMsg::CreateComponent { reply, .. } => reply.send(Err(error)),
-        }
-    }
-
-    pub(crate) fn create_component(spec: ComponentSpec, reply: Reply<String>) -> ViewMsg {
-        ViewMsg::CreateComponent {
-            spec: Box::new(spec),
-            reply,
-        }
-    }
 }
 
 /// Cloneable handle to a view actor.
@@ -87,6 +49,12 @@ impl ViewMsg {
 pub struct ViewHandle {
     outbox: Outbox<ViewMsg>,
     view_id: Arc<str>,
+}
+
+impl std::fmt::Debug for ViewHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ViewHandle").field("view_id", &self.view_id).finish_non_exhaustive()
+    }
 }
 
 /// A [`ViewHandle`] that does not keep the view alive: what a view's own
@@ -122,6 +90,16 @@ pub(crate) struct ViewSpec {
     /// When its session last saw activity: requests that come to the view
     /// directly keep the session from expiring as idle.
     pub session_activity: Arc<AtomicU64>,
+    /// What its components' guests are made of.
+    pub guests: GuestParts,
+}
+
+/// What a view's guests are made of: its components get guests of their
+/// own from the same engines, services and limits.
+pub(crate) struct GuestParts {
+    pub services: Arc<dyn HostServices>,
+    pub engines: Engines,
+    pub limits: GuestLimits,
 }
 
 impl ViewHandle {
@@ -130,31 +108,9 @@ impl ViewHandle {
         WeakViewHandle { outbox: self.outbox.downgrade(), view_id: self.view_id.clone() }
     }
 
-    /// Give the view its new `state` (its whole context) and push the
-    /// render to its connection; done once queued. Fails with
-    /// `NotConnected` when it was mounted without one (a first paint, the POST fallback).
-    pub async fn push(&self, state: State) -> Result<(), ActorError> {
-        self.outbox.request(Delivery::Wait, |reply| ViewMsg::Push { state: Box::new(state), reply }).await
-    }
-
-    /// Deliver the view's new state (its whole context, from code that ran
-    /// elsewhere: Python handlers), to be rendered and diffed; the answer is
-    /// the render. Requests delivered one after the other are handled in
-    /// that order.
-    pub async fn send_set_state(&self, state: State, delivery: Delivery) -> Result<Pending<Rendered>, ActorError> {
-        self.outbox.send(delivery, |reply| ViewMsg::SetState { state: Box::new(state), reply }).await
-    }
-
-    /// Deliver a push now or fail at once (`MailboxFull`), never waiting:
-    /// for a view's own code, which may run where the view's actor waits
-    /// (its handler thread under `serve`). The answer is the push's.
-    pub fn send_push_now(&self, state: State) -> Result<Pending<()>, ActorError> {
-        self.outbox.send_now(|reply| ViewMsg::Push { state: Box::new(state), reply })
-    }
-
-    /// A stale view sends its whole HTML through the queue (see [`super::outbound`]).
-    pub async fn refresh(&self) -> Result<(), ActorError> {
-        self.outbox.request(Delivery::Wait, |reply| ViewMsg::Refresh { reply }).await
+    /// The view's id (a UUID v4).
+    pub fn view_id(&self) -> &str {
+        &self.view_id
     }
 
     /// Start a view actor: mount its logic with `params`, compile its
@@ -178,10 +134,13 @@ impl ViewHandle {
             logic: spec.logic,
             templates: spec.templates,
             vdom: spec.vdom,
+            guests: spec.guests,
             state: State::new(),
             initial_state: State::new(),
             version: 0,
             components: IndexMap::new(),
+            tree_behind: false,
+            tree_lost: false,
             outbound: spec.outbound,
             stale: false,
             view_id: spec.view_id,
@@ -197,58 +156,91 @@ impl ViewHandle {
         Ok((handle, html))
     }
 
-    /// The view's id (a UUID v4).
-    pub fn view_id(&self) -> &str {
-        &self.view_id
+    // One method per request. Each delivers (waiting for room, or failing
+    // fast, as `delivery` says) and gives the answer to come: await it.
+
+    /// Handle an event, then render and diff. A failure leaves the state
+    /// and the client's tree as they were.
+    pub async fn event(&self, event: Event, delivery: Delivery) -> Result<Pending<Rendered>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::Event { event: Box::new(event), reply }).await
+    }
+
+    /// Replace the state with `state` (the whole context, from code that
+    /// ran elsewhere: Python handlers), then render and diff. Fails like an
+    /// event does, leaving the state and HTML as they were.
+    pub async fn set_state(&self, state: State, delivery: Delivery) -> Result<Pending<Rendered>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::SetState { state: Box::new(state), reply }).await
     }
 
     /// Merge `updates` into the state (no render).
-    pub async fn update_state(&self, updates: State) -> Result<(), ActorError> {
-        self.outbox
-            .request(Delivery::Wait, |reply| ViewMsg::UpdateState {
-                updates: Box::new(updates),
-                reply,
-            })
-            .await
+    pub async fn update_state(&self, updates: State, delivery: Delivery) -> Result<Pending<()>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::UpdateState { updates: Box::new(updates), reply }).await
     }
 
     /// Render to full HTML (the client replaces its content with it).
-    pub async fn render(&self) -> Result<Rendered, ActorError> {
-        self.outbox.request(Delivery::Wait, |reply| ViewMsg::Render { reply }).await
+    pub async fn render(&self, delivery: Delivery) -> Result<Pending<Rendered>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::Render { reply }).await
     }
 
     /// Render and diff against what the client shows.
-    pub async fn render_with_diff(&self) -> Result<Rendered, ActorError> {
-        self.outbox.request(Delivery::Wait, |reply| ViewMsg::RenderWithDiff { reply }).await
-    }
-
-    /// Handle an event, then render and diff.
-    pub async fn event(&self, event: String, params: State, delivery: Delivery) -> Result<Rendered, ActorError> {
-        let call = Box::new(Call {
-            view_id: None,
-            component_id: String::new(),
-            event,
-            params,
-        });
-        self.outbox.request(delivery, |reply| ViewMsg::Event { call, reply }).await
+    pub async fn render_with_diff(&self, delivery: Delivery) -> Result<Pending<Rendered>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::RenderWithDiff { reply }).await
     }
 
     /// Put the state back to what mount produced and render it in full.
-    pub async fn reset(&self) -> Result<Rendered, ActorError> {
-        self.outbox.request(Delivery::Wait, |reply| ViewMsg::Reset { reply }).await
+    pub async fn reset(&self, delivery: Delivery) -> Result<Pending<Rendered>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::Reset { reply }).await
     }
 
-    /// Deliver a request built by the session (which keeps the caller's
-    /// reply); if it cannot be delivered, the caller gets the error.
-    pub(crate) async fn forward(&self, message: ViewMsg, delivery: Delivery) {
-        if let Err((error, message)) = self.outbox.forward(delivery, message).await {
-            message.fail(error);
-        }
+    /// Take `state` (the whole context) and push its render to the view's
+    /// connection; answered once queued. `NotConnected` when it was mounted
+    /// without one (a first paint, the POST fallback). A view's own code
+    /// pushes with [`Delivery::FailFast`]: it may run where the view's
+    /// actor waits (its handler thread under `serve`).
+    pub async fn push(&self, state: State, delivery: Delivery) -> Result<Pending<()>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::Push { state: Box::new(state), reply }).await
+    }
+
+    /// A stale view sends its whole HTML through the queue (see [`super::outbound`]).
+    pub async fn refresh(&self, delivery: Delivery) -> Result<Pending<()>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::Refresh { reply }).await
+    }
+
+    /// Create a live component, with guests of its own; gives its HTML.
+    pub async fn create_component(&self, request: ComponentRequest, delivery: Delivery) -> Result<Pending<String>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::CreateComponent { request: Box::new(request), reply }).await
+    }
+
+    /// Send an event to a component: its own patches (`component_id` set),
+    /// or the parent's if the component messaged its parent.
+    pub async fn component_event(&self, event: ComponentEvent, delivery: Delivery) -> Result<Pending<Rendered>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::ComponentEvent { event: Box::new(event), reply }).await
+    }
+
+    /// Give a component new props; gives its patches.
+    pub async fn update_component_props(&self, props: ComponentProps, delivery: Delivery) -> Result<Pending<Rendered>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::UpdateComponentProps { props: Box::new(props), reply }).await
+    }
+
+    /// Remove a component.
+    pub async fn remove_component(&self, component_id: &str, delivery: Delivery) -> Result<Pending<()>, ActorError> {
+        let id = component_id.into();
+        self.outbox.send(delivery, |reply| ViewMsg::RemoveComponent { id, reply }).await
     }
 
     /// Stop the view (and its components) after the requests already queued.
-    pub async fn shutdown(&self) -> Result<(), ActorError> {
-        self.outbox.request(Delivery::Wait, |reply| ViewMsg::Shutdown { reply }).await
+    pub async fn shutdown(&self, delivery: Delivery) -> Result<Pending<()>, ActorError> {
+        self.outbox.send(delivery, |reply| ViewMsg::Shutdown { reply }).await
+    }
+
+    /// Whether a request fits in the mailbox now.
+    pub fn has_room(&self) -> bool {
+        self.outbox.has_room()
+    }
+
+    /// Whether two handles reach the same view.
+    pub fn same(&self, other: &ViewHandle) -> bool {
+        Arc::ptr_eq(&self.view_id, &other.view_id)
     }
 }
 
@@ -267,8 +259,18 @@ struct ViewActor {
     initial_state: State,
     /// Renders so far.
     version: u64,
+    /// What its components' guests are made of.
+    guests: GuestParts,
     /// Live components by id, in creation order.
     components: IndexMap<String, ComponentHandle>,
+    /// A component changed on the client since the view's tree was last
+    /// made: the tree must take in the components' HTML (a render of the
+    /// unchanged state) before the state changes and the next diff. Put
+    /// off until then, so a component event renders only the component.
+    tree_behind: bool,
+    /// The tree could not be brought up to the client's DOM: the next
+    /// render sends the whole HTML.
+    tree_lost: bool,
     /// Where pushes go; see [`super::outbound`].
     outbound: Option<Outbound>,
     /// A push was dropped (the queue was full): the client's tree is not
@@ -298,28 +300,27 @@ impl ViewActor {
             let started = Instant::now();
             let (kind, ok) = match msg {
                 ViewMsg::UpdateState { updates, reply } => {
-                    super::logic::merge(&updates, &mut self.state);
-                    reply.send(Ok(()));
-                    (MessageKind::UpdateState, true)
+                    let result = Box::pin(self.catch_up()).await.map(|()| super::logic::merge(&updates, &mut self.state));
+                    (MessageKind::UpdateState, answer(reply, result))
                 }
                 ViewMsg::Render { reply } => {
                     let result = Box::pin(self.render_full()).await;
                     (MessageKind::Render, answer(reply, result))
                 }
                 ViewMsg::RenderWithDiff { reply } => {
-                    let result = Box::pin(self.render_diff()).await;
+                    let result = Box::pin(async {
+                        self.catch_up().await?;
+                        self.render_diff().await
+                    })
+                    .await;
                     (MessageKind::Render, answer(reply, result))
                 }
-                ViewMsg::Event { call, reply } => {
-                    let result = Box::pin(self.event(&call.event, &call.params)).await;
+                ViewMsg::Event { event, reply } => {
+                    let result = Box::pin(self.event(&event.name, &event.params)).await;
                     (MessageKind::Event, answer(reply, result))
                 }
                 ViewMsg::SetState { state, reply } => {
-                    let saved = std::mem::replace(&mut self.state, *state);
-                    let result = Box::pin(self.render_diff()).await;
-                    if result.is_err() {
-                        self.state = saved;
-                    }
+                    let result = Box::pin(self.set_state(*state)).await;
                     (MessageKind::Event, answer(reply, result))
                 }
                 ViewMsg::Reset { reply } => {
@@ -338,18 +339,18 @@ impl ViewActor {
                     let result = if self.stale { Box::pin(self.push_render()).await } else { Ok(()) };
                     (MessageKind::Render, answer(reply, result))
                 }
-                ViewMsg::CreateComponent { spec, reply } => {
-                    let result = Box::pin(self.create_component(*spec)).await;
+                ViewMsg::CreateComponent { request, reply } => {
+                    let result = Box::pin(self.create_component(*request)).await;
                     (MessageKind::ComponentUpdate, answer(reply, result))
                 }
-                ViewMsg::ComponentEvent { call, reply } => {
-                    let Call { component_id, event, params, .. } = *call;
-                    let result = Box::pin(self.component_event(&component_id, event, params)).await;
+                ViewMsg::ComponentEvent { event, reply } => {
+                    let ComponentEvent { component_id, name, params } = *event;
+                    let result = Box::pin(self.component_event(&component_id, name, params)).await;
                     (MessageKind::ComponentEvent, answer(reply, result))
                 }
-                ViewMsg::UpdateComponentProps { call, reply } => {
-                    let Call { component_id, params, .. } = *call;
-                    let result = Box::pin(self.update_component_props(&component_id, params)).await;
+                ViewMsg::UpdateComponentProps { props, reply } => {
+                    let ComponentProps { component_id, props } = *props;
+                    let result = Box::pin(self.update_component_props(&component_id, props)).await;
                     (MessageKind::ComponentUpdate, answer(reply, result))
                 }
                 ViewMsg::RemoveComponent { id, reply } => {
@@ -371,6 +372,7 @@ impl ViewActor {
     /// Run the handler on a copy of the state, render and diff; only when
     /// all of it succeeds does the copy become the state.
     async fn event(&mut self, event: &str, params: &State) -> Result<Rendered, ActorError> {
+        self.catch_up().await?;
         let saved = self.state.clone();
         let result = async {
             self.logic.handle_event(event, params, &mut self.state).await?;
@@ -383,11 +385,24 @@ impl ViewActor {
         result
     }
 
+    /// Take `state` (the whole context), render and diff; on failure the
+    /// state stays as it was.
+    async fn set_state(&mut self, state: State) -> Result<Rendered, ActorError> {
+        self.catch_up().await?;
+        let saved = std::mem::replace(&mut self.state, state);
+        let result = self.render_diff().await;
+        if result.is_err() {
+            self.state = saved;
+        }
+        result
+    }
+
     /// Take `state` and push its render to the connection (not while stale).
     async fn push(&mut self, state: State) -> Result<(), ActorError> {
         if self.outbound.is_none() {
             return Err(ActorError::NotConnected(self.view_id.clone()));
         }
+        self.catch_up().await?;
         let saved = std::mem::replace(&mut self.state, state);
         if self.stale {
             // Its HTML goes out once the connection has room; it will carry this state.
@@ -417,11 +432,13 @@ impl ViewActor {
     /// Render and diff against the client's tree (its whole HTML when the
     /// view is stale); the version goes up only on success.
     async fn render_diff(&mut self) -> Result<Rendered, ActorError> {
-        if self.stale {
+        if self.stale || self.tree_lost {
             let rendered = self.render_full().await?;
             self.stale = false;
+            self.tree_lost = false;
             return Ok(rendered);
         }
+        debug_assert!(!self.tree_behind, "a diff against a tree the client has moved past");
         let html = self.render_html().await?;
         let patches = self.vdom.diff(&html).await.map_err(|e| self.fault(e))?;
         self.version += 1;
@@ -437,6 +454,7 @@ impl ViewActor {
     async fn render_full(&mut self) -> Result<Rendered, ActorError> {
         let html = self.render_html().await?;
         self.vdom.reset(&html).await.map_err(|e| self.fault(e))?;
+        self.tree_behind = false;
         self.version += 1;
         Ok(Rendered {
             html: Some(html),
@@ -481,8 +499,17 @@ impl ViewActor {
         };
     }
 
-    async fn create_component(&mut self, spec: ComponentSpec) -> Result<String, ActorError> {
-        let id = spec.component_id.clone();
+    async fn create_component(&mut self, request: ComponentRequest) -> Result<String, ActorError> {
+        let id = request.component_id;
+        let store = GuestStore::new(&self.shared.engine, self.guests.services.clone(), self.guests.limits);
+        let spec = ComponentSpec {
+            component_id: id.clone(),
+            template_source: request.template,
+            props: request.props,
+            logic: request.logic.unwrap_or_else(|| Box::new(MergeParams)),
+            templates: self.guests.engines.templates.instance_in(&store),
+            vdom: self.guests.engines.vdom.instance_in(&store),
+        };
         if let Some(old) = self.components.shift_remove(&id) {
             let _ = old.remove().await;
         }
@@ -502,11 +529,12 @@ impl ViewActor {
     async fn component_event(&mut self, id: &str, event: String, params: State) -> Result<Rendered, ActorError> {
         let component = self.component(id)?.clone();
         let outcome = component.event(event, params).await?;
-        self.components.insert(id.to_string(), outcome.handle);
         if outcome.to_parent.events.is_empty() && !self.stale {
-            // Only the component changed: its own patches go out, and the
-            // parent's tree takes in its new HTML without sending anything.
-            self.resync_tree().await?;
+            // Only the component changed: its own patches go out; the
+            // parent's tree takes in its new HTML when the parent next
+            // changes (no render of the parent now).
+            self.components.insert(id.to_string(), outcome.handle);
+            self.tree_behind = true;
             self.version += 1;
             return Ok(Rendered {
                 html: None,
@@ -515,7 +543,15 @@ impl ViewActor {
                 component_id: Some(id.to_string()),
             });
         }
-        // The parent's handlers run; its diff then covers the component too.
+        // The parent's handlers run; its diff then covers the component
+        // too, against the tree the client has (the component's old HTML).
+        let caught_up = self.catch_up().await;
+        self.components.insert(id.to_string(), outcome.handle);
+        if let Err(e) = caught_up {
+            // The client's tree is not known here any more.
+            self.tree_lost = true;
+            return Err(e);
+        }
         let saved = self.state.clone();
         let result = async {
             for (event, data) in &outcome.to_parent.events {
@@ -534,10 +570,11 @@ impl ViewActor {
         let component = self.component(id)?.clone();
         let (handle, patches) = component.update_props(props).await?;
         self.components.insert(id.to_string(), handle);
-        if self.stale {
+        if self.stale || self.tree_lost {
+            self.tree_behind = false;
             return self.render_diff().await;
         }
-        self.resync_tree().await?;
+        self.tree_behind = true;
         self.version += 1;
         Ok(Rendered {
             html: None,
@@ -548,6 +585,8 @@ impl ViewActor {
     }
 
     async fn remove_component(&mut self, id: &str) -> Result<(), ActorError> {
+        self.component(id)?;
+        self.catch_up().await?;
         let component = self
             .components
             .shift_remove(id)
@@ -562,10 +601,18 @@ impl ViewActor {
             .ok_or_else(|| ActorError::ComponentNotFound(id.to_string()))
     }
 
+    /// Bring the tree up to the client's DOM (see `tree_behind`): before
+    /// the state changes, a component is removed, or a diff is asked for.
+    async fn catch_up(&mut self) -> Result<(), ActorError> {
+        if self.tree_behind && !self.tree_lost { self.resync_tree().await } else { Ok(()) }
+    }
+
     /// Re-render the parent and make that its tree, without patches.
     async fn resync_tree(&mut self) -> Result<(), ActorError> {
         let html = self.render_html().await?;
-        self.vdom.reset(&html).await.map_err(|e| self.fault(e))
+        self.vdom.reset(&html).await.map_err(|e| self.fault(e))?;
+        self.tree_behind = false;
+        Ok(())
     }
 
     async fn stop_components(&mut self) {

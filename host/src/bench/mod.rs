@@ -4,7 +4,7 @@
 
 pub mod counter;
 
-use crate::actors::{ActorConfig, ActorError, ActorSupervisor, MountRequest, SessionHandle, State, TemplateSource};
+use crate::actors::{ActorConfig, ActorError, ActorSupervisor, Delivery, Event, MountRequest, Rendered, SessionHandle, State, TemplateSource, ViewHandle};
 use crate::engine_host::LoadError;
 use serde::Serialize;
 use std::sync::Arc;
@@ -138,10 +138,16 @@ fn start() -> Result<Arc<ActorSupervisor>, LoadError> {
     ActorSupervisor::start(ActorConfig::default())
 }
 
-async fn mounted_session(supervisor: &ActorSupervisor, id: &str) -> Result<SessionHandle, ActorError> {
+/// A new session with the counter view mounted: the session, and the view's handle.
+async fn mounted_session(supervisor: &ActorSupervisor, id: &str) -> Result<(SessionHandle, ViewHandle), ActorError> {
     let session = supervisor.get_or_create_session(id);
-    session.mount(counter_request()).await?;
-    Ok(session)
+    let mounted = session.mount(counter_request(), Delivery::Wait).await?.await?;
+    Ok((session, mounted.view))
+}
+
+/// One counter event, answered.
+async fn increment(view: &ViewHandle) -> Result<Rendered, ActorError> {
+    view.event(Event::new("increment", State::new()), Delivery::Wait).await?.await
 }
 
 /// Rounds each rate is measured in; the median round is reported, so one
@@ -166,12 +172,12 @@ where
 /// median of five rounds of `pings / 5`).
 pub async fn round_trip(supervisor: &ActorSupervisor, pings: usize) -> Result<f64, ActorError> {
     let session = supervisor.get_or_create_session("bench-ping");
-    session.ping().await?;
+    session.ping(Delivery::Wait).await?.await?;
     let per_round = pings.div_ceil(ROUNDS);
     median_of(ROUNDS, || async {
         let started = Instant::now();
         for _ in 0..per_round {
-            session.ping().await?;
+            session.ping(Delivery::Wait).await?.await?;
         }
         Ok(per_op_us(started.elapsed(), per_round))
     })
@@ -181,15 +187,15 @@ pub async fn round_trip(supervisor: &ActorSupervisor, pings: usize) -> Result<f6
 /// Events per second through one session and view, each awaited before the
 /// next (the median of five rounds of `events / 5`).
 pub async fn single_actor(supervisor: &ActorSupervisor, events: usize) -> Result<f64, ActorError> {
-    let session = mounted_session(supervisor, "bench-single").await?;
+    let (_session, view) = mounted_session(supervisor, "bench-single").await?;
     for _ in 0..100 {
-        session.event("increment", State::new(), None).await?;
+        increment(&view).await?;
     }
     let per_round = events.div_ceil(ROUNDS);
     median_of(ROUNDS, || async {
         let started = Instant::now();
         for _ in 0..per_round {
-            session.event("increment", State::new(), None).await?;
+            increment(&view).await?;
         }
         Ok(per_round as f64 / started.elapsed().as_secs_f64())
     })
@@ -206,11 +212,11 @@ pub async fn concurrent(supervisor: &ActorSupervisor, sessions: usize, per_sessi
     median_of(ROUNDS, || async {
         let started = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
-        for session in &handles {
-            let session = session.clone();
+        for (_, view) in &handles {
+            let view = view.clone();
             tasks.spawn(async move {
                 for _ in 0..per_session {
-                    session.event("increment", State::new(), None).await?;
+                    increment(&view).await?;
                 }
                 Ok::<_, ActorError>(())
             });
@@ -229,7 +235,7 @@ pub async fn mount_latency(supervisor: &ActorSupervisor, mounts: usize) -> Resul
     for i in 0..mounts {
         let session = supervisor.get_or_create_session(&format!("bench-mount-{i}"));
         let started = Instant::now();
-        session.mount(counter_request()).await?;
+        session.mount(counter_request(), Delivery::Wait).await?.await?;
         latencies.push(started.elapsed());
         supervisor.remove_session(&format!("bench-mount-{i}")).await?;
     }
@@ -256,7 +262,7 @@ pub async fn memory_per_session(supervisor: &ActorSupervisor, sessions: usize) -
     let mut handles = Vec::with_capacity(sessions);
     for i in 0..sessions {
         let session = mounted_session(supervisor, &format!("bench-memory-{i}")).await?;
-        session.event("increment", State::new(), None).await?;
+        increment(&session.1).await?;
         handles.push(session);
     }
     if let Some(quiet) = supervisor.config().engine.release_memory_after {

@@ -7,7 +7,7 @@
 //! time is unmounted, and its session with it when it has no other view,
 //! so a flood of GETs costs memory for seconds, not for the session TTL.
 
-use crate::actors::ActorSupervisor;
+use crate::actors::{ActorSupervisor, Delivery};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -99,10 +99,10 @@ impl FirstPaints {
 /// Unmount `view_id` from `session`, and the session if that was its last view.
 pub(crate) async fn drop_view(supervisor: &ActorSupervisor, session: &str, view_id: &str) {
     let Some(handle) = supervisor.session(session) else { return };
-    if let Err(e) = handle.unmount(view_id).await {
+    if let Err(e) = async { handle.unmount(view_id, Delivery::Wait).await?.await }.await {
         tracing::debug!(error = %e, view_id, "first paint already gone");
     }
-    if handle.view_ids().await.is_ok_and(|ids| ids.is_empty())
+    if async { handle.view_ids(Delivery::Wait).await?.await }.await.is_ok_and(|ids| ids.is_empty())
         && let Err(e) = supervisor.remove_session(session).await
     {
         tracing::debug!(error = %e, session, "session already gone");

@@ -2,7 +2,7 @@
 //! fallback, and the WebSocket handshake's Origin check.
 
 use super::{App, cookie, first_paint, page, socket};
-use crate::actors::{MountRequest, TemplateSource};
+use crate::actors::{Delivery, MountRequest, TemplateSource};
 use crate::protocol::{self, ServerFrame, Status, Transport, WireError};
 use axum::Router;
 use axum::body::Bytes;
@@ -150,14 +150,16 @@ async fn first_paint(app: &App, view: &super::ViewEntry, sid: &str) -> Response 
         .params(view.state.clone())
         .services(app.services.clone());
     request.logic = logic;
-    match session.mount(request).await {
+    match async { session.mount(request, Delivery::Wait).await?.await }.await {
         Ok(mounted) => {
             for (s, old) in app.first_paints.add(&name, &mounted.view_id) {
                 first_paint::drop_view(&app.supervisor, &s, &old).await;
             }
-            if let Ok(ids) = session.view_ids().await {
+            if let Ok(ids) = async { session.view_ids(Delivery::Wait).await?.await }.await {
                 for old in ids.iter().take(ids.len().saturating_sub(MAX_HTTP_VIEWS)) {
-                    let _ = session.unmount(old).await;
+                    if let Ok(unmounted) = session.unmount(old, Delivery::Wait).await {
+                        let _ = unmounted.await;
+                    }
                 }
             }
             Html(page::render(view, &mounted.view_id, &mounted.html)).into_response()
@@ -183,7 +185,7 @@ async fn post_event(app: &App, sid: Option<&str>, body: &[u8]) -> Response {
     let Some((name, session)) = name.and_then(|n| app.supervisor.session(&n).map(|s| (n, s))) else {
         return reply(Status::NotFound, ServerFrame::error(&protocol::not_in_session(&view_id), Some(view_id), frame.reference));
     };
-    if !session.view_ids().await.is_ok_and(|ids| ids.contains(&view_id)) {
+    if !async { session.view_ids(Delivery::Wait).await?.await }.await.is_ok_and(|ids| ids.contains(&view_id)) {
         return reply(Status::NotFound, ServerFrame::error(&protocol::not_in_session(&view_id), Some(view_id), frame.reference));
     }
     // Any frame for a first paint's view claims it.

@@ -1,7 +1,10 @@
 //! One WebSocket connection: one session actor; frames read and answered through [`crate::protocol`].
 
 use super::App;
-use crate::actors::{Delivery, MountRequest, OUTBOUND_FRAMES, Outbound, Pushed, SessionHandle, TemplateSource, ViewHandle, around, outbound, OutboundQueue};
+use crate::actors::{
+    ActorError, ComponentEvent, Delivery, Event, MountRequest, OUTBOUND_FRAMES, Outbound, OutboundQueue, Pushed, SessionHandle, TemplateSource,
+    ViewHandle, around, outbound,
+};
 use crate::protocol::{self, ClientFrame, EventFrame, MountFrame, Request, ServerFrame, Status, Transport, WireError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use serde_json::Value;
@@ -28,6 +31,15 @@ impl Connection {
     fn view(&self, view_id: &str) -> Option<ViewHandle> {
         self.views.lock().expect("views lock").get(view_id).cloned()
     }
+
+    /// The view a frame is for: one this connection mounted, else looked
+    /// up in the session (the first mounted one when `view_id` is `None`).
+    async fn find(&self, view_id: Option<&str>) -> Result<ViewHandle, ActorError> {
+        if let Some(view) = view_id.and_then(|id| self.view(id)) {
+            return Ok(view);
+        }
+        self.session.view(view_id, Delivery::Wait).await?.await
+    }
 }
 
 /// Read one frame and answer it: the frame to send, and the status a POST answers with.
@@ -43,31 +55,33 @@ pub(crate) async fn answer(app: &App, connection: &Connection, frame: ClientFram
     let session = &connection.session;
     let answered = match request {
         Request::Mount(mount_frame) => mount(app, connection, mount_frame, reference.clone()).await,
-        Request::Ping => session.ping().await.map(|()| ServerFrame::Pong { reference: reference.clone() }).map_err(|e| WireError::from(&e)),
+        Request::Ping => async { session.ping(Delivery::FailFast).await?.await }
+            .await
+            .map(|()| ServerFrame::Pong { reference: reference.clone() })
+            .map_err(|e| WireError::from(&e)),
         // The POST fallback has found the view in the session and claimed it.
         Request::Claim => Ok(ServerFrame::Claimed { view_id: view_id.clone().unwrap_or_default(), reference: reference.clone() }),
-        Request::Resync => match session.view(view_id.as_deref()).await {
-            Ok(view) => {
-                let id = view.view_id().to_string();
-                view.render().await.map(|r| ServerFrame::rendered(r, Some(id), reference.clone())).map_err(|e| WireError::from(&e))
-            }
-            Err(e) => Err(WireError::from(&e)),
-        },
-        Request::Event(EventFrame { name, params, component_id }) => {
-            let rendered = match (component_id, view_id.as_deref()) {
-                (Some(component), Some(view)) => session.component_event(view, &component, &name, params).await.map(|r| (r, view.to_string())),
-                (_, Some(id)) => match connection.view(id) {
-                    Some(view) => view.event(name, params, Delivery::Wait).await.map(|r| (r, id.to_string())),
-                    None => session.event(&name, params, Some(id)).await.map(|r| (r, id.to_string())),
-                },
-                // The session's first view, named in the answer.
-                (_, None) => match session.view(None).await {
-                    Ok(view) => view.event(name, params, Delivery::Wait).await.map(|r| (r, view.view_id().to_string())),
-                    Err(e) => Err(e),
-                },
-            };
-            rendered.map(|(r, id)| ServerFrame::rendered(r, Some(id), reference.clone())).map_err(|e| WireError::from(&e))
+        Request::Resync => async {
+            let view = connection.find(view_id.as_deref()).await?;
+            let rendered = view.render(Delivery::Wait).await?.await?;
+            Ok(ServerFrame::rendered(rendered, Some(view.view_id().to_string()), reference.clone()))
         }
+        .await
+        .map_err(|e: ActorError| WireError::from(&e)),
+        Request::Event(EventFrame { name, params, component_id }) => async {
+            let view = connection.find(view_id.as_deref()).await?;
+            let rendered = match component_id {
+                // A component's event needs its view named.
+                Some(component) if view_id.is_some() => {
+                    view.component_event(ComponentEvent::new(component, name, params), Delivery::Wait).await?.await?
+                }
+                _ => view.event(Event::new(name, params), Delivery::Wait).await?.await?,
+            };
+            // The view is named in the answer (the session's first view, when the frame named none).
+            Ok(ServerFrame::rendered(rendered, Some(view.view_id().to_string()), reference.clone()))
+        }
+        .await
+        .map_err(|e: ActorError| WireError::from(&e)),
     };
     match answered {
         Ok(frame) => (Status::Ok, frame),
@@ -84,7 +98,7 @@ async fn mount(app: &App, connection: &Connection, frame: MountFrame, reference:
         let message = format!("view {:?} takes no mount param {key:?} from a client (it takes: {takes}; declare `mount_params` in the views file)", view.name);
         return Err(WireError::refused("InvalidParamsError", message));
     }
-    let mounted = session.view_ids().await.map_err(|e| WireError::from(&e))?.len();
+    let mounted = async { session.view_ids(Delivery::Wait).await?.await }.await.map_err(|e| WireError::from(&e))?.len();
     if mounted >= app.max_views_per_connection {
         app.refused_mounts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let message = format!("this connection already has {} views mounted (--max-views-per-connection)", app.max_views_per_connection);
@@ -101,7 +115,7 @@ async fn mount(app: &App, connection: &Connection, frame: MountFrame, reference:
         .services(app.services.clone());
     request.logic = logic;
     request.outbound = connection.outbound.clone();
-    let m = session.mount(request).await.map_err(|e| WireError::from(&e))?;
+    let m = async { session.mount(request, Delivery::Wait).await?.await }.await.map_err(|e| WireError::from(&e))?;
     connection.views.lock().expect("views lock").insert(m.view_id.clone(), m.view.clone());
     // The socket's view replaces the first paint's.
     if let (Some(claim), Some(http)) = (&frame.claim, &connection.http_session)
@@ -194,7 +208,7 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
 async fn refresh_stale(pushes: &mut OutboundQueue, connection: &Connection) {
     for id in pushes.take_stale() {
         let Some(view) = connection.view(&id) else { continue };
-        if let Err(e) = view.refresh().await {
+        if let Err(e) = async { view.refresh(Delivery::Wait).await?.await }.await {
             tracing::debug!(error = %e, "a stale view could not be refreshed");
         }
     }
