@@ -11,7 +11,7 @@
 //! as under Django.
 
 use crate::convert;
-use crate::handlers::HandlerTable;
+use crate::pyview::{self, PyView};
 use crate::threads::Lane;
 use pyo3::prelude::*;
 use std::sync::Arc;
@@ -74,19 +74,16 @@ impl LogicFactory for PythonHandlers {
     }
 
     fn create(&self, view: &ViewEntry) -> Result<Box<dyn ViewLogic>, String> {
-        Ok(Box::new(PythonView {
-            spec: view.handler.clone().unwrap_or_default(),
-            object: None,
-            lane: Lane::new(),
-        }))
+        Ok(Box::new(PythonView { spec: view.handler.clone().unwrap_or_default(), view: None, lane: Lane::new() }))
     }
 }
 
-/// A served view whose handlers are a Python object's `@event_handler` methods.
+/// A served view whose handlers are a Python object's `@event_handler`
+/// methods: the same [`PyView`] as under Django, driven by its actor.
 struct PythonView {
     spec: String,
-    /// The instance, made at mount; with its class's handler table.
-    object: Option<Arc<(Py<PyAny>, Arc<HandlerTable>)>>,
+    /// The object, made at mount.
+    view: Option<Arc<PyView>>,
     /// Where its code runs.
     lane: Lane,
 }
@@ -96,11 +93,6 @@ fn raised(py: Python<'_>, e: PyErr) -> HandlerError {
     crate::errors::log_exception(py, "wasmlive serve: a view's handler failed", &e);
     let kind = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
     HandlerError::Raised { kind, message: e.value(py).to_string() }
-}
-
-/// The object's context as the new state.
-fn context(py: Python<'_>, object: &Bound<'_, PyAny>) -> Result<State, HandlerError> {
-    crate::pyview::context_of(object).map_err(|e| raised(py, e))
 }
 
 /// A client's event refused by the handler table: the class and message
@@ -123,68 +115,56 @@ async fn on_lane<T: Send + 'static>(
         .unwrap_or_else(|_| Err(HandlerError::Raised { kind: "RuntimeError".into(), message: "the handler thread stopped".into() }))
 }
 
-/// Run a coroutine (an `async def`'s result) to completion on this handler thread.
-fn finish(py: Python<'_>, result: Bound<'_, PyAny>) -> PyResult<()> {
-    if !result.is_none() {
-        py.import("wasmlive._bridge")?.getattr("finish_in_thread")?.call1((result,))?;
-    }
-    Ok(())
-}
-
 impl ViewLogic for PythonView {
     fn mount<'a>(&'a mut self, params: &'a State, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {
         let spec = self.spec.clone();
         let params = params.clone();
         let lane = self.lane.clone();
         Box::pin(async move {
-            let (object, table, new_state) = on_lane(&lane, move |py| {
+            let view_lane = lane.clone();
+            let (view, context) = on_lane(&lane, move |py| {
                 let class = import_class(py, &spec).map_err(|message| HandlerError::Raised { kind: "ImportError".into(), message })?;
                 let object = class.bind(py).call0().map_err(|e| raised(py, e))?;
                 if object.hasattr("mount").unwrap_or(false) {
                     let kwargs = convert::dict(py, &params).map_err(|e| raised(py, e))?;
                     let r = object.call_method("mount", (py.None(),), Some(&kwargs)).map_err(|e| raised(py, e))?;
-                    finish(py, r).map_err(|e| raised(py, e))?;
+                    pyview::finish(&r).map_err(|e| raised(py, e))?;
                 }
-                let table = HandlerTable::of(&object).map_err(|e| raised(py, e))?;
-                let state = context(py, &object)?;
-                Ok((object.unbind(), table, state))
+                let view = PyView::new(&object, view_lane).map_err(|e| raised(py, e))?;
+                let context = view.context(py).map_err(|e| raised(py, e))?;
+                Ok((view, context))
             })
             .await?;
-            self.object = Some(Arc::new((object, table)));
-            *state = new_state;
+            self.view = Some(Arc::new(view));
+            *state = context;
             Ok(())
         })
     }
 
-    fn attached(&mut self, view: WeakViewHandle) {
-        let Some(object) = self.object.clone() else { return };
-        let lane = self.lane.clone();
-        let path = self.spec.clone();
+    fn attached(&mut self, handle: WeakViewHandle) {
+        let Some(view) = self.view.clone() else { return };
         // On the lane: no Tokio worker takes the GIL.
         self.lane.submit(Box::new(move |py| {
-            let pusher = Py::new(py, crate::push::Pusher::new(view, lane, path));
-            if let Err(e) = pusher.and_then(|p| object.0.bind(py).setattr("_wasmlive_pusher", p)) {
+            let pusher = Py::new(py, crate::push::Pusher::new(handle, view.lane().clone(), view.path().to_string()));
+            if let Err(e) = pusher.and_then(|p| view.object(py).setattr("_wasmlive_pusher", p)) {
                 crate::errors::log_exception(py, "wasmlive serve: cannot give a view its pusher", &e);
             }
         }));
     }
 
     fn handle_event<'a>(&'a mut self, event: &'a str, params: &'a State, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {
-        let object = self.object.clone();
+        let view = self.view.clone();
         let (event, params) = (event.to_string(), params.clone());
-        let view = self.spec.clone();
-        let lane = self.lane.clone();
+        let spec = self.spec.clone();
         Box::pin(async move {
-            let Some(object) = object else {
-                return Err(HandlerError::UnknownEvent { view, event });
+            let Some(view) = view else {
+                return Err(HandlerError::UnknownEvent { view: spec, event });
             };
+            let lane = view.lane().clone();
             *state = on_lane(&lane, move |py| {
-                let (object, table) = (&object.0, &object.1);
-                let object = object.bind(py);
                 // The same rules as under Django: declared handlers only.
-                table.check(py, object, &event).map_err(|e| refused(py, e))?;
-                crate::pyview::call_handler(object, &event, &params).map_err(|e| raised(py, e))?;
-                context(py, object)
+                view.check(py, &event).map_err(|e| refused(py, e))?;
+                view.run(py, Some((&event, &params))).map_err(|e| raised(py, e))
             })
             .await?;
             Ok(())

@@ -1,22 +1,95 @@
-//! A Python view or component as both servers run it (Django through the
-//! session handle, `serve` through its views file's handler classes): a
-//! handler called with its params, and the context taken by one rule.
-//! Which names are handlers is [`crate::handlers::HandlerTable`]'s rule.
+//! A Python view or component as both servers run it: Django through the
+//! session handle (`session/`), `serve` through its views file's handler
+//! classes (`cli.rs`). One type, [`PyView`]: the object, its class's
+//! handler table (which names are handlers: [`HandlerTable`]'s rule), the
+//! lane its code runs on, one way to call a handler and one rule for the
+//! context.
 
 use crate::convert;
+use crate::errors;
+use crate::handlers::HandlerTable;
+use crate::threads::Lane;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// A mounted Python view (or live component) object.
+pub struct PyView {
+    object: Py<PyAny>,
+    handlers: Arc<HandlerTable>,
+    /// Where its code runs: one job at a time, in order (a component
+    /// shares its view's lane).
+    lane: Lane,
+}
+
+impl PyView {
+    /// `object`'s view, its class's handlers scanned at first use.
+    pub fn new(object: &Bound<'_, PyAny>, lane: Lane) -> PyResult<PyView> {
+        Ok(PyView { handlers: HandlerTable::of(object)?, object: object.clone().unbind(), lane })
+    }
+
+    pub fn object<'py>(&self, py: Python<'py>) -> &Bound<'py, PyAny> {
+        self.object.bind(py)
+    }
+
+    pub fn handlers(&self) -> &Arc<HandlerTable> {
+        &self.handlers
+    }
+
+    pub fn lane(&self) -> &Lane {
+        &self.lane
+    }
+
+    /// `module.qualname` of its class, for error notes.
+    pub fn path(&self) -> &str {
+        &self.handlers.path
+    }
+
+    /// Refuse `event` unless it is one of its declared handlers (a client
+    /// names it); the error says why.
+    pub fn check(&self, py: Python<'_>, event: &str) -> PyResult<()> {
+        self.handlers.check(py, self.object(py), event)
+    }
+
+    /// Whether handler `event` is a coroutine function (`async def`).
+    pub fn is_coroutine(&self, event: &str) -> bool {
+        self.handlers.is_coroutine(event)
+    }
+
+    /// On its lane: run handler `event` with its params (if given), then
+    /// take the context. An exception says where it was raised (the
+    /// handler, or `get_context_data`).
+    pub fn run(&self, py: Python<'_>, event: Option<(&str, &Map<String, Value>)>) -> PyResult<Map<String, Value>> {
+        let object = self.object(py);
+        if let Some((name, params)) = event {
+            call_handler(object, name, params).map_err(|e| errors::raised_in_view(py, e, self.path(), name))?;
+        }
+        self.context(py)
+    }
+
+    /// Its template context now (see [`context_of`]).
+    pub fn context(&self, py: Python<'_>) -> PyResult<Map<String, Value>> {
+        context_of(self.object(py)).map_err(|e| errors::raised_in_view(py, e, self.path(), "get_context_data"))
+    }
+}
 
 /// Call handler `name` with `params` as keyword arguments; a coroutine it
-/// returns (an `async def` called as a plain method) runs to completion on
-/// this thread.
+/// returns (an `async def`) runs to completion from this thread
+/// (`_bridge.finish_in_thread`: on the serving event loop under Django, on
+/// the thread's own loop under `serve`). Django's consumer awaits coroutine
+/// handlers on its loop itself, without holding a handler thread meanwhile.
 pub fn call_handler(object: &Bound<'_, PyAny>, name: &str, params: &Map<String, Value>) -> PyResult<()> {
     let py = object.py();
     let kwargs = convert::dict(py, params)?;
     let returned = object.call_method(name, (), Some(&kwargs))?;
+    finish(&returned)
+}
+
+/// Run what view code returned to completion when it is a coroutine.
+pub fn finish(returned: &Bound<'_, PyAny>) -> PyResult<()> {
     if !returned.is_none() {
-        py.import("wasmlive._bridge")?.getattr("finish_in_thread")?.call1((returned,))?;
+        returned.py().import("wasmlive._bridge")?.getattr("finish_in_thread")?.call1((returned,))?;
     }
     Ok(())
 }

@@ -5,16 +5,15 @@ use super::Session;
 use super::lane::{answered, in_lane};
 use super::ordered::Request;
 use super::output::{Output, output, rendered_to_py};
-use super::views::PyLogic;
-use crate::pyview::context_of;
+use crate::pyview::{PyView, context_of};
 use super::helper;
 use crate::bridge::{self, Reply};
 use crate::convert;
 use crate::errors;
-use crate::handlers::HandlerTable;
 use crate::system;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
+use std::sync::Arc;
 use serde_json::{Map, Value};
 use wasmlive::actors::{ActorError, ComponentEvent, ComponentProps, ComponentRequest, Delivery, Pending};
 
@@ -38,13 +37,13 @@ impl Session {
             Err(e) => return Ok(Reply::failed(errors::to_py(py, e))),
         };
         let views = self.views.clone();
-        let finish = move |py: Python<'_>, (html, key, logic): (String, (String, String), Option<PyLogic>)| {
+        let finish = move |py: Python<'_>, (html, key, logic): (String, (String, String), Option<PyView>)| {
             if let Some(logic) = logic {
-                views.lock().expect("views lock").components.insert(key, logic);
+                views.lock().expect("views lock").components.insert(key, Arc::new(logic));
             }
             Ok(PyString::new(py, &html).into_any().unbind())
         };
-        let lane = self.lock().python.get(&view_id).map(|l| l.lane.clone()).unwrap_or_default();
+        let lane = self.lock().python.get(&view_id).map(|v| v.lane().clone()).unwrap_or_default();
         let request = move |props, logic| {
             let request = ComponentRequest::new(component_id.clone(), template_string, props);
             let key = (view_id.clone(), component_id.clone());
@@ -58,19 +57,16 @@ impl Session {
         let component = component.unbind();
         let initial_props = initial_props.map(Bound::unbind);
         let component_lane = lane.clone();
-        let prepare = move |py: Python<'_>| -> PyResult<(Map<String, Value>, Option<PyLogic>)> {
-            let c = component.bind(py);
-            let table = HandlerTable::of(c)?;
-            let ran = (|| {
-                if let Some(p) = &initial_props {
-                    if c.hasattr("update_props")? {
-                        c.call_method1("update_props", (p,))?;
-                    }
+        let prepare = move |py: Python<'_>| -> PyResult<(Map<String, Value>, Option<PyView>)> {
+            let python = PyView::new(component.bind(py), component_lane)?;
+            if let Some(p) = &initial_props {
+                let c = python.object(py);
+                if c.hasattr("update_props")? {
+                    c.call_method1("update_props", (p,)).map_err(|e| errors::raised_in_view(py, e, python.path(), "update_props"))?;
                 }
-                context_of(c)
-            })();
-            props.extend(ran.map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data"))?);
-            Ok((props, Some(PyLogic { handlers: table, object: component, lane: component_lane })))
+            }
+            props.extend(python.context(py)?);
+            Ok((props, Some(python)))
         };
         in_lane(py, &lane, prepare, move |(props, logic)| request(props, logic), answered, finish)
     }
@@ -102,16 +98,17 @@ impl Session {
         frame: bool,
         reference: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Reply> {
-        let (object, table, lane) = match self.lock().components.get(&(view_id.clone(), component_id.clone())) {
-            Some(l) => (l.object.clone_ref(py), l.handlers.clone(), l.lane.clone()),
+        let python = match self.lock().components.get(&(view_id.clone(), component_id.clone())) {
+            Some(python) => python.clone(),
             None => return Err(errors::to_py(py, ActorError::ComponentNotFound(component_id))),
         };
+        let lane = python.lane().clone();
         let out = output(frame, reference.as_ref())?;
         let view = self.lock().handle(Some(&view_id)).map_err(|e| errors::to_py(py, e))?;
         in_lane(
             py,
             &lane,
-            move |py| context_of(object.bind(py)).map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data")),
+            move |py| python.context(py),
             move |props| async move { view.update_component_props(ComponentProps { component_id, props }, Delivery::Wait).await },
             Pending::answer,
             move |py, rendered| rendered_to_py(py, rendered, Some(&view_id), &out),
@@ -121,12 +118,12 @@ impl Session {
     /// (internal) Check and run a parent view's handler for a component's
     /// message; gives what the handler returned (maybe a coroutine).
     fn _parent_handler(&self, py: Python<'_>, view_id: String, event_name: &str, data: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let (object, table) = match self.lock().python.get(&view_id) {
-            Some(l) => (l.object.clone_ref(py), l.handlers.clone()),
+        let python = match self.lock().python.get(&view_id) {
+            Some(python) => python.clone(),
             None => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id))),
         };
-        let object = object.bind(py);
-        table.check(py, object, event_name)?;
+        python.check(py, event_name)?;
+        let object = python.object(py);
         let params = self.params(Some(&data))?;
         let kwargs = convert::dict(py, &params)?;
         Ok(object.call_method(event_name, (), Some(&kwargs))?.unbind())
@@ -137,7 +134,7 @@ impl Session {
     fn update_component_props(&self, py: Python<'_>, view_id: String, component_id: String, props: Bound<'_, PyAny>) -> PyResult<Reply> {
         let mut props = self.params(Some(&props))?;
         if let Some(logic) = self.lock().components.get(&(view_id.clone(), component_id.clone())) {
-            let object = logic.object.bind(py);
+            let object = logic.object(py);
             if object.hasattr("update_props")? {
                 object.call_method1("update_props", (convert::dict(py, &props)?,))?;
             }
@@ -182,8 +179,8 @@ impl Session {
             let views = this.lock();
             match views.components.get(&key) {
                 Some(logic) => {
-                    let object = logic.object.bind(py).clone();
-                    logic.handlers.check(py, &object, event_name)?;
+                    let object = logic.object(py).clone();
+                    logic.check(py, event_name)?;
                     Ok(object.unbind())
                 }
                 None => Ok(py.None()),

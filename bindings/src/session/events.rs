@@ -6,8 +6,6 @@ use super::helper;
 use super::lane::{deliver_state, in_lane};
 use super::ordered::Request;
 use super::output::{Output, rendered_to_py};
-use super::views::PyLogic;
-use crate::pyview::context_of;
 use crate::bridge::Reply;
 use crate::convert;
 use crate::errors;
@@ -29,23 +27,17 @@ impl Session {
         let this = slf.get();
         let failed = |e: PyErr| -> PyResult<Py<PyAny>> { Ok(Py::new(py, Reply::failed(e))?.into_any()) };
         let target = this.target(view_id.clone());
-        let logic = target.as_ref().and_then(|id| {
-            this.lock()
-                .python
-                .get(id)
-                .map(|l| (l.object.clone_ref(py), l.handlers.clone()))
-        });
-        let Some((object, table)) = logic else {
+        let python = target.as_ref().and_then(|id| this.lock().python.get(id).cloned());
+        let Some(python) = python else {
             // No Python logic: the view actor runs the event (or answers "not found").
             let reply = this.ordered(py, Request::Event(Event::new(event, params)), target.or(view_id), out)?;
             return Ok(Py::new(py, reply)?.into_any());
         };
-        let object = object.bind(py);
-        if let Err(e) = table.check(py, object, event) {
+        if let Err(e) = python.check(py, event) {
             return failed(e);
         }
         let target = target.expect("a Python view has an id");
-        if !table.is_coroutine(event) {
+        if !python.is_coroutine(event) {
             // A plain handler: it and the context run on the view's lane.
             return match this.sync_view(py, &target, Some((event.to_string(), params)), out) {
                 Ok(reply) => Ok(Py::new(py, reply)?.into_any()),
@@ -55,42 +47,33 @@ impl Session {
         // A coroutine handler: awaited here, on the caller's loop, by the
         // Python helper; then the context is taken on the lane.
         let kwargs = convert::dict(py, &params)?;
-        let coroutine = match object.call_method(event, (), Some(&kwargs)) {
+        let coroutine = match python.object(py).call_method(event, (), Some(&kwargs)) {
             Ok(c) => c,
-            Err(e) => return failed(errors::raised_in_view(py, e, &table.path, event)),
+            Err(e) => return failed(errors::raised_in_view(py, e, python.path(), event)),
         };
         let (frame, reference) = match &out {
             Output::Frame { reference } => (true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?),
             Output::Dict => (false, None),
         };
-        Ok(helper(py, "after_coroutine")?.call1((slf, &target, coroutine, table.path.as_str(), event, frame, reference))?.unbind())
+        Ok(helper(py, "after_coroutine")?.call1((slf, &target, coroutine, python.path(), event, frame, reference))?.unbind())
     }
 
     /// Run a Python view's handler `event` (if any) on its lane, then hand
     /// its new context to its actor: render and diff.
     pub(super) fn sync_view(&self, py: Python<'_>, view_id: &str, event: Option<(String, Map<String, Value>)>, output: Output) -> PyResult<Reply> {
-        let (object, table, lane, view) = {
+        let (python, view) = {
             let views = self.lock();
             match (views.python.get(view_id), views.mounted.get(view_id)) {
-                (Some(PyLogic { object, handlers, lane }), Some(view)) => (object.clone_ref(py), handlers.clone(), lane.clone(), view.clone()),
+                (Some(python), Some(view)) => (python.clone(), view.clone()),
                 _ => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id.to_string()))),
             }
         };
+        let lane = python.lane().clone();
         let out_id = view_id.to_string();
         in_lane(
             py,
             &lane,
-            move |py| {
-                let object = object.bind(py);
-                let place = event.as_ref().map_or("get_context_data", |(name, _)| name.as_str());
-                let ran = (|| {
-                    if let Some((name, params)) = &event {
-                        crate::pyview::call_handler(object, name, params)?;
-                    }
-                    context_of(object)
-                })();
-                ran.map_err(|e| errors::raised_in_view(py, e, &table.path, place))
-            },
+            move |py| python.run(py, event.as_ref().map(|(name, params)| (name.as_str(), params))),
             move |state| deliver_state(view, state),
             Pending::answer,
             move |py, rendered| rendered_to_py(py, rendered, Some(&out_id), &output),

@@ -174,7 +174,7 @@ impl Session {
     #[pyo3(signature = (view_id, function, *args))]
     fn _run(&self, py: Python<'_>, view_id: Option<String>, function: Py<PyAny>, args: Py<pyo3::types::PyTuple>) -> PyResult<Reply> {
         let lane = view_id
-            .and_then(|id| self.lock().python.get(&id).map(|l| l.lane.clone()))
+            .and_then(|id| self.lock().python.get(&id).map(|v| v.lane().clone()))
             .unwrap_or_default();
         threads::run_in(py, &lane, function, args)
     }
@@ -245,7 +245,7 @@ impl Session {
     #[pyo3(signature = (view_id=None))]
     fn handlers(&self, view_id: Option<String>) -> Vec<String> {
         let Some(id) = self.target(view_id) else { return Vec::new() };
-        self.lock().python.get(&id).map(|l| l.handlers.names()).unwrap_or_default()
+        self.lock().python.get(&id).map(|v| v.handlers().names()).unwrap_or_default()
     }
 
 

@@ -4,13 +4,11 @@
 use super::Session;
 use super::helper;
 use super::lane::{answered, in_lane};
-use super::views::PyLogic;
-use crate::pyview::context_of;
+use crate::pyview::PyView;
 use crate::bridge::{self, Reply};
 use crate::convert;
 use crate::engines;
 use crate::errors;
-use crate::handlers::HandlerTable;
 use crate::push::Pusher;
 use crate::services::PythonServices;
 use crate::system;
@@ -61,7 +59,7 @@ impl Session {
         let view_lane = lane.clone();
         // Everything that may run the view's own code: instantiating and
         // mounting it by path, its context, its template.
-        let prepare = move |py: Python<'_>| -> PyResult<(MountRequest, Option<PyLogic>)> {
+        let prepare = move |py: Python<'_>| -> PyResult<(MountRequest, Option<PyView>)> {
             let params = params.bind(py);
             let mut python_view = python_view.map(|v| v.into_bound(py));
             if python_view.is_none() && template.is_none() {
@@ -80,9 +78,8 @@ impl Session {
             };
             let (state, logic) = match &python_view {
                 Some(view) => {
-                    let table = HandlerTable::of(view)?;
-                    let state = context_of(view).map_err(|e| errors::raised_in_view(py, e, &table.path, "get_context_data"))?;
-                    (state, Some(PyLogic { object: view.clone().unbind(), handlers: table, lane: view_lane }))
+                    let python = PyView::new(view, view_lane)?;
+                    (python.context(py)?, Some(python))
                 }
                 None => {
                     let state = convert::params(params, system.settings.params).map_err(errors::InvalidParamsError::new_err)?;
@@ -109,17 +106,17 @@ impl Session {
             }
             Ok((request, logic))
         };
-        let deliver = move |(request, logic): (MountRequest, Option<PyLogic>)| async move {
+        let deliver = move |(request, logic): (MountRequest, Option<PyView>)| async move {
             Ok((handle.mount(request, Delivery::Wait).await?.await?, logic))
         };
-        let finish = move |py: Python<'_>, (mounted, logic): (Mounted, Option<PyLogic>)| {
+        let finish = move |py: Python<'_>, (mounted, logic): (Mounted, Option<PyView>)| {
             let mut views = views.lock().expect("views lock");
             views.mounted.insert(mounted.view_id.clone(), mounted.view.clone());
             if let Some(logic) = logic {
                 // How the view pushes (`wasmlive.push_render`).
-                let pusher = Pusher::new(mounted.view.downgrade(), logic.lane.clone(), logic.handlers.path.clone());
-                logic.object.bind(py).setattr("_wasmlive_pusher", Py::new(py, pusher)?)?;
-                views.python.insert(mounted.view_id.clone(), logic);
+                let pusher = Pusher::new(mounted.view.downgrade(), logic.lane().clone(), logic.path().to_string());
+                logic.object(py).setattr("_wasmlive_pusher", Py::new(py, pusher)?)?;
+                views.python.insert(mounted.view_id.clone(), Arc::new(logic));
             }
             let d = PyDict::new(py);
             d.set_item("html", &mounted.html)?;

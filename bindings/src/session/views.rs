@@ -1,20 +1,10 @@
-//! What a session handle knows of its views: the Python objects with their
-//! handler tables and lanes, shared by every handle to one session.
+//! What a session handle knows of its views: their actors, and the Python
+//! objects of those with Python logic, shared by every handle to one session.
 
-use crate::handlers::HandlerTable;
-use crate::threads::Lane;
+use crate::pyview::PyView;
 use indexmap::IndexMap;
-use pyo3::prelude::*;
 use std::sync::{Arc, Mutex};
 use wasmlive::actors::{ActorError, SessionHandle, ViewHandle};
-
-/// A view or component object with Python handlers, and the lane its
-/// code runs on (a component shares its view's).
-pub(super) struct PyLogic {
-    pub(super) object: Py<PyAny>,
-    pub(super) handlers: Arc<HandlerTable>,
-    pub(super) lane: Lane,
-}
 
 /// What this handle knows of its session's views.
 #[derive(Default)]
@@ -24,9 +14,9 @@ pub(super) struct Views {
     /// the session.
     pub(super) mounted: IndexMap<String, ViewHandle>,
     /// Views with Python logic.
-    pub(super) python: IndexMap<String, PyLogic>,
+    pub(super) python: IndexMap<String, Arc<PyView>>,
     /// Components with Python logic, by (view id, component id).
-    pub(super) components: IndexMap<(String, String), PyLogic>,
+    pub(super) components: IndexMap<(String, String), Arc<PyView>>,
 }
 
 /// The views of `handle`'s session, shared by every handle to it (an HTTP
