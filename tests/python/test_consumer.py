@@ -155,6 +155,32 @@ async def test_components_child_event_reaches_the_parent():
     await ws.disconnect()
 
 
+async def test_a_components_coroutine_handler_messages_its_parent_and_a_bad_message_is_refused():
+    import views_for_tests  # noqa: F401  (registers AsyncBumpView)
+
+    ws = await connect()
+    m = await mount(ws, "views_for_tests.AsyncBumpView")
+    assert "<i>0</i>" in m["html"] and "<b>0</b>" in m["html"]
+    bump = {"type": "event", "event": "bump", "component_id": "b", "view_id": m["view_id"]}
+    for n in (1, 2):
+        await ws.send_json_to({**bump, "ref": n})
+        child = await ws.receive_json_from(timeout=5)
+        parent = await ws.receive_json_from(timeout=5)
+        assert child["component_id"] == "b" and child["patches"] == [{"op": "set-text", "path": [0, 0], "text": str(n)}], child  # within the component
+        # The parent's diff is against the page as the client has it: only its own change.
+        assert parent["patches"] == [{"op": "set-text", "path": [0, 0, 0], "text": str(n)}], parent
+        assert (parent["ref"], parent["version"]) == (n, child["version"] + 1)
+    # A message to a handler the parent does not declare: an error for the
+    # client, and the parent is as it was.
+    await ws.send_json_to({**bump, "event": "tell_nobody", "ref": 3})
+    error = await ws.receive_json_from(timeout=5)
+    assert error["type"] == "error" and error["error"] == "HandlerNotFoundError" and "not_a_handler" in error["message"], error
+    await ws.send_json_to({"type": "resync", "view_id": m["view_id"], "ref": 4})
+    full = await ws.receive_json_from(timeout=5)
+    assert "<i>2</i>" in full["html"], full
+    await ws.disconnect()
+
+
 async def test_a_handler_bug_is_an_error_frame_and_the_connection_lives_on(caplog):
     import views_for_tests  # noqa: F401  (registers Probe)
 

@@ -4,7 +4,7 @@ import asyncio
 import os
 import pathlib
 
-from wasmlive import LiveView, event_handler
+from wasmlive import LiveComponent, LiveView, event_handler
 
 
 # Where the fixture guests are written (conftest's `fixture_guests` makes sure they are).
@@ -117,3 +117,34 @@ class SlowView(LiveView):
     async def save(self, **kwargs):
         await asyncio.sleep(0.5)
         self.saved += 1
+
+
+class AsyncBump(LiveComponent):
+    """A component with a coroutine handler that messages its parent, and
+    one that messages a parent handler that does not exist."""
+
+    template = "<b>{{ n }}</b>"
+
+    @event_handler
+    async def bump(self, **kwargs):
+        await asyncio.sleep(0)
+        self.n = self.n + 1
+        self.send_parent("bumped", n=self.n)
+
+    @event_handler
+    def tell_nobody(self, **kwargs):
+        self.n = -1
+        self.send_parent("not_a_handler")
+
+
+class AsyncBumpView(LiveView):
+    template = '<div><i>{{ total }}</i><p data-component-id="b">{{ components.b|safe }}</p></div>'
+
+    def mount(self, request, **kwargs):
+        self.total = 0
+
+    @event_handler
+    def bumped(self, n=0, **kwargs):
+        self.total = n
+
+    components = {"b": (AsyncBump, {"n": 0})}

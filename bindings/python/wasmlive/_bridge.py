@@ -103,46 +103,15 @@ async def after_coroutine(session, view_id, coroutine, view, event, frame, ref):
     return await session._sync(view_id, frame, ref)
 
 
-async def component_event(session, view_id, component_id, component, event, params, frame, ref):
-    """A Python component's event: its handler, the messages it sent its
-    parent (each parent handler run), then the syncs — on the view's lane."""
+async def after_component_coroutine(session, view_id, component_id, coroutine, component, event, frame, ref):
+    """A component's coroutine handler: await it here, then the rest of
+    its round (its messages to its parent, the syncs) on the view's lane."""
     _remember_loop()
-    handler = getattr(component, event)
-    if inspect.iscoroutinefunction(handler):
-        try:
-            await handler(**params)
-        except Exception as e:
-            raise note_where(e, view_name(component), event)
-        return await session._run(view_id, _component_after, session, view_id, component_id, component, frame, ref)
-    return await session._run(view_id, _component_round, session, view_id, component_id, component, event, params, frame, ref)
-
-
-def _component_round(session, view_id, component_id, component, event, params, frame, ref):
     try:
-        finish_in_thread(getattr(component, event)(**params))
+        await coroutine
     except Exception as e:
-        raise note_where(e, view_name(component), event)
-    return _component_after(session, view_id, component_id, component, frame, ref)
-
-
-def _component_after(session, view_id, component_id, component, frame, ref):
-    outbox = getattr(component, "_wasmlive_outbox", [])
-    messages, outbox[:] = list(outbox), []
-    rendered = session._sync_component(view_id, component_id, frame, ref).result()
-    if not messages:
-        return rendered
-    for event, data in messages:
-        returned = session._parent_handler(view_id, event, data)
-        try:
-            finish_in_thread(returned)
-        except Exception as e:
-            raise note_where(e, "parent of " + view_name(component), event)
-    parent = session._sync(view_id, frame, ref).result()
-    if frame:
-        # Two frames: the component's patches, then the parent's.
-        return [rendered, parent]
-    parent["component"] = rendered
-    return parent
+        raise note_where(e, component, event)
+    return await session._component_synced(view_id, component_id, frame, ref)
 
 
 async def mount_live(session, view, request=None, params=None, view_path=None, then=None):

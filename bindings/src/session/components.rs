@@ -5,17 +5,17 @@ use super::Session;
 use super::lane::{answered, in_lane};
 use super::ordered::Request;
 use super::output::{Output, output, rendered_to_py};
-use crate::pyview::{PyView, context_of};
+use crate::pyview::{PyView, call_handler};
 use super::helper;
 use crate::bridge::{self, Reply};
 use crate::convert;
 use crate::errors;
 use crate::system;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyList, PyString};
 use std::sync::Arc;
 use serde_json::{Map, Value};
-use wasmlive::actors::{ActorError, ComponentEvent, ComponentProps, ComponentRequest, Delivery, Pending};
+use wasmlive::actors::{ActorError, ComponentEvent, ComponentProps, ComponentRequest, Delivery, Pending, Rendered};
 
 #[pymethods]
 impl Session {
@@ -88,9 +88,10 @@ impl Session {
         }
     }
 
-    /// (internal) Push a Python component's new context to its actor.
+    /// (internal) After a Python component's coroutine handler ran (on the
+    /// caller's loop): the rest of its round (see `component_round`).
     #[pyo3(signature = (view_id, component_id, frame=false, reference=None))]
-    fn _sync_component(
+    fn _component_synced(
         &self,
         py: Python<'_>,
         view_id: String,
@@ -98,47 +99,20 @@ impl Session {
         frame: bool,
         reference: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Reply> {
-        let python = match self.lock().components.get(&(view_id.clone(), component_id.clone())) {
-            Some(python) => python.clone(),
-            None => return Err(errors::to_py(py, ActorError::ComponentNotFound(component_id))),
-        };
-        let lane = python.lane().clone();
-        let out = output(frame, reference.as_ref())?;
-        let view = self.lock().handle(Some(&view_id)).map_err(|e| errors::to_py(py, e))?;
-        in_lane(
-            py,
-            &lane,
-            move |py| python.context(py),
-            move |props| async move { view.update_component_props(ComponentProps { component_id, props }, Delivery::Wait).await },
-            Pending::answer,
-            move |py, rendered| rendered_to_py(py, rendered, Some(&view_id), &out),
-        )
-    }
-
-    /// (internal) Check and run a parent view's handler for a component's
-    /// message; gives what the handler returned (maybe a coroutine).
-    fn _parent_handler(&self, py: Python<'_>, view_id: String, event_name: &str, data: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let python = match self.lock().python.get(&view_id) {
-            Some(python) => python.clone(),
-            None => return Err(errors::to_py(py, ActorError::ViewNotFound(view_id))),
-        };
-        python.check(py, event_name)?;
-        let object = python.object(py);
-        let params = self.params(Some(&data))?;
-        let kwargs = convert::dict(py, &params)?;
-        Ok(object.call_method(event_name, (), Some(&kwargs))?.unbind())
+        self.component_round(py, view_id, component_id, None, output(frame, reference.as_ref())?)
     }
 
     /// Give a component new props (merged into its state); gives its patches.
     #[pyo3(signature = (view_id, component_id, props))]
     fn update_component_props(&self, py: Python<'_>, view_id: String, component_id: String, props: Bound<'_, PyAny>) -> PyResult<Reply> {
         let mut props = self.params(Some(&props))?;
-        if let Some(logic) = self.lock().components.get(&(view_id.clone(), component_id.clone())) {
-            let object = logic.object(py);
+        let python = self.lock().components.get(&(view_id.clone(), component_id.clone())).cloned();
+        if let Some(python) = python {
+            let object = python.object(py);
             if object.hasattr("update_props")? {
                 object.call_method1("update_props", (convert::dict(py, &props)?,))?;
             }
-            props = context_of(object)?;
+            props = python.context(py)?;
         }
         self.ordered(py, Request::UpdateProps(ComponentProps { component_id, props }), Some(view_id), Output::Dict)
     }
@@ -196,15 +170,111 @@ impl Session {
             let reply = this.ordered(py, request, Some(view_id), out)?;
             return Ok(Py::new(py, reply)?.into_any());
         }
+        let python = this.lock().components.get(&(view_id.clone(), component_id.clone())).cloned();
+        let Some(python) = python else {
+            return Ok(Py::new(py, Reply::failed(errors::to_py(py, ActorError::ComponentNotFound(component_id))))?.into_any());
+        };
+        if !python.is_coroutine(event_name) {
+            let round = this.component_round(py, view_id, component_id, Some((event_name.to_string(), params)), out)?;
+            return Ok(Py::new(py, round)?.into_any());
+        }
+        // A coroutine handler: awaited on the caller's loop by the Python
+        // helper, which then finishes the round (`_component_synced`).
         let (frame, reference) = match &out {
             Output::Frame { reference } => (true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?),
             Output::Dict => (false, None),
         };
-        // The Python helper runs the round (the handler, messages to the
-        // parent, the syncs) on the view's lane, awaiting coroutines on this loop.
         let kwargs = convert::dict(py, &params)?;
-        Ok(helper(py, "component_event")?
-            .call1((slf, view_id, component_id, object.bind(py), event_name, kwargs, frame, reference))?
+        let coroutine = match python.object(py).call_method(event_name, (), Some(&kwargs)) {
+            Ok(c) => c,
+            Err(e) => return Ok(Py::new(py, Reply::failed(errors::raised_in_view(py, e, python.path(), event_name)))?.into_any()),
+        };
+        Ok(helper(py, "after_component_coroutine")?
+            .call1((slf, view_id, component_id, coroutine, python.path(), event_name, frame, reference))?
             .unbind())
     }
+
+    /// A Python component's round, on its view's lane: its handler `event`
+    /// (unless it ran already), the messages it sent its parent (each a
+    /// declared handler of the parent, run in order), then its new context
+    /// to its actor, and the parent's new context to the parent's when it
+    /// was messaged. Gives the component's render, or both (two frames; or
+    /// the parent's dict with the component's under `"component"`).
+    fn component_round(
+        &self,
+        py: Python<'_>,
+        view_id: String,
+        component_id: String,
+        event: Option<(String, Map<String, Value>)>,
+        out: Output,
+    ) -> PyResult<Reply> {
+        let (component, parent, view) = {
+            let views = self.lock();
+            let component = views.components.get(&(view_id.clone(), component_id.clone())).cloned();
+            let component = component.ok_or_else(|| errors::to_py(py, ActorError::ComponentNotFound(component_id.clone())))?;
+            let view = views.handle(Some(&view_id)).map_err(|e| errors::to_py(py, e))?;
+            (component, views.python.get(&view_id).cloned(), view)
+        };
+        let limits = self.system.settings.params;
+        let parent_id = view_id.clone();
+        let lane = component.lane().clone();
+        let prepare = move |py: Python<'_>| -> PyResult<(Map<String, Value>, Option<Map<String, Value>>)> {
+            if let Some((name, params)) = &event {
+                call_handler(component.object(py), name, params).map_err(|e| errors::raised_in_view(py, e, component.path(), name))?;
+            }
+            let props = component.context(py)?;
+            let messages = take_messages(component.object(py))?;
+            if messages.is_empty() {
+                return Ok((props, None));
+            }
+            let parent = parent.ok_or_else(|| errors::to_py(py, ActorError::ViewNotFound(parent_id)))?;
+            let place = format!("parent of {}", component.path());
+            for (name, data) in messages {
+                parent.check(py, &name)?;
+                let params = convert::params(&data, limits).map_err(errors::InvalidParamsError::new_err)?;
+                call_handler(parent.object(py), &name, &params).map_err(|e| errors::raised_in_view(py, e, &place, &name))?;
+            }
+            Ok((props, Some(parent.context(py)?)))
+        };
+        let deliver = move |(props, parent): (Map<String, Value>, Option<Map<String, Value>>)| async move {
+            let component = view.update_component_props(ComponentProps { component_id, props }, Delivery::Wait).await?;
+            let parent = match parent {
+                Some(state) => Some(view.set_state(state, Delivery::Wait).await?),
+                None => None,
+            };
+            Ok((component, parent))
+        };
+        let answer = |(component, parent): (Pending<Rendered>, Option<Pending<Rendered>>)| async move {
+            let component = component.await?;
+            let parent = match parent {
+                Some(p) => Some(p.await?),
+                None => None,
+            };
+            Ok((component, parent))
+        };
+        let finish = move |py: Python<'_>, (component, parent): (Rendered, Option<Rendered>)| {
+            let component = rendered_to_py(py, component, Some(&view_id), &out)?;
+            let Some(parent) = parent else { return Ok(component) };
+            let parent = rendered_to_py(py, parent, Some(&view_id), &out)?;
+            match out {
+                // Two frames: the component's patches, then the parent's.
+                Output::Frame { .. } => Ok(PyList::new(py, [component, parent])?.into_any().unbind()),
+                Output::Dict => {
+                    parent.bind(py).set_item("component", component)?;
+                    Ok(parent)
+                }
+            }
+        };
+        in_lane(py, &lane, prepare, deliver, answer, finish)
+    }
+}
+
+/// The messages a component queued for its parent (`send_parent`), taken.
+fn take_messages<'py>(component: &Bound<'py, PyAny>) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
+    let Ok(outbox) = component.getattr("_wasmlive_outbox") else { return Ok(Vec::new()) };
+    let messages: Vec<(String, Bound<'py, PyAny>)> = outbox.extract()?;
+    if !messages.is_empty() {
+        outbox.call_method0("clear")?;
+    }
+    Ok(messages)
 }
