@@ -2,13 +2,12 @@
 //! the view's next version; a full queue makes the view stale, and its next
 //! render, pushed or answered, is its whole HTML.
 
-use serde_json::{Value, json};
+mod common;
+
+use common::obj;
+use serde_json::json;
 use wasmlive::actors::{ActorConfig, ActorError, ActorSupervisor, Delivery, Event, MountRequest, Pushed, State, TemplateSource, around, outbound};
 use wasmlive::engine_host::Patch;
-
-fn obj(v: Value) -> State {
-    v.as_object().cloned().expect("a JSON object")
-}
 
 fn text_of(pushed: &Pushed) -> String {
     match pushed.rendered.patches.as_deref() {

@@ -5,19 +5,15 @@
 
 mod common;
 
-use common::{limits, services};
-use serde_json::{Value, json};
+use common::{limits, obj, services};
+use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wasmlive::actors::{ActorConfig, ActorSupervisor, Delivery, Engines, Event, MountRequest, State, TemplateSource};
+use wasmlive::actors::{ActorConfig, ActorSupervisor, Delivery, Engines, Event, MountRequest, TemplateSource};
 use wasmlive::engine_host::{
     EngineConfig, FaultKind, GuestEngine, GuestLimits, Patch, QuarantinePolicy, RenderError,
     TemplateErrorKind, World,
 };
-
-fn obj(v: Value) -> State {
-    v.as_object().cloned().expect("a JSON object")
-}
 
 
 fn fault_kind(result: Result<String, RenderError>) -> FaultKind {

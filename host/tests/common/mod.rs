@@ -1,8 +1,24 @@
-//! What the engine-level integration tests share.
+//! What the integration tests share (each test binary uses a part of it).
+#![allow(dead_code)]
 
+pub mod redis;
+
+use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+use wasmlive::actors::{ActorError, Pending, State};
 use wasmlive::engine_host::{GuestLimits, HostServices, StandaloneServices};
+
+/// A request delivered, then its answer.
+pub async fn ask<T>(sent: impl Future<Output = Result<Pending<T>, ActorError>>) -> Result<T, ActorError> {
+    sent.await?.await
+}
+
+/// A JSON object as a state or params.
+pub fn obj(v: Value) -> State {
+    v.as_object().cloned().expect("a JSON object")
+}
 
 pub fn services() -> Arc<dyn HostServices> {
     Arc::new(StandaloneServices::default())

@@ -8,9 +8,11 @@
 //! error, a guest fault — leaves the state and the HTML as they were before
 //! it, and the caller gets the error.
 
-use super::component::{ComponentHandle, ComponentSpec};
+mod components;
+
+use super::component::ComponentHandle;
 use super::error::{ActorError, HandlerError};
-use super::logic::{MergeParams, State, ViewLogic};
+use super::logic::{State, ViewLogic};
 use super::requests::{ComponentEvent, ComponentProps, ComponentRequest, Event};
 use super::session::Engines;
 use super::outbound::{Outbound, Sent};
@@ -18,7 +20,7 @@ pub use super::rendered::Rendered;
 use super::reply::{Delivery, Outbox, Pending, Reply, WeakOutbox};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
-use crate::engine_host::{GuestLimits, GuestStore, HostServices, TemplateInstance, VdomInstance};
+use crate::engine_host::{GuestLimits, HostServices, TemplateInstance, VdomInstance};
 use indexmap::IndexMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -369,13 +371,19 @@ impl ViewActor {
         tracing::debug!(path = %self.view_path, renders = self.version, "view stopped");
     }
 
-    /// Run the handler on a copy of the state, render and diff; only when
-    /// all of it succeeds does the copy become the state.
     async fn event(&mut self, event: &str, params: &State) -> Result<Rendered, ActorError> {
         self.catch_up().await?;
+        self.handle_then_diff(&[(event, params)]).await
+    }
+
+    /// Run the handlers on a copy of the state, in order, then render and
+    /// diff; only when all of it succeeds does the copy become the state.
+    async fn handle_then_diff(&mut self, events: &[(&str, &State)]) -> Result<Rendered, ActorError> {
         let saved = self.state.clone();
         let result = async {
-            self.logic.handle_event(event, params, &mut self.state).await?;
+            for (event, params) in events {
+                self.logic.handle_event(event, params, &mut self.state).await?;
+            }
             self.render_diff().await
         }
         .await;
@@ -497,122 +505,6 @@ impl ViewActor {
             Some(_) => stats.guest_restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             None => 0,
         };
-    }
-
-    async fn create_component(&mut self, request: ComponentRequest) -> Result<String, ActorError> {
-        let id = request.component_id;
-        let store = GuestStore::new(&self.shared.engine, self.guests.services.clone(), self.guests.limits);
-        let spec = ComponentSpec {
-            component_id: id.clone(),
-            template_source: request.template,
-            props: request.props,
-            logic: request.logic.unwrap_or_else(|| Box::new(MergeParams)),
-            templates: self.guests.engines.templates.instance_in(&store),
-            vdom: self.guests.engines.vdom.instance_in(&store),
-        };
-        if let Some(old) = self.components.shift_remove(&id) {
-            let _ = old.remove().await;
-        }
-        let component = ComponentHandle::start(self.shared.clone(), spec).await?;
-        let html = component.html().to_string();
-        self.components.insert(id, component);
-        // The parent's tree must contain the component's HTML if its template places it.
-        if let Err(e) = self.resync_tree().await {
-            if let Some(c) = self.components.pop() {
-                let _ = c.1.remove().await;
-            }
-            return Err(e);
-        }
-        Ok(html)
-    }
-
-    async fn component_event(&mut self, id: &str, event: String, params: State) -> Result<Rendered, ActorError> {
-        let component = self.component(id)?.clone();
-        let outcome = component.event(event, params).await?;
-        if outcome.to_parent.events.is_empty() && !self.stale {
-            // Only the component changed: its own patches go out; the
-            // parent's tree takes in its new HTML when the parent next
-            // changes (no render of the parent now).
-            self.components.insert(id.to_string(), outcome.handle);
-            self.tree_behind = true;
-            self.version += 1;
-            return Ok(Rendered {
-                html: None,
-                patches: Some(outcome.patches),
-                version: self.version,
-                component_id: Some(id.to_string()),
-            });
-        }
-        // The parent's handlers run; its diff then covers the component
-        // too, against the tree the client has (the component's old HTML).
-        let caught_up = self.catch_up().await;
-        self.components.insert(id.to_string(), outcome.handle);
-        if let Err(e) = caught_up {
-            // The client's tree is not known here any more.
-            self.tree_lost = true;
-            return Err(e);
-        }
-        let saved = self.state.clone();
-        let result = async {
-            for (event, data) in &outcome.to_parent.events {
-                self.logic.handle_event(event, data, &mut self.state).await?;
-            }
-            self.render_diff().await
-        }
-        .await;
-        if result.is_err() {
-            self.state = saved;
-        }
-        result
-    }
-
-    async fn update_component_props(&mut self, id: &str, props: State) -> Result<Rendered, ActorError> {
-        let component = self.component(id)?.clone();
-        let (handle, patches) = component.update_props(props).await?;
-        self.components.insert(id.to_string(), handle);
-        if self.stale || self.tree_lost {
-            self.tree_behind = false;
-            return self.render_diff().await;
-        }
-        self.tree_behind = true;
-        self.version += 1;
-        Ok(Rendered {
-            html: None,
-            patches: Some(patches),
-            version: self.version,
-            component_id: Some(id.to_string()),
-        })
-    }
-
-    async fn remove_component(&mut self, id: &str) -> Result<(), ActorError> {
-        self.component(id)?;
-        self.catch_up().await?;
-        let component = self
-            .components
-            .shift_remove(id)
-            .ok_or_else(|| ActorError::ComponentNotFound(id.to_string()))?;
-        component.remove().await?;
-        Ok(())
-    }
-
-    fn component(&self, id: &str) -> Result<&ComponentHandle, ActorError> {
-        self.components
-            .get(id)
-            .ok_or_else(|| ActorError::ComponentNotFound(id.to_string()))
-    }
-
-    /// Bring the tree up to the client's DOM (see `tree_behind`): before
-    /// the state changes, a component is removed, or a diff is asked for.
-    async fn catch_up(&mut self) -> Result<(), ActorError> {
-        if self.tree_behind && !self.tree_lost { self.resync_tree().await } else { Ok(()) }
-    }
-
-    /// Re-render the parent and make that its tree, without patches.
-    async fn resync_tree(&mut self) -> Result<(), ActorError> {
-        let html = self.render_html().await?;
-        self.vdom.reset(&html).await.map_err(|e| self.fault(e))?;
-        self.tree_behind = false;
-        Ok(())
     }
 
     async fn stop_components(&mut self) {
