@@ -34,6 +34,12 @@ if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok ins
     apt_packages+=(chromium)
 fi
 
+# PubSub across processes runs on Redis; its tests start their own
+# redis-server on a free loopback port (Debian's package).
+if ! dpkg-query -W -f='${Status}' redis-server 2>/dev/null | grep -q "install ok installed"; then
+    apt_packages+=(redis-server)
+fi
+
 if [ ${#apt_packages[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -51,6 +51,7 @@ pub mod engine_host;
 pub mod guests;
 pub mod params;
 pub mod protocol;
+pub mod pubsub;
 pub mod runtime;
 pub mod serve;
 pub mod settings;

@@ -50,6 +50,10 @@ pub const BRIDGE_SPIN_US: u64 = 200;
 pub const WORKER_SPIN_US: u64 = 100;
 /// Seconds between Django's `close_old_connections()` in the consumer.
 pub const DB_CLEANUP_INTERVAL: f64 = 1.0;
+/// Messages Redis keeps per topic to fill a subscriber's holes from.
+pub const PUBSUB_STREAM_LEN: usize = 1000;
+/// The largest PubSub message, in bytes of JSON.
+pub const PUBSUB_MAX_MESSAGE_BYTES: usize = 64 << 10;
 
 /// A default as the Python side sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
