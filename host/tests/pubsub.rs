@@ -77,7 +77,29 @@ async fn until_connected(pubsub: &PubSub) {
     panic!("the subscriber connection did not come up");
 }
 
-/// Publish every payload, retrying while Redis is coming back.
+/// A connected PubSub on `url` with a subscriber to `topic` (confirmed by Redis).
+async fn subscribed(url: &str, topic: &str) -> (PubSub, Arc<Inbox>, wasmlive::pubsub::Subscription) {
+    let pubsub = on(url);
+    until_connected(&pubsub).await;
+    let inbox = Arc::new(Inbox::default());
+    let subscription = pubsub.subscribe(topic, inbox.clone()).await.unwrap();
+    (pubsub, inbox, subscription)
+}
+
+/// Publish once Redis takes it again (the publisher reconnects on its own;
+/// until then each try is an `Unreachable` error).
+async fn publish_when_back(pubsub: &PubSub, topic: &str, payload: &str) {
+    for _ in 0..200 {
+        match pubsub.publish(topic, payload).await {
+            Ok(_) => return,
+            Err(PubSubError::Unreachable { .. }) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("Redis did not take a publish again");
+}
+
+/// Publish every payload.
 async fn publish_all(pubsub: &PubSub, topic: &str, payloads: &[String]) {
     for p in payloads {
         pubsub.publish(topic, p).await.unwrap();
@@ -89,7 +111,7 @@ async fn in_one_process_without_redis_the_same_guarantees() {
     let pubsub = PubSub::start(&PubSubConfig::default()).unwrap();
     pubsub.publish("news", "{\"before\":true}").await.unwrap();
     let inbox = Arc::new(Inbox::default());
-    let subscription = pubsub.subscribe("news", inbox.clone()).unwrap();
+    let subscription = pubsub.subscribe("news", inbox.clone()).await.unwrap();
     publish_all(&pubsub, "news", &numbered(0..50)).await;
     assert_eq!(inbox.payloads(), numbered(0..50), "from the subscription on, in order, once");
     drop(subscription);
@@ -107,14 +129,9 @@ async fn in_one_process_without_redis_the_same_guarantees() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_subscriber_connections_on_one_redis_get_every_message_once_in_order() {
     let redis = RedisServer::start();
-    let (a, b) = (on(&redis.url()), on(&redis.url()));
-    let (in_a, in_b) = (Arc::new(Inbox::default()), Arc::new(Inbox::default()));
-    let _sa = a.subscribe("room", in_a.clone()).unwrap();
-    let _sb = b.subscribe("room", in_b.clone()).unwrap();
-    let _other = b.subscribe("other", Arc::new(Inbox::default())).unwrap();
-    until_connected(&a).await;
-    until_connected(&b).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (a, in_a, _sa) = subscribed(&redis.url(), "room").await;
+    let (b, in_b, _sb) = subscribed(&redis.url(), "room").await;
+    let _other = b.subscribe("other", Arc::new(Inbox::default())).await.unwrap();
     // Published from both, one after the other: one order for everyone.
     for (i, payload) in numbered(0..300).iter().enumerate() {
         let publisher = if i % 2 == 0 { &a } else { &b };
@@ -130,11 +147,7 @@ async fn two_subscriber_connections_on_one_redis_get_every_message_once_in_order
 async fn a_redis_restart_loses_nothing() {
     let mut redis = RedisServer::start_persistent();
     let publisher = on(&redis.url());
-    let subscriber = on(&redis.url());
-    let inbox = Arc::new(Inbox::default());
-    let _s = subscriber.subscribe("feed", inbox.clone()).unwrap();
-    until_connected(&subscriber).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (subscriber, inbox, _s) = subscribed(&redis.url(), "feed").await;
     publish_all(&publisher, "feed", &numbered(0..100)).await;
     assert_eq!(inbox.wait_for(100).await.len(), 100);
 
@@ -145,19 +158,9 @@ async fn a_redis_restart_loses_nothing() {
     let text = down.to_string();
     assert!(text.contains(&redis.url()) && text.contains("not published"), "{text}");
     redis.restart();
-    let mut sent = 0;
     for payload in numbered(100..200) {
-        // The publisher's connection comes back on its own; until then, errors.
-        loop {
-            match publisher.publish("feed", &payload).await {
-                Ok(_) => break,
-                Err(PubSubError::Unreachable { .. }) => tokio::time::sleep(Duration::from_millis(50)).await,
-                Err(e) => panic!("{e}"),
-            }
-        }
-        sent += 1;
+        publish_when_back(&publisher, "feed", &payload).await;
     }
-    assert_eq!(sent, 100);
     assert_eq!(inbox.wait_for(200).await, numbered(0..200), "each message once, in order, across the restart");
     assert!(inbox.gaps().is_empty());
     assert_eq!(subscriber.stats().missed, 0);
@@ -167,25 +170,12 @@ async fn a_redis_restart_loses_nothing() {
 async fn redis_killed_without_its_data_is_a_gap_told_once_and_later_messages_arrive() {
     let mut redis = RedisServer::start();
     let publisher = on(&redis.url());
-    let subscriber = on(&redis.url());
-    let inbox = Arc::new(Inbox::default());
-    let _s = subscriber.subscribe("feed", inbox.clone()).unwrap();
-    until_connected(&subscriber).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (subscriber, inbox, _s) = subscribed(&redis.url(), "feed").await;
     publish_all(&publisher, "feed", &numbered(0..10)).await;
     assert_eq!(inbox.wait_for(10).await.len(), 10);
     redis.kill();
     redis.restart();
-    until_connected(&subscriber).await;
-    let mut published = false;
-    for _ in 0..200 {
-        if publisher.publish("feed", "{\"i\":10}").await.is_ok() {
-            published = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(published, "publishing resumes once Redis is back");
+    publish_when_back(&publisher, "feed", "{\"i\":10}").await;
     publish_all(&publisher, "feed", &numbered(11..20)).await;
     assert_eq!(inbox.wait_for(20).await, numbered(0..20));
     assert_eq!(inbox.gaps(), vec![None], "the lost data set is one gap, its size unknown");
@@ -199,7 +189,8 @@ async fn redis_down_at_start_is_an_error_naming_it_and_delivery_starts_when_it_c
     let publisher = on(&url);
     let subscriber = on(&url);
     let inbox = Arc::new(Inbox::default());
-    let _s = subscriber.subscribe("late", inbox.clone()).unwrap();
+    // Down: the subscription is the process's, made when Redis comes.
+    let _s = subscriber.subscribe("late", inbox.clone()).await.unwrap();
     let e = publisher.publish("late", "{}").await.unwrap_err();
     assert!(matches!(&e, PubSubError::Unreachable { url: u, .. } if *u == url), "{e:?}");
     assert!(!subscriber.is_connected() && !subscriber.stats().connected);
@@ -207,23 +198,15 @@ async fn redis_down_at_start_is_an_error_naming_it_and_delivery_starts_when_it_c
     let started = std::time::Instant::now();
     until_connected(&subscriber).await;
     assert!(started.elapsed() < Duration::from_secs(2), "reconnected in {:?}", started.elapsed());
-    for _ in 0..100 {
-        if publisher.publish("late", "{\"ok\":1}").await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Once subscribed there (the reconnect subscribes before it reports connected), a publish reaches it.
+    publish_when_back(&publisher, "late", "{\"ok\":1}").await;
     assert_eq!(inbox.wait_for(1).await, vec!["{\"ok\":1}".to_string()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn holes_in_the_live_feed_are_filled_from_the_stream_and_what_fell_out_of_it_is_a_counted_gap() {
     let redis = RedisServer::start();
-    let pubsub = on(&redis.url());
-    let inbox = Arc::new(Inbox::default());
-    let _s = pubsub.subscribe("t", inbox.clone()).unwrap();
-    until_connected(&pubsub).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (pubsub, inbox, _s) = subscribed(&redis.url(), "t").await;
     pubsub.publish("t", "{\"i\":1}").await.unwrap();
     assert_eq!(inbox.wait_for(1).await.len(), 1);
     // Messages 2..=51 reach the stream but not the live feed (as when the

@@ -80,6 +80,11 @@ impl Hub {
         self.topics.lock().expect("hub lock").iter().map(|(t, e)| (t.clone(), e.at.clone())).collect()
     }
 
+    /// Where `topic` stands here.
+    pub fn at(&self, topic: &str) -> Option<Seq> {
+        self.topics.lock().expect("hub lock").get(topic).and_then(|e| e.at.clone())
+    }
+
     /// How many subscribers `topic` has here.
     pub fn subscribers(&self, topic: &str) -> usize {
         self.topics.lock().expect("hub lock").get(topic).map_or(0, |e| e.subscribers.len())

@@ -142,14 +142,22 @@ impl PubSub {
     }
 
     /// Deliver `topic`'s messages from now on to `subscriber`, until the
-    /// subscription is dropped.
-    pub fn subscribe(&self, topic: &str, subscriber: Arc<dyn Subscriber>) -> Result<Subscription, PubSubError> {
+    /// subscription is dropped. Done once Redis has confirmed it: every
+    /// message published after this returns is delivered. (With Redis down
+    /// it returns at once; the subscription is made when Redis is back, and
+    /// what was published meanwhile is not this subscriber's.)
+    pub async fn subscribe(&self, topic: &str, subscriber: Arc<dyn Subscriber>) -> Result<Subscription, PubSubError> {
         check_topic(topic)?;
         let topic: Arc<str> = topic.into();
         let (id, first) = self.inner.hub.add(&topic, subscriber);
+        let subscription = Subscription { pubsub: self.clone(), topic: topic.clone(), id };
         match &self.inner.backplane {
             Backplane::Redis(redis) if first => {
-                let _ = redis.commands.send(Command::Subscribe(topic.clone()));
+                let (confirmed, confirmation) = tokio::sync::oneshot::channel();
+                let _ = redis.commands.send(Command::Subscribe(topic.clone(), confirmed));
+                if redis.connected.load(Relaxed) {
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), confirmation).await;
+                }
             }
             Backplane::Local(counters) if first => {
                 let n = counters.lock().expect("counters lock").get(&topic).copied().unwrap_or(0);
@@ -157,7 +165,7 @@ impl PubSub {
             }
             _ => {}
         }
-        Ok(Subscription { pubsub: self.clone(), topic, id })
+        Ok(subscription)
     }
 
     /// Whether messages reach this process now (always, locally).

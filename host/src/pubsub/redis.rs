@@ -62,7 +62,9 @@ pub(crate) fn redacted(url: &str) -> String {
 }
 
 pub(crate) enum Command {
-    Subscribe(Arc<str>),
+    /// Subscribe; the sender is told once Redis has confirmed it (dropped
+    /// unanswered when Redis is down: the next connection subscribes).
+    Subscribe(Arc<str>, tokio::sync::oneshot::Sender<()>),
     Unsubscribe(Arc<str>),
 }
 
@@ -209,10 +211,11 @@ async fn session(
         tokio::select! {
             command = commands.recv() => match command {
                 None => return Ended::Closed,
-                Some(Command::Subscribe(topic)) => {
+                Some(Command::Subscribe(topic, confirmed)) => {
                     if let Err(e) = subscribe(&mut sink, &mut reader, hub, &topic).await {
                         return Ended::Served.or_lost(e);
                     }
+                    let _ = confirmed.send(());
                 }
                 Some(Command::Unsubscribe(topic)) => {
                     if hub.subscribers(&topic) == 0 && sink.unsubscribe(channel(&topic)).await.is_err() {
@@ -263,8 +266,7 @@ async fn standing(reader: &mut MultiplexedConnection, topic: &str) -> redis::Red
 /// After a reconnect: what `topic` got while this process was away.
 async fn catch_up(reader: &mut MultiplexedConnection, hub: &Hub, topic: &Arc<str>) -> redis::RedisResult<()> {
     let now = standing(reader, topic).await?;
-    let at = hub.topics().into_iter().find(|(t, _)| t == topic).and_then(|(_, at)| at);
-    match at {
+    match hub.at(topic) {
         Some(at) if (at.epoch == now.epoch || at.epoch.is_empty()) && now.n > at.n => {
             refill(reader, hub, topic, &now.epoch, at.n + 1, now.n).await
         }
