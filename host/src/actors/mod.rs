@@ -69,10 +69,10 @@ pub use logic::{ComponentLogic, LogicFuture, MergeParams, State, ToParent, ViewL
 pub use outbound::{OUTBOUND_FRAMES, Outbound, OutboundQueue, Pushed, around, outbound};
 pub use reply::{Answer, Delivery, Pending};
 pub use requests::{ComponentEvent, ComponentProps, ComponentRequest, Event};
-pub use session::{Engines, MountRequest, Mounted, SessionHandle, TemplateSource};
+pub use session::{MountRequest, Mounted, SessionHandle, TemplateSource};
 pub use stats::{LatencySummary, MailboxHighWater, MessageKind, StatsSnapshot};
 pub use supervisor::{ActorSupervisor, ShutdownReport};
-pub use view::{Rendered, ViewHandle, WeakViewHandle};
+pub use view::{Engines, Rendered, ViewHandle, WeakViewHandle};
 
 #[cfg(test)]
 mod tests {

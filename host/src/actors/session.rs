@@ -18,8 +18,8 @@ use super::outbound::Outbound;
 use super::reply::{Delivery, Outbox, Pending, Reply};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
-use super::view::{GuestParts, ViewHandle, ViewSpec};
-use crate::engine_host::{GuestLimits, GuestStore, HostServices, TemplateEngine, VdomEngine};
+use super::view::{Engines, GuestParts, ViewHandle, ViewSpec};
+use crate::engine_host::{GuestLimits, GuestStore, HostServices};
 use futures_util::FutureExt;
 use indexmap::IndexMap;
 use std::panic::AssertUnwindSafe;
@@ -41,13 +41,6 @@ pub enum TemplateSource {
     /// A template already loaded by the caller, with its name (for errors,
     /// and relative `{% include %}`/`{% extends %}` names).
     Loaded { name: String, source: String },
-}
-
-/// A pair of guest engines a view runs instead of the defaults.
-#[derive(Clone)]
-pub struct Engines {
-    pub templates: TemplateEngine,
-    pub vdom: VdomEngine,
 }
 
 /// Everything needed to mount a view.

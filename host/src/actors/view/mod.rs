@@ -14,13 +14,12 @@ use super::component::ComponentHandle;
 use super::error::{ActorError, HandlerError};
 use super::logic::{State, ViewLogic};
 use super::requests::{ComponentEvent, ComponentProps, ComponentRequest, Event};
-use super::session::Engines;
 use super::outbound::{Outbound, Sent};
 pub use super::rendered::Rendered;
 use super::reply::{Delivery, Outbox, Pending, Reply, WeakOutbox};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
-use crate::engine_host::{GuestLimits, HostServices, TemplateInstance, VdomInstance};
+use crate::engine_host::{GuestLimits, HostServices, TemplateEngine, TemplateInstance, VdomEngine, VdomInstance};
 use indexmap::IndexMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -94,6 +93,13 @@ pub(crate) struct ViewSpec {
     pub session_activity: Arc<AtomicU64>,
     /// What its components' guests are made of.
     pub guests: GuestParts,
+}
+
+/// A pair of guest engines a view runs instead of the defaults.
+#[derive(Clone)]
+pub struct Engines {
+    pub templates: TemplateEngine,
+    pub vdom: VdomEngine,
 }
 
 /// What a view's guests are made of: its components get guests of their
