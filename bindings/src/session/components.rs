@@ -148,46 +148,28 @@ impl Session {
     ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         let this = slf.get();
-        let prepared = (|| -> PyResult<Py<PyAny>> {
-            let key = (view_id.clone(), component_id.clone());
-            let views = this.lock();
-            match views.components.get(&key) {
-                Some(logic) => {
-                    let object = logic.object(py).clone();
-                    logic.check(py, event_name)?;
-                    Ok(object.unbind())
-                }
-                None => Ok(py.None()),
-            }
-        })();
-        let object = match prepared {
-            Ok(p) => p,
-            Err(e) => return Ok(Py::new(py, Reply::failed(e))?.into_any()),
-        };
-        if object.is_none(py) {
+        let failed = |e: PyErr| -> PyResult<Py<PyAny>> { Ok(Py::new(py, Reply::failed(e))?.into_any()) };
+        let python = this.lock().components.get(&(view_id.clone(), component_id.clone())).cloned();
+        let Some(python) = python else {
             // A component without Python logic: its actor merges the params.
             let request = Request::ComponentEvent(ComponentEvent::new(component_id, event_name, params));
             let reply = this.ordered(py, request, Some(view_id), out)?;
             return Ok(Py::new(py, reply)?.into_any());
-        }
-        let python = this.lock().components.get(&(view_id.clone(), component_id.clone())).cloned();
-        let Some(python) = python else {
-            return Ok(Py::new(py, Reply::failed(errors::to_py(py, ActorError::ComponentNotFound(component_id))))?.into_any());
         };
+        if let Err(e) = python.check(py, event_name) {
+            return failed(e);
+        }
         if !python.is_coroutine(event_name) {
             let round = this.component_round(py, view_id, component_id, Some((event_name.to_string(), params)), out)?;
             return Ok(Py::new(py, round)?.into_any());
         }
         // A coroutine handler: awaited on the caller's loop by the Python
         // helper, which then finishes the round (`_component_synced`).
-        let (frame, reference) = match &out {
-            Output::Frame { reference } => (true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?),
-            Output::Dict => (false, None),
-        };
+        let (frame, reference) = out.for_python(py)?;
         let kwargs = convert::dict(py, &params)?;
         let coroutine = match python.object(py).call_method(event_name, (), Some(&kwargs)) {
             Ok(c) => c,
-            Err(e) => return Ok(Py::new(py, Reply::failed(errors::raised_in_view(py, e, python.path(), event_name)))?.into_any()),
+            Err(e) => return failed(errors::raised_in_view(py, e, python.path(), event_name)),
         };
         Ok(helper(py, "after_component_coroutine")?
             .call1((slf, view_id, component_id, coroutine, python.path(), event_name, frame, reference))?

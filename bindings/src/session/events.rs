@@ -51,10 +51,7 @@ impl Session {
             Ok(c) => c,
             Err(e) => return failed(errors::raised_in_view(py, e, python.path(), event)),
         };
-        let (frame, reference) = match &out {
-            Output::Frame { reference } => (true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?),
-            Output::Dict => (false, None),
-        };
+        let (frame, reference) = out.for_python(py)?;
         Ok(helper(py, "after_coroutine")?.call1((slf, &target, coroutine, python.path(), event, frame, reference))?.unbind())
     }
 

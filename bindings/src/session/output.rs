@@ -50,6 +50,17 @@ pub(super) fn rendered_to_py(py: Python<'_>, r: Rendered, view_id: Option<&str>,
     }
 }
 
+impl Output {
+    /// As the Python helpers that finish a coroutine handler's event take
+    /// it (`frame`, `ref`), for `output` to make again when they call back.
+    pub(super) fn for_python(&self, py: Python<'_>) -> PyResult<(bool, Option<Py<PyAny>>)> {
+        match self {
+            Output::Frame { reference } => Ok((true, reference.as_ref().map(|r| convert::to_py(py, r)).transpose()?)),
+            Output::Dict => Ok((false, None)),
+        }
+    }
+}
+
 pub(super) fn output(frame: bool, reference: Option<&Bound<'_, PyAny>>) -> PyResult<Output> {
     if !frame {
         return Ok(Output::Dict);
