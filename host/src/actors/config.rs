@@ -1,6 +1,7 @@
 //! The one configuration of the actor system, with the seed's defaults.
 
 use crate::engine_host::{EngineConfig, GuestLimits};
+use crate::pubsub::PubSubConfig;
 use crate::settings;
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ pub struct ActorConfig {
     pub engine: EngineConfig,
     /// Limits of each guest instance a view or component owns.
     pub guest_limits: GuestLimits,
+    /// Where views' topics are shared: Redis, or this process alone (the default).
+    pub pubsub: PubSubConfig,
 }
 
 impl Default for ActorConfig {
@@ -47,6 +50,7 @@ impl Default for ActorConfig {
             shutdown_timeout: Duration::from_secs(settings::SHUTDOWN_TIMEOUT),
             engine: EngineConfig::default(),
             guest_limits: GuestLimits::default(),
+            pubsub: PubSubConfig::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! bindings implement them over PyO3.
 
 use super::error::HandlerError;
+pub use super::view::Info;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::future::Future;
@@ -33,6 +34,22 @@ pub trait ViewLogic: Send + 'static {
         state: &'a mut State,
     ) -> LogicFuture<'a, Result<(), HandlerError>>;
 
+    /// Handle what the view was told (its topics' messages, gaps in them,
+    /// its timers' messages), in order, changing `state`; the view then
+    /// renders once and pushes. Default: a message that is a JSON object
+    /// is merged into the state (what a template-only view does); a gap
+    /// changes nothing.
+    fn handle_info<'a>(&'a mut self, infos: &'a [Info], state: &'a mut State) -> LogicFuture<'a, Result<Handled, HandlerError>> {
+        for info in infos {
+            if let Info::Message { payload, .. } | Info::Timer { payload } = info
+                && let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(payload)
+            {
+                merge(&fields, state);
+            }
+        }
+        Box::pin(async { Ok(Handled::Now) })
+    }
+
     /// The view is mounted: `view` reaches it (to push a render from a
     /// thread or a timer, [`super::ViewHandle::push`]) while it lives.
     fn attached(&mut self, view: super::WeakViewHandle) {
@@ -44,6 +61,17 @@ pub trait ViewLogic: Send + 'static {
     fn context<'a>(&self, state: &'a State) -> Result<Cow<'a, State>, HandlerError> {
         Ok(Cow::Borrowed(state))
     }
+}
+
+/// What [`ViewLogic::handle_info`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    /// The state is the new one: render it and push.
+    Now,
+    /// The logic hands the new state to the view itself, later
+    /// ([`super::ViewHandle::push`]): Django's Python views, whose code runs
+    /// on a lane of threads the view's actor must not wait for.
+    Later,
 }
 
 /// The seed's fallback for a view without logic: every event merges its

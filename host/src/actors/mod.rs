@@ -65,14 +65,14 @@ mod view;
 
 pub use config::ActorConfig;
 pub use error::{ActorError, HandlerError};
-pub use logic::{ComponentLogic, LogicFuture, MergeParams, State, ToParent, ViewLogic, merge};
+pub use logic::{ComponentLogic, Handled, LogicFuture, MergeParams, State, ToParent, ViewLogic, merge};
 pub use outbound::{OUTBOUND_FRAMES, Outbound, OutboundQueue, Pushed, around, outbound};
 pub use reply::{Answer, Delivery, Pending};
 pub use requests::{ComponentEvent, ComponentProps, ComponentRequest, Event};
 pub use session::{MountRequest, Mounted, SessionHandle, TemplateSource};
 pub use stats::{LatencySummary, MailboxHighWater, MessageKind, StatsSnapshot};
 pub use supervisor::{ActorSupervisor, ShutdownReport};
-pub use view::{Engines, Rendered, ViewHandle, WeakViewHandle};
+pub use view::{Engines, INBOX_CAPACITY, Info, InfoError, MAX_TIMERS, Rendered, Timer, ViewHandle, WeakViewHandle};
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 use super::config::ActorConfig;
 use super::stats::Stats;
 use crate::engine_host::{GuestEngine, HostServices, LoadError, StandaloneServices, TemplateEngine, VdomEngine};
+use crate::pubsub::{PubSub, PubSubError};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_util::task::TaskTracker;
@@ -21,6 +22,11 @@ pub(crate) struct Shared {
     pub tracker: TaskTracker,
     /// Reference point for activity timestamps (stored as milliseconds since).
     pub started: Instant,
+    /// The process's PubSub, started at first use (a Redis connection only
+    /// when something subscribes or publishes).
+    pubsub: std::sync::Mutex<Option<PubSub>>,
+    /// The runtime the actors run on (timers and PubSub start on it from any thread).
+    pub runtime: tokio::runtime::Handle,
 }
 
 impl Shared {
@@ -34,8 +40,27 @@ impl Shared {
             stats: Arc::new(Stats::default()),
             tracker: TaskTracker::new(),
             started: Instant::now(),
+            pubsub: Default::default(),
+            runtime: tokio::runtime::Handle::current(),
             config,
         })
+    }
+
+    /// The process's PubSub, started now if it was not (within the runtime).
+    pub fn pubsub(&self) -> Result<PubSub, PubSubError> {
+        let mut slot = self.pubsub.lock().expect("pubsub lock");
+        if let Some(pubsub) = &*slot {
+            return Ok(pubsub.clone());
+        }
+        let _runtime = self.runtime.enter();
+        let pubsub = PubSub::start(&self.config.pubsub)?;
+        *slot = Some(pubsub.clone());
+        Ok(pubsub)
+    }
+
+    /// The PubSub's figures, if it started.
+    pub fn pubsub_stats(&self) -> Option<crate::pubsub::PubSubStats> {
+        self.pubsub.lock().expect("pubsub lock").as_ref().map(PubSub::stats)
     }
 
     /// Milliseconds since the system started: the unit of activity stamps.

@@ -19,10 +19,12 @@ pub enum MessageKind {
     UpdateState,
     ComponentEvent,
     ComponentUpdate,
+    /// Messages a view was told (PubSub, timers), handled as one batch.
+    Info,
 }
 
 impl MessageKind {
-    const ALL: [MessageKind; 8] = [
+    const ALL: [MessageKind; 9] = [
         MessageKind::Mount,
         MessageKind::Event,
         MessageKind::Unmount,
@@ -31,6 +33,7 @@ impl MessageKind {
         MessageKind::UpdateState,
         MessageKind::ComponentEvent,
         MessageKind::ComponentUpdate,
+        MessageKind::Info,
     ];
 }
 
@@ -52,6 +55,8 @@ pub struct Stats {
     pub(crate) session_mailbox: Mailbox,
     pub(crate) view_mailbox: Mailbox,
     pub(crate) component_mailbox: Mailbox,
+    /// What views were told (PubSub, timers).
+    pub(crate) inbox: super::view::InboxStats,
 }
 
 impl Stats {
@@ -86,6 +91,10 @@ impl Stats {
             guest_restarts: self.guest_restarts.load(Relaxed),
             guest_refusals: self.guest_refusals.load(Relaxed),
             memory_releases: 0,
+            view_subscriptions: self.inbox.subscriptions.load(Relaxed),
+            timers: self.inbox.timers.load(Relaxed),
+            views_lagged: self.inbox.lagged.load(Relaxed),
+            pubsub: None,
             latency,
             mailbox_high_water: MailboxHighWater {
                 session: self.session_mailbox.high_water(),
@@ -257,6 +266,14 @@ pub struct StatsSnapshot {
     /// [`EngineConfig::release_memory_after`](crate::engine_host::EngineConfig::release_memory_after),
     /// gave memory back (the engine counts them).
     pub memory_releases: u64,
+    /// Topics views subscribe to now, counted once per view and topic.
+    pub view_subscriptions: u64,
+    /// Views' timers running now (`send_after`, `send_every`).
+    pub timers: u64,
+    /// Times a view fell behind its topics and caught up from their streams.
+    pub views_lagged: u64,
+    /// The process's PubSub, once started.
+    pub pubsub: Option<crate::pubsub::PubSubStats>,
     pub latency: BTreeMap<MessageKind, LatencySummary>,
     pub mailbox_high_water: MailboxHighWater,
 }

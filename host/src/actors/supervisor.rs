@@ -186,10 +186,17 @@ impl ActorSupervisor {
         removed
     }
 
+    /// The process's PubSub (started now if nothing used it yet): publish
+    /// from anywhere the supervisor is; views subscribe through their handles.
+    pub fn pubsub(&self) -> Result<crate::pubsub::PubSub, crate::pubsub::PubSubError> {
+        self.shared.pubsub()
+    }
+
     /// The statistics of this actor system.
     pub fn stats(&self) -> StatsSnapshot {
         StatsSnapshot {
             memory_releases: self.shared.engine.memory_releases(),
+            pubsub: self.shared.pubsub_stats(),
             ..self.shared.stats.snapshot()
         }
     }

@@ -24,6 +24,9 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
+/// The epoch of a one-process PubSub (it has no data to lose but its own).
+const LOCAL_EPOCH: &str = "local";
+
 /// How a process's PubSub is set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PubSubConfig {
@@ -51,13 +54,22 @@ struct Inner {
     hub: Arc<Hub>,
     backplane: Backplane,
     max_message_bytes: usize,
+    stream_len: usize,
     published: std::sync::atomic::AtomicU64,
 }
 
 enum Backplane {
-    /// One process: topics' counters here.
-    Local(Mutex<HashMap<Arc<str>, u64>>),
+    /// One process: topics here.
+    Local(Mutex<HashMap<Arc<str>, LocalTopic>>),
     Redis(RedisBackplane),
+}
+
+/// A topic of a one-process PubSub: its counter, and its last messages
+/// (while it has subscribers) for a view that fell behind to catch up from.
+#[derive(Default)]
+struct LocalTopic {
+    n: u64,
+    recent: std::collections::VecDeque<Arc<Message>>,
 }
 
 /// What the process's PubSub has done.
@@ -113,7 +125,15 @@ impl PubSub {
             Some(url) => Backplane::Redis(RedisBackplane::start(url, config.stream_len, hub.clone())?),
             None => Backplane::Local(Mutex::default()),
         };
-        Ok(PubSub { inner: Arc::new(Inner { hub, backplane, max_message_bytes: config.max_message_bytes, published: Default::default() }) })
+        Ok(PubSub {
+            inner: Arc::new(Inner {
+                hub,
+                backplane,
+                max_message_bytes: config.max_message_bytes,
+                stream_len: config.stream_len.max(1),
+                published: Default::default(),
+            }),
+        })
     }
 
     /// Publish `payload` (JSON text) to `topic`; its place in the topic.
@@ -124,15 +144,22 @@ impl PubSub {
         let payload = check_payload(payload, self.inner.max_message_bytes)?;
         let seq = match &self.inner.backplane {
             Backplane::Redis(redis) => redis.publish(topic, &payload).await?,
-            Backplane::Local(counters) => {
+            Backplane::Local(topics) => {
                 // The counter and the delivery under one lock: numbers reach subscribers in order.
-                let mut counters = counters.lock().expect("counters lock");
+                let mut topics = topics.lock().expect("topics lock");
                 let topic: Arc<str> = topic.into();
-                let n = counters.entry(topic.clone()).or_insert(0);
-                *n += 1;
-                let seq = Seq { epoch: "local".into(), n: *n };
+                let entry = topics.entry(topic.clone()).or_default();
+                entry.n += 1;
+                let seq = Seq { epoch: LOCAL_EPOCH.into(), n: entry.n };
                 if self.inner.hub.subscribers(&topic) > 0 {
-                    self.inner.hub.deliver(Arc::new(Message { topic, seq: seq.clone(), payload: payload.into() }));
+                    let message = Arc::new(Message { topic, seq: seq.clone(), payload: payload.into() });
+                    if entry.recent.len() == self.inner.stream_len {
+                        entry.recent.pop_front();
+                    }
+                    entry.recent.push_back(message.clone());
+                    self.inner.hub.deliver(message);
+                } else {
+                    entry.recent.clear();
                 }
                 seq
             }
@@ -144,7 +171,8 @@ impl PubSub {
     /// Deliver `topic`'s messages from now on to `subscriber`, until the
     /// subscription is dropped. Done once Redis has confirmed it: every
     /// message published after this returns is delivered. (With Redis down
-    /// it returns at once; the subscription is made when Redis is back, and
+    /// it returns at once — after the first attempt to connect, which it
+    /// waits for —; the subscription is made when Redis is back, and
     /// what was published meanwhile is not this subscriber's.)
     pub async fn subscribe(&self, topic: &str, subscriber: Arc<dyn Subscriber>) -> Result<Subscription, PubSubError> {
         check_topic(topic)?;
@@ -155,17 +183,45 @@ impl PubSub {
             Backplane::Redis(redis) if first => {
                 let (confirmed, confirmation) = tokio::sync::oneshot::channel();
                 let _ = redis.commands.send(Command::Subscribe(topic.clone(), confirmed));
-                if redis.connected.load(Relaxed) {
+                if redis.connected.load(Relaxed) || !redis.tried.load(Relaxed) {
                     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), confirmation).await;
                 }
             }
-            Backplane::Local(counters) if first => {
-                let n = counters.lock().expect("counters lock").get(&topic).copied().unwrap_or(0);
-                self.inner.hub.start_at(&topic, Seq { epoch: "local".into(), n });
+            Backplane::Local(topics) if first => {
+                let n = topics.lock().expect("topics lock").get(&topic).map_or(0, |t| t.n);
+                self.inner.hub.start_at(&topic, Seq { epoch: LOCAL_EPOCH.into(), n });
             }
             _ => {}
         }
         Ok(subscription)
+    }
+
+    /// What a subscriber that fell behind missed: `topic`'s messages from
+    /// `from` on (`from` itself included), as kept in its stream, led by a
+    /// [`Notice::Gap`] when the oldest of them are no longer kept (or the
+    /// backplane restarted without its data since `from`).
+    pub async fn since(&self, topic: &str, from: &Seq) -> Result<Vec<Notice>, PubSubError> {
+        let topic: Arc<str> = topic.into();
+        let (epoch, last, messages) = match &self.inner.backplane {
+            Backplane::Redis(redis) => redis.since(&topic, from.n, self.inner.stream_len).await?,
+            Backplane::Local(topics) => {
+                let topics = topics.lock().expect("topics lock");
+                let (last, recent) = match topics.get(&topic) {
+                    Some(t) => (t.n, t.recent.iter().filter(|m| m.seq.n >= from.n).cloned().collect()),
+                    None => (0, Vec::new()),
+                };
+                (Arc::from(LOCAL_EPOCH), last, recent)
+            }
+        };
+        let mut notices = Vec::with_capacity(messages.len() + 1);
+        let kept_from = messages.first().map_or(last + 1, |m| m.seq.n);
+        if epoch != from.epoch {
+            notices.push(Notice::Gap { topic: topic.clone(), missed: None });
+        } else if kept_from > from.n && last >= from.n {
+            notices.push(Notice::Gap { topic: topic.clone(), missed: Some(kept_from - from.n) });
+        }
+        notices.extend(messages.into_iter().map(Notice::Message));
+        Ok(notices)
     }
 
     /// Whether messages reach this process now (always, locally).

@@ -76,6 +76,10 @@ pub(crate) struct RedisBackplane {
     script: redis::Script,
     pub commands: mpsc::UnboundedSender<Command>,
     pub connected: Arc<AtomicBool>,
+    /// Whether the first attempt to connect is over (until then a
+    /// subscription waits for it: a process's first subscriber must not
+    /// miss what is published right after it subscribed).
+    pub tried: Arc<AtomicBool>,
 }
 
 impl RedisBackplane {
@@ -86,7 +90,8 @@ impl RedisBackplane {
         let client = redis::Client::open(url).map_err(|e| PubSubError::InvalidUrl { url: shown.clone(), reason: e.to_string() })?;
         let (commands, rx) = mpsc::unbounded_channel();
         let connected = Arc::new(AtomicBool::new(false));
-        tokio::spawn(subscriber(client.clone(), shown.clone(), hub, rx, connected.clone()));
+        let tried = Arc::new(AtomicBool::new(false));
+        tokio::spawn(subscriber(client.clone(), shown.clone(), hub, rx, connected.clone(), tried.clone()));
         Ok(RedisBackplane {
             client,
             url: shown,
@@ -95,6 +100,7 @@ impl RedisBackplane {
             script: redis::Script::new(PUBLISH),
             commands,
             connected,
+            tried,
         })
     }
 
@@ -107,8 +113,8 @@ impl RedisBackplane {
         PubSubError::Unreachable { url: self.url.clone(), reason: e.to_string() }
     }
 
-    /// Publish a checked payload; its place in the topic.
-    pub async fn publish(&self, topic: &str, payload: &str) -> Result<Seq, PubSubError> {
+    /// The publishing connection, made at first use.
+    async fn connection(&self) -> Result<ConnectionManager, PubSubError> {
         let mut publisher = self.publisher.lock().await;
         if publisher.is_none() {
             let config = ConnectionManagerConfig::new()
@@ -121,8 +127,39 @@ impl RedisBackplane {
                 .map_err(|e| self.unreachable(e))?;
             *publisher = Some(manager);
         }
-        let mut connection = publisher.clone().expect("a publisher connection");
-        drop(publisher);
+        Ok(publisher.clone().expect("a publisher connection"))
+    }
+
+    /// `topic`'s epoch, its last number, and its stream's messages from
+    /// number `from` on (at most `count`).
+    pub async fn since(&self, topic: &Arc<str>, from: u64, count: usize) -> Result<(Arc<str>, u64, Vec<Arc<Message>>), PubSubError> {
+        let mut connection = self.connection().await?;
+        let mut pipe = redis::pipe();
+        let query = pipe
+            .get(EPOCH_KEY)
+            .get(counter_key(topic))
+            .xrange_count(stream_key(topic), format!("0-{from}"), "+", count)
+            .query_async::<(Option<String>, Option<u64>, redis::streams::StreamRangeReply)>(&mut connection);
+        let (epoch, last, range) = tokio::time::timeout(TIMEOUT, query)
+            .await
+            .map_err(|_| self.unreachable("no answer within 2 s"))?
+            .map_err(|e| self.unreachable(e))?;
+        let epoch: Arc<str> = epoch.unwrap_or_default().into();
+        let messages = range
+            .ids
+            .into_iter()
+            .filter_map(|entry| {
+                let n = stream_n(&entry.id)?;
+                let payload = entry.get::<String>("m")?;
+                Some(Arc::new(Message { topic: topic.clone(), seq: Seq { epoch: epoch.clone(), n }, payload: payload.into() }))
+            })
+            .collect();
+        Ok((epoch, last.unwrap_or(0), messages))
+    }
+
+    /// Publish a checked payload; its place in the topic.
+    pub async fn publish(&self, topic: &str, payload: &str) -> Result<Seq, PubSubError> {
+        let mut connection = self.connection().await?;
         let candidate = uuid::Uuid::new_v4().simple().to_string();
         let mut invocation = self.script.key(stream_key(topic));
         invocation.key(channel(topic)).key(EPOCH_KEY).key(counter_key(topic)).arg(self.stream_len).arg(payload).arg(candidate);
@@ -143,11 +180,14 @@ async fn subscriber(
     hub: Arc<Hub>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     connected: Arc<AtomicBool>,
+    tried: Arc<AtomicBool>,
 ) {
     let mut backoff = Duration::from_millis(50);
     let mut reported = false;
     loop {
-        match session(&client, &hub, &mut commands, &connected).await {
+        let ended = session(&client, &hub, &mut commands, &connected, &tried).await;
+        tried.store(true, Relaxed);
+        match ended {
             Ended::Closed => return,
             Ended::Lost(reason) => {
                 connected.store(false, Relaxed);
@@ -184,6 +224,7 @@ async fn session(
     hub: &Arc<Hub>,
     commands: &mut mpsc::UnboundedReceiver<Command>,
     connected: &AtomicBool,
+    tried: &AtomicBool,
 ) -> Ended {
     let opened = async {
         let pubsub = client.get_async_pubsub().await?;
@@ -206,6 +247,7 @@ async fn session(
         }
     }
     connected.store(true, Relaxed);
+    tried.store(true, Relaxed);
     tracing::info!("connected to Redis");
     loop {
         tokio::select! {

@@ -9,6 +9,12 @@
 //! it, and the caller gets the error.
 
 mod components;
+mod inbox;
+mod info;
+
+pub(crate) use inbox::InboxStats;
+pub use inbox::{INBOX_CAPACITY, Info, InfoError, MAX_TIMERS, Timer};
+use inbox::Inbox;
 
 use super::component::ComponentHandle;
 use super::error::{ActorError, HandlerError};
@@ -50,6 +56,8 @@ pub(crate) enum ViewMsg {
 pub struct ViewHandle {
     outbox: Outbox<ViewMsg>,
     view_id: Arc<str>,
+    /// What the view is told from outside its requests.
+    inbox: Arc<Inbox>,
 }
 
 impl std::fmt::Debug for ViewHandle {
@@ -64,12 +72,13 @@ impl std::fmt::Debug for ViewHandle {
 pub struct WeakViewHandle {
     outbox: WeakOutbox<ViewMsg>,
     view_id: Arc<str>,
+    inbox: std::sync::Weak<Inbox>,
 }
 
 impl WeakViewHandle {
     /// The handle, while the view is mounted.
     pub fn upgrade(&self) -> Option<ViewHandle> {
-        Some(ViewHandle { outbox: self.outbox.upgrade()?, view_id: self.view_id.clone() })
+        Some(ViewHandle { outbox: self.outbox.upgrade()?, view_id: self.view_id.clone(), inbox: self.inbox.upgrade()? })
     }
 
     pub fn view_id(&self) -> &str {
@@ -113,7 +122,7 @@ pub(crate) struct GuestParts {
 impl ViewHandle {
     /// A handle that does not keep the view alive.
     pub fn downgrade(&self) -> WeakViewHandle {
-        WeakViewHandle { outbox: self.outbox.downgrade(), view_id: self.view_id.clone() }
+        WeakViewHandle { outbox: self.outbox.downgrade(), view_id: self.view_id.clone(), inbox: Arc::downgrade(&self.inbox) }
     }
 
     /// The view's id (a UUID v4).
@@ -131,9 +140,11 @@ impl ViewHandle {
         let (tx, rx) = mpsc::channel(shared.config.view_mailbox);
         let outbox = Outbox::new(tx, &"view", shared.config.message_timeout, shared.stats.view_mailbox.clone());
         let span = tracing::debug_span!("view", id = %spec.view_id, path = %spec.view_path);
+        let inbox = Inbox::new(shared.clone(), spec.outbound.is_some());
         let handle = ViewHandle {
             outbox,
             view_id: spec.view_id.as_str().into(),
+            inbox: inbox.clone(),
         };
         let mut actor = ViewActor {
             _alive: Alive::new(shared.stats.clone(), |s| &s.views),
@@ -153,6 +164,8 @@ impl ViewHandle {
             stale: false,
             view_id: spec.view_id,
             session_activity: spec.session_activity,
+            inbox,
+            applied: Default::default(),
             shared: shared.clone(),
         };
         let html = actor
@@ -241,6 +254,42 @@ impl ViewHandle {
         self.outbox.send(delivery, |reply| ViewMsg::Shutdown { reply }).await
     }
 
+    /// Subscribe the view to `topic`: its messages reach its logic's
+    /// [`ViewLogic::handle_info`], and their render is pushed. Done once
+    /// the backplane confirmed it; whether it subscribed (a view without
+    /// a connection is shown once and does not).
+    pub async fn subscribe(&self, topic: &str) -> Result<bool, InfoError> {
+        self.inbox.subscribe(topic).await
+    }
+
+    /// Stop `topic`'s messages; whether the view subscribed to it.
+    pub fn unsubscribe(&self, topic: &str) -> bool {
+        self.inbox.unsubscribe(topic)
+    }
+
+    /// The topics the view subscribes to, sorted.
+    pub fn topics(&self) -> Vec<String> {
+        self.inbox.topics()
+    }
+
+    /// Tell the view `payload` (JSON text) in `seconds`, through
+    /// [`ViewLogic::handle_info`]; `None` for a view without a connection.
+    /// Stops when cancelled or when the view stops.
+    pub fn send_after(&self, seconds: f64, payload: &str) -> Result<Option<Timer>, InfoError> {
+        self.inbox.start_timer(seconds, false, payload)
+    }
+
+    /// Tell the view `payload` every `seconds` (a tick it is too busy for
+    /// is skipped), until cancelled or the view stops.
+    pub fn send_every(&self, seconds: f64, payload: &str) -> Result<Option<Timer>, InfoError> {
+        self.inbox.start_timer(seconds, true, payload)
+    }
+
+    /// Whether the view has a connection to push to.
+    pub fn is_connected(&self) -> bool {
+        self.inbox.is_connected()
+    }
+
     /// Whether a request fits in the mailbox now.
     pub fn has_room(&self) -> bool {
         self.outbox.has_room()
@@ -286,6 +335,11 @@ struct ViewActor {
     stale: bool,
     view_id: String,
     session_activity: Arc<AtomicU64>,
+    /// What it is told from outside its requests (see [`inbox`]).
+    inbox: Arc<Inbox>,
+    /// The last message handled per topic: a message met again (a view
+    /// catching up from a stream reads some it had queued) is skipped.
+    applied: std::collections::HashMap<Arc<str>, crate::pubsub::Seq>,
     shared: Arc<Shared>,
 }
 
@@ -303,7 +357,25 @@ impl ViewActor {
     /// The actor loop. Each operation's future is boxed: the loop's own
     /// future is what every idle view keeps allocated, so it stays small.
     async fn run(mut self, mut rx: mpsc::Receiver<ViewMsg>) {
-        while let Some(msg) = rx.recv().await {
+        loop {
+            let next = {
+                let inbox = &self.inbox;
+                tokio::select! {
+                    biased;
+                    msg = rx.recv() => Some(msg),
+                    () = inbox.woken() => None,
+                }
+            };
+            let msg = match next {
+                Some(Some(msg)) => msg,
+                Some(None) => break,
+                None => {
+                let started = Instant::now();
+                let ok = Box::pin(self.handle_infos()).await;
+                self.shared.stats.record(MessageKind::Info, started.elapsed(), ok);
+                continue;
+                }
+            };
             self.session_activity.store(self.shared.now_ms(), std::sync::atomic::Ordering::Relaxed);
             let started = Instant::now();
             let (kind, ok) = match msg {
@@ -373,6 +445,7 @@ impl ViewActor {
             };
             self.shared.stats.record(kind, started.elapsed(), ok);
         }
+        self.inbox.close();
         Box::pin(self.stop_components()).await;
         tracing::debug!(path = %self.view_path, renders = self.version, "view stopped");
     }

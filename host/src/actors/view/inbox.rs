@@ -1,0 +1,279 @@
+//! What reaches a view from outside its requests: the messages of the
+//! topics it subscribes to, the gaps in them, and its timers' messages.
+//!
+//! The PubSub hub hands a notice to every subscriber under its lock, so an
+//! inbox takes it at once and never waits: it queues it and wakes its
+//! view, which handles everything queued in one batch (one render). A view
+//! that falls behind by more than [`INBOX_CAPACITY`] messages stops queueing
+//! that topic's messages and, once it has handled the rest, reads what it
+//! missed from the topic's stream (`PubSub::since`): a slow view delays no
+//! other, and loses nothing the stream still keeps.
+
+use crate::actors::shared::Shared;
+use crate::pubsub::{Notice, PubSubError, Seq, Subscriber, Subscription};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::task::AbortHandle;
+
+/// Notices a view queues before it counts as lagging.
+pub const INBOX_CAPACITY: usize = 256;
+/// Timers one view may have running.
+pub const MAX_TIMERS: usize = 1000;
+
+/// One thing a view is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Info {
+    /// A message of a topic it subscribes to (JSON text), and its place in the topic.
+    Message { topic: Arc<str>, seq: Seq, payload: Arc<str> },
+    /// Its timer's message (JSON text).
+    Timer { payload: Arc<str> },
+    /// Messages of `topic` were lost before the view could have them;
+    /// `missed` is how many when known.
+    Gap { topic: Arc<str>, missed: Option<u64> },
+}
+
+impl Info {
+    pub(crate) fn from_message(message: &crate::pubsub::Message) -> Info {
+        Info::Message { topic: message.topic.clone(), seq: message.seq.clone(), payload: message.payload.clone() }
+    }
+}
+
+/// Process-wide counts of what views were told.
+#[derive(Debug, Default)]
+pub(crate) struct InboxStats {
+    /// Views that fell behind and read from a stream to catch up.
+    pub lagged: AtomicU64,
+    /// Timers running now.
+    pub timers: AtomicU64,
+    /// Views' subscriptions now.
+    pub subscriptions: AtomicU64,
+}
+
+pub(crate) struct Inbox {
+    queue: Mutex<Queue>,
+    wake: Notify,
+    shared: Arc<Shared>,
+    /// Whether the view has a connection to push to: one that has none (a
+    /// first paint, the POST fallback) is shown once and neither
+    /// subscribes nor runs timers.
+    connected: bool,
+}
+
+#[derive(Default)]
+struct Queue {
+    infos: VecDeque<Info>,
+    /// Topics whose messages were dropped, from the first dropped one.
+    lagging: Vec<(Arc<str>, Seq)>,
+    subscriptions: HashMap<Arc<str>, Subscription>,
+    timers: HashMap<u64, AbortHandle>,
+    next_timer: u64,
+    closed: bool,
+}
+
+/// Why a view could not subscribe or start a timer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InfoError {
+    #[error("{0}")]
+    PubSub(#[from] PubSubError),
+    #[error("the view is no longer mounted")]
+    Closed,
+    #[error("a view may have at most {MAX_TIMERS} timers running")]
+    TooManyTimers,
+    #[error("a timer's interval must be a number of seconds above 0 (and at most a year): {0}")]
+    InvalidInterval(f64),
+}
+
+/// A running timer: [`Timer::cancel`] stops it (dropping it does not).
+#[derive(Debug, Clone)]
+pub struct Timer {
+    inbox: Weak<Inbox>,
+    id: u64,
+}
+
+impl Timer {
+    /// Stop the timer; whether it was still running.
+    pub fn cancel(&self) -> bool {
+        let Some(inbox) = self.inbox.upgrade() else { return false };
+        inbox.remove_timer(self.id)
+    }
+}
+
+impl Inbox {
+    pub fn new(shared: Arc<Shared>, connected: bool) -> Arc<Inbox> {
+        Arc::new(Inbox { queue: Mutex::default(), wake: Notify::new(), shared, connected })
+    }
+
+    fn stats(&self) -> &InboxStats {
+        &self.shared.stats.inbox
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().expect("inbox lock")
+    }
+
+    /// Woken once something was queued (a wake-up is kept when nobody waits).
+    pub async fn woken(&self) {
+        self.wake.notified().await
+    }
+
+    /// Everything queued, and the topics to catch up on from their streams.
+    pub fn take(&self) -> (VecDeque<Info>, Vec<(Arc<str>, Seq)>) {
+        let mut queue = self.lock();
+        (std::mem::take(&mut queue.infos), std::mem::take(&mut queue.lagging))
+    }
+
+    fn push(&self, info: Info) {
+        self.lock().infos.push_back(info);
+        self.wake.notify_one();
+    }
+
+    /// Subscribe the view to `topic` (again: nothing changes); whether it
+    /// is subscribed (not without a connection). Done once the backplane
+    /// confirmed it.
+    pub async fn subscribe(self: &Arc<Self>, topic: &str) -> Result<bool, InfoError> {
+        crate::pubsub::check_topic(topic)?;
+        if !self.connected {
+            return Ok(false);
+        }
+        if self.lock().subscriptions.contains_key(topic) {
+            return Ok(true);
+        }
+        let pubsub = self.shared.pubsub()?;
+        let subscription = pubsub.subscribe(topic, self.clone()).await?;
+        let mut queue = self.lock();
+        if queue.closed {
+            drop(queue);
+            drop(subscription);
+            return Err(InfoError::Closed);
+        }
+        if queue.subscriptions.insert(subscription.topic().into(), subscription).is_none() {
+            self.stats().subscriptions.fetch_add(1, Relaxed);
+        }
+        Ok(true)
+    }
+
+    /// Stop `topic`'s messages; whether the view subscribed to it.
+    pub fn unsubscribe(&self, topic: &str) -> bool {
+        // Dropped outside the lock: unsubscribing takes the hub's lock,
+        // under which the hub calls `notify`, which takes this one.
+        let subscription = self.lock().subscriptions.remove(topic);
+        let had = subscription.is_some();
+        if had {
+            self.stats().subscriptions.fetch_sub(1, Relaxed);
+        }
+        drop(subscription);
+        had
+    }
+
+    /// The topics subscribed to, sorted.
+    pub fn topics(&self) -> Vec<String> {
+        let mut topics: Vec<String> = self.lock().subscriptions.keys().map(|t| t.to_string()).collect();
+        topics.sort();
+        topics
+    }
+
+    /// Tell the view `payload` (JSON text) after `seconds`, and then
+    /// every `seconds` when `repeat`; `None` without a connection. A
+    /// repeating timer whose view is behind skips ticks rather than
+    /// queueing them.
+    pub fn start_timer(self: &Arc<Self>, seconds: f64, repeat: bool, payload: &str) -> Result<Option<Timer>, InfoError> {
+        if !(seconds.is_finite() && seconds > 0.0 && seconds <= 366.0 * 86400.0) {
+            return Err(InfoError::InvalidInterval(seconds));
+        }
+        let payload: Arc<str> = crate::pubsub::check_payload(payload, self.shared.config.pubsub.max_message_bytes)?.into();
+        if !self.connected {
+            return Ok(None);
+        }
+        let period = Duration::from_secs_f64(seconds);
+        let mut queue = self.lock();
+        if queue.closed {
+            return Err(InfoError::Closed);
+        }
+        if queue.timers.len() >= MAX_TIMERS {
+            return Err(InfoError::TooManyTimers);
+        }
+        let id = queue.next_timer;
+        queue.next_timer += 1;
+        let inbox = Arc::downgrade(self);
+        let task = self.shared.runtime.spawn(async move {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                ticks.tick().await;
+                let Some(inbox) = inbox.upgrade() else { return };
+                let info = Info::Timer { payload: payload.clone() };
+                if !repeat {
+                    inbox.remove_timer(id);
+                    inbox.push(info);
+                    return;
+                }
+                let behind = inbox.lock().infos.iter().any(|i| matches!(i, Info::Timer { payload: p } if Arc::ptr_eq(p, &payload)));
+                if !behind {
+                    inbox.push(info);
+                }
+            }
+        });
+        queue.timers.insert(id, task.abort_handle());
+        self.stats().timers.fetch_add(1, Relaxed);
+        Ok(Some(Timer { inbox: Arc::downgrade(self), id }))
+    }
+
+    fn remove_timer(&self, id: u64) -> bool {
+        let Some(task) = self.lock().timers.remove(&id) else { return false };
+        task.abort();
+        self.stats().timers.fetch_sub(1, Relaxed);
+        true
+    }
+
+    /// The view stopped: its subscriptions and timers end, nothing more is queued.
+    pub fn close(&self) {
+        let (subscriptions, timers) = {
+            let mut queue = self.lock();
+            queue.closed = true;
+            queue.infos.clear();
+            (std::mem::take(&mut queue.subscriptions), std::mem::take(&mut queue.timers))
+        };
+        self.stats().subscriptions.fetch_sub(subscriptions.len() as u64, Relaxed);
+        self.stats().timers.fetch_sub(timers.len() as u64, Relaxed);
+        for task in timers.into_values() {
+            task.abort();
+        }
+        drop(subscriptions);
+    }
+}
+
+impl Subscriber for Inbox {
+    fn notify(&self, notice: &Notice) -> bool {
+        let mut queue = self.lock();
+        if queue.closed {
+            return false;
+        }
+        match notice {
+            Notice::Message(message) => {
+                if queue.lagging.iter().any(|(t, _)| *t == message.topic) {
+                    return true;
+                }
+                if queue.infos.len() >= INBOX_CAPACITY {
+                    queue.lagging.push((message.topic.clone(), message.seq.clone()));
+                    self.stats().lagged.fetch_add(1, Relaxed);
+                    drop(queue);
+                    // Its view catches up once it has handled what is queued.
+                    self.wake.notify_one();
+                    return true;
+                }
+                queue.infos.push_back(Info::from_message(message));
+            }
+            Notice::Gap { topic, missed } => queue.infos.push_back(Info::Gap { topic: topic.clone(), missed: *missed }),
+        }
+        drop(queue);
+        self.wake.notify_one();
+        true
+    }
+}
