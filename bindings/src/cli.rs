@@ -15,7 +15,7 @@ use crate::pyview::{self, PyView};
 use crate::threads::Lane;
 use pyo3::prelude::*;
 use std::sync::Arc;
-use wasmlive::actors::{HandlerError, LogicFuture, State, ViewLogic, WeakViewHandle};
+use wasmlive::actors::{ClientEvent, Handled, HandlerError, Info, LogicFuture, State, ViewLogic, WeakViewHandle};
 use wasmlive::cli::{self, LogicFactory};
 use wasmlive::serve::ViewEntry;
 
@@ -74,7 +74,7 @@ impl LogicFactory for PythonHandlers {
     }
 
     fn create(&self, view: &ViewEntry) -> Result<Box<dyn ViewLogic>, String> {
-        Ok(Box::new(PythonView { spec: view.handler.clone().unwrap_or_default(), view: None, lane: Lane::new() }))
+        Ok(Box::new(PythonView { spec: view.handler.clone().unwrap_or_default(), view: None, lane: Lane::new(), events: Vec::new() }))
     }
 }
 
@@ -86,6 +86,8 @@ struct PythonView {
     view: Option<Arc<PyView>>,
     /// Where its code runs.
     lane: Lane,
+    /// What `push_event` queued, for the render that follows.
+    events: Vec<ClientEvent>,
 }
 
 /// A handler's exception for the client, logged with its traceback for the developer.
@@ -131,12 +133,14 @@ impl ViewLogic for PythonView {
                     pyview::finish(&r).map_err(|e| raised(py, e))?;
                 }
                 let view = PyView::new(&object, view_lane).map_err(|e| raised(py, e))?;
-                let context = view.context(py).map_err(|e| raised(py, e))?;
-                Ok((view, context))
+                let update = view.update(py).map_err(|e| raised(py, e))?;
+                Ok((view, update))
             })
             .await?;
             self.view = Some(Arc::new(view));
-            *state = context;
+            *state = context.state;
+            // Its first frame is `mounted`, which carries none: they go with the next render.
+            self.events = context.events;
             Ok(())
         })
     }
@@ -148,6 +152,12 @@ impl ViewLogic for PythonView {
             let pusher = Py::new(py, crate::push::Pusher::new(handle, view.lane().clone(), view.path().to_string()));
             if let Err(e) = pusher.and_then(|p| view.object(py).setattr("_wasmlive_pusher", p)) {
                 crate::errors::log_exception(py, "wasmlive serve: cannot give a view its pusher", &e);
+                return;
+            }
+            // What its mount asked for (subscriptions, timers), now that it can have them.
+            let started = py.import("wasmlive.pubsub").and_then(|m| m.getattr("start")?.call1((view.object(py),)).map(drop));
+            if let Err(e) = started {
+                crate::errors::log_exception(py, &format!("wasmlive serve: {} could not subscribe or start its timers", view.path()), &e);
             }
         }));
     }
@@ -161,13 +171,34 @@ impl ViewLogic for PythonView {
                 return Err(HandlerError::UnknownEvent { view: spec, event });
             };
             let lane = view.lane().clone();
-            *state = on_lane(&lane, move |py| {
+            let update = on_lane(&lane, move |py| {
                 // The same rules as under Django: declared handlers only.
                 view.check(py, &event).map_err(|e| refused(py, e))?;
                 view.run(py, Some((&event, &params))).map_err(|e| raised(py, e))
             })
             .await?;
+            *state = update.state;
+            self.events.extend(update.events);
             Ok(())
         })
+    }
+
+    fn handle_info<'a>(&'a mut self, infos: &'a [Info], state: &'a mut State) -> LogicFuture<'a, Result<Handled, HandlerError>> {
+        let view = self.view.clone();
+        let infos = infos.to_vec();
+        Box::pin(async move {
+            let Some(view) = view else { return Ok(Handled::Now) };
+            let lane = view.lane().clone();
+            // Failures are logged there; the state is then left as it was.
+            if let Some(update) = on_lane(&lane, move |py| Ok(crate::info::run_infos(py, &view, &infos))).await? {
+                *state = update.state;
+                self.events.extend(update.events);
+            }
+            Ok(Handled::Now)
+        })
+    }
+
+    fn take_events(&mut self) -> Vec<ClientEvent> {
+        std::mem::take(&mut self.events)
     }
 }

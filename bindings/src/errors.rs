@@ -5,11 +5,14 @@
 //! `PermissionError`…). Exceptions raised by Python handlers are not
 //! wrapped: they reach the caller as raised.
 
-use pyo3::exceptions::{PyAttributeError, PyException, PyLookupError, PyPermissionError, PyTimeoutError};
+use pyo3::exceptions::{
+    PyAttributeError, PyConnectionError, PyException, PyLookupError, PyPermissionError, PyTimeoutError, PyTypeError, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3::types::PyString;
-use wasmlive::actors::ActorError;
+use wasmlive::actors::{ActorError, InfoError};
+use wasmlive::pubsub::PubSubError;
 use wasmlive::protocol::WireError;
 
 pyo3::create_exception!(_host, WasmliveError, PyException, "Base class of every error wasmlive raises itself.");
@@ -25,7 +28,9 @@ pyo3::create_exception!(_host, EngineLoadError, WasmliveError, "A guest engine f
 
 // ActorTimeoutError (TimeoutError), ViewNotFoundError and ComponentNotFoundError
 // (LookupError), HandlerNotFoundError (AttributeError) and EventRejectedError
-// and LimitExceededError (PermissionError) have two bases, so `define` makes them in Python.
+// and LimitExceededError (PermissionError), InvalidTopicError and
+// MessageTooLargeError (ValueError) and BackplaneError (ConnectionError)
+// have two bases, so `define` makes them in Python.
 
 /// Exception classes with two bases are made in Python (see `_define_errors`
 /// in the module init); this finds them again.
@@ -73,6 +78,9 @@ pub fn define(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
         ("HandlerNotFoundError", py.get_type::<PyAttributeError>(), "The event names no handler of the view."),
         ("EventRejectedError", py.get_type::<PyPermissionError>(), "The event names something that is not an @event_handler."),
         ("LimitExceededError", py.get_type::<PyPermissionError>(), "A connection or process limit was reached (views per connection, …)."),
+        ("InvalidTopicError", py.get_type::<PyValueError>(), "A PubSub topic is empty, too long, or has a space or a control character."),
+        ("MessageTooLargeError", py.get_type::<PyValueError>(), "A PubSub or timer message is larger than `pubsub['max_message_bytes']`."),
+        ("BackplaneError", py.get_type::<PyConnectionError>(), "The PubSub backplane (Redis) cannot be reached or used: nothing was published or subscribed."),
     ] {
         let cls = types.call1((name, (base.clone(), builtin), doc(text)?))?;
         m.add(name, cls)?;
@@ -124,6 +132,27 @@ fn with_attrs(py: Python<'_>, err: PyErr, attrs: &[(&str, Py<PyAny>)]) -> PyErr 
         let _ = value.setattr(*k, v.bind(py));
     }
     err
+}
+
+/// A PubSub failure as the exception a caller can act on.
+pub fn pubsub_to_py(py: Python<'_>, error: PubSubError) -> PyErr {
+    let class = match &error {
+        PubSubError::InvalidTopic { .. } => "InvalidTopicError",
+        PubSubError::TooLarge { .. } => "MessageTooLargeError",
+        PubSubError::NotJson { .. } => return PyTypeError::new_err(error.to_string()),
+        PubSubError::Unreachable { .. } | PubSubError::InvalidUrl { .. } => "BackplaneError",
+    };
+    raise(py, class, error.to_string(), &[])
+}
+
+/// Why a view could not subscribe or start a timer, as an exception.
+pub fn info_to_py(py: Python<'_>, error: InfoError) -> PyErr {
+    match error {
+        InfoError::PubSub(e) => pubsub_to_py(py, e),
+        InfoError::Closed => ActorShutdownError::new_err(error.to_string()),
+        InfoError::TooManyTimers => raise(py, "LimitExceededError", error.to_string(), &[]),
+        InfoError::InvalidInterval(_) => PyValueError::new_err(error.to_string()),
+    }
 }
 
 /// Log `error` with its traceback on the `wasmlive` logger.

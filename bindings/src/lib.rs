@@ -5,7 +5,10 @@
 //! - [`system`]: the process's Tokio runtime and supervisor; `configure`,
 //!   `get_actor_stats`, `shutdown_actor_system`, host services.
 //! - [`protocol`]: the host's wire protocol for the Django transports (`read_frame`, the frames they send).
-//! - [`push`]: frames a view sends on its own: a view's pusher, a connection's queue.
+//! - [`push`]: frames a view sends on its own: a view's pusher (its pushes,
+//!   subscriptions and timers), a connection's queue.
+//! - [`info`]: a Python view told of its topics' messages and its timers (`handle_info`).
+//! - [`broadcast`]: publishing from Python (`wasmlive.broadcast`).
 //! - [`session`]: `SessionActorHandle`, the seed's API, one file per concern.
 //! - [`bridge`]: how Tokio's answers reach asyncio (fast path, batched wakes).
 //! - [`pyview`]: a Python view as both servers run it (a handler called, its context).
@@ -18,11 +21,13 @@
 //! - [`errors`]: the exception classes.
 
 mod bridge;
+mod broadcast;
 mod cli;
 mod convert;
 mod engines;
 mod errors;
 mod handlers;
+mod info;
 mod services;
 mod protocol;
 mod push;
@@ -41,6 +46,12 @@ fn _host(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<protocol::Frame>()?;
     m.add_class::<push::Pusher>()?;
     m.add_class::<push::Pushes>()?;
+    m.add_class::<push::ViewTimer>()?;
+    m.add_class::<pyview::QueuedEvent>()?;
+    m.add_function(wrap_pyfunction!(pyview::client_event, m)?)?;
+    m.add_function(wrap_pyfunction!(broadcast::publish, m)?)?;
+    m.add_function(wrap_pyfunction!(broadcast::apublish, m)?)?;
+    m.add_function(wrap_pyfunction!(broadcast::check_topic, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::read_frame, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::error_frame, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::connected_frame, m)?)?;

@@ -5,6 +5,7 @@
 
 use crate::convert;
 use crate::errors;
+use crate::pyview::QueuedEvent;
 use crate::system;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -190,7 +191,8 @@ impl Frame {
     }
 
     /// The `mounted` frame answering this mount: `mounted` is what
-    /// mounting gave (`{"view_id", "html", "version", "session_id"}`).
+    /// mounting gave (`{"view_id", "html", "version", "session_id"}`,
+    /// and `"events"` when its `mount` pushed some).
     fn mounted(&self, mounted: &Bound<'_, PyDict>) -> PyResult<String> {
         let field = |key: &str| -> PyResult<Bound<'_, PyAny>> {
             mounted.get_item(key)?.ok_or_else(|| PyValueError::new_err(format!("a mount gives {key:?}")))
@@ -201,6 +203,10 @@ impl Frame {
             version: field("version")?.extract()?,
             session_id: field("session_id")?.extract()?,
             reference: self.frame.reference.clone(),
+            events: match mounted.get_item("events")? {
+                Some(events) => events.try_iter()?.map(|e| Ok(e?.cast::<QueuedEvent>()?.get().0.clone())).collect::<PyResult<_>>()?,
+                None => Vec::new(),
+            },
         }
         .to_text())
     }

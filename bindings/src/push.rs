@@ -1,11 +1,12 @@
 //! Frames a view sends on its own, from Python: a view's pusher
-//! (`wasmlive.push_render(view)`) and a connection's queue of pushes
-//! (`SessionActorHandle.pushes()`), read by the consumer beside its socket.
-//! The queue's rules are the host's (`wasmlive::actors::outbound`).
+//! (`wasmlive.push_render(view)`, and what it subscribes to and its
+//! timers: `LiveView.subscribe`, `send_after`…) and a connection's queue of
+//! pushes (`SessionActorHandle.pushes()`), read by the consumer beside its
+//! socket. The queue's rules are the host's (`wasmlive::actors::outbound`).
 
 use crate::bridge::{self, Reply};
 use crate::errors;
-use crate::pyview::context_of;
+use crate::pyview::update_of;
 use crate::session::lane::in_lane;
 use crate::system;
 use crate::threads::Lane;
@@ -13,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
-use wasmlive::actors::{ActorError, Delivery, OutboundQueue, Pending, Pushed, SessionHandle, WeakViewHandle, around};
+use wasmlive::actors::{ActorError, Delivery, OutboundQueue, Pending, Pushed, SessionHandle, Timer, ViewHandle, WeakViewHandle, around};
 use wasmlive::protocol::ServerFrame;
 
 /// How a mounted Python view pushes: its context taken on its lane, then
@@ -30,6 +31,10 @@ impl Pusher {
     pub fn new(view: WeakViewHandle, lane: Lane, path: String) -> Pusher {
         Pusher { view, lane, path }
     }
+
+    fn handle(&self) -> PyResult<ViewHandle> {
+        self.view.upgrade().ok_or_else(|| errors::ActorShutdownError::new_err(format!("{} is no longer mounted", self.path)))
+    }
 }
 
 #[pymethods]
@@ -42,13 +47,54 @@ impl Pusher {
         in_lane(
             py,
             &self.lane,
-            move |py| context_of(view.bind(py)).map_err(|e| errors::raised_in_view(py, e, &path, "get_context_data")),
+            move |py| update_of(view.bind(py)).map_err(|e| errors::raised_in_view(py, e, &path, "get_context_data")),
             // Delivered at once or refused (a full mailbox): this thread may
             // be the one the view's actor waits for (`serve`'s handlers).
             move |state| async move { handle.upgrade().ok_or(ActorError::Shutdown { actor: "view" })?.push(state, Delivery::FailFast).await },
             Pending::answer,
             |py, ()| Ok(py.None()),
         )
+    }
+
+    /// Subscribe the view to `topic`; whether it did (not without a
+    /// connection). Returns once the backplane confirmed it (the GIL is
+    /// released meanwhile).
+    fn subscribe(&self, py: Python<'_>, topic: String) -> PyResult<bool> {
+        let handle = self.handle()?;
+        let rt = system::runtime()?;
+        py.detach(|| rt.block_on(handle.subscribe(&topic))).map_err(|e| errors::info_to_py(py, e))
+    }
+
+    /// Stop `topic`'s messages; whether the view subscribed to it.
+    fn unsubscribe(&self, topic: &str) -> PyResult<bool> {
+        Ok(self.handle()?.unsubscribe(topic))
+    }
+
+    /// The topics the view subscribes to, sorted.
+    fn topics(&self) -> PyResult<Vec<String>> {
+        Ok(self.handle()?.topics())
+    }
+
+    /// Tell the view `message` (JSON text) in `seconds`, and then every
+    /// `seconds` when `repeat`; `None` without a connection.
+    fn start_timer(&self, py: Python<'_>, seconds: f64, message: &str, repeat: bool) -> PyResult<Option<ViewTimer>> {
+        let handle = self.handle()?;
+        let started = if repeat { handle.send_every(seconds, message) } else { handle.send_after(seconds, message) };
+        Ok(started.map_err(|e| errors::info_to_py(py, e))?.map(|timer| ViewTimer { timer }))
+    }
+}
+
+/// A view's running timer (`LiveView.send_after` / `send_every`).
+#[pyclass(module = "wasmlive._host", name = "ViewTimer", frozen)]
+pub struct ViewTimer {
+    timer: Timer,
+}
+
+#[pymethods]
+impl ViewTimer {
+    /// Stop it; whether it was still running.
+    fn cancel(&self) -> bool {
+        self.timer.cancel()
     }
 }
 

@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{Map, Value};
 use std::sync::Arc;
+use wasmlive::actors::{ClientEvent, Update};
 
 /// A mounted Python view (or live component) object.
 pub struct PyView {
@@ -58,14 +59,23 @@ impl PyView {
     }
 
     /// On its lane: run handler `event` with its params (if given), then
-    /// take the context. An exception says where it was raised (the
-    /// handler, or `get_context_data`).
-    pub fn run(&self, py: Python<'_>, event: Option<(&str, &Map<String, Value>)>) -> PyResult<Map<String, Value>> {
+    /// take the update (see [`update_of`]). An exception says where it was
+    /// raised (the handler, or `get_context_data`).
+    pub fn run(&self, py: Python<'_>, event: Option<(&str, &Map<String, Value>)>) -> PyResult<Update> {
         let object = self.object(py);
-        if let Some((name, params)) = event {
-            call_handler(object, name, params).map_err(|e| errors::raised_in_view(py, e, self.path(), name))?;
+        if let Some((name, params)) = event
+            && let Err(e) = call_handler(object, name, params)
+        {
+            // Its client events fail with it.
+            take_events(object)?;
+            return Err(errors::raised_in_view(py, e, self.path(), name));
         }
-        self.context(py)
+        self.update(py)
+    }
+
+    /// Its context now, with the client events it pushed since the last.
+    pub fn update(&self, py: Python<'_>) -> PyResult<Update> {
+        update_of(self.object(py)).map_err(|e| errors::raised_in_view(py, e, self.path(), "get_context_data"))
     }
 
     /// Its template context now (see [`context_of`]).
@@ -92,6 +102,48 @@ pub fn finish(returned: &Bound<'_, PyAny>) -> PyResult<()> {
         returned.py().import("wasmlive._bridge")?.getattr("finish_in_thread")?.call1((returned,))?;
     }
     Ok(())
+}
+
+/// What a view delivers to its actor: its context (see [`context_of`])
+/// and the client events `push_event` queued on it since the last time.
+pub fn update_of(object: &Bound<'_, PyAny>) -> PyResult<Update> {
+    Ok(Update { state: context_of(object)?, events: take_events(object)? })
+}
+
+/// The client events queued on `object` (`LiveView.push_event`), taken.
+pub fn take_events(object: &Bound<'_, PyAny>) -> PyResult<Vec<ClientEvent>> {
+    let Ok(queued) = object.getattr(pyo3::intern!(object.py(), "_wasmlive_events")) else { return Ok(Vec::new()) };
+    let Ok(list) = queued.cast::<pyo3::types::PyList>() else { return Ok(Vec::new()) };
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    let events = list.iter().map(|e| Ok(e.cast::<QueuedEvent>()?.get().0.clone())).collect::<PyResult<Vec<_>>>()?;
+    list.call_method1("clear", ())?;
+    Ok(events)
+}
+
+/// A client event `push_event` checked and queued on its view (made by
+/// `wasmlive._host.client_event`).
+#[pyclass(module = "wasmlive._host", name = "ClientEvent", frozen)]
+pub struct QueuedEvent(pub ClientEvent);
+
+#[pymethods]
+impl QueuedEvent {
+    #[getter]
+    fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<ClientEvent {}>", self.0.name)
+    }
+}
+
+/// A client event named `name` with `payload` (JSON text), checked.
+#[pyfunction]
+pub fn client_event(name: &str, payload: &str) -> PyResult<QueuedEvent> {
+    let payload: Value = serde_json::from_str(payload).map_err(|e| pyo3::exceptions::PyTypeError::new_err(format!("a client event's payload must be JSON: {e}")))?;
+    ClientEvent::new(name, payload).map(QueuedEvent).map_err(pyo3::exceptions::PyValueError::new_err)
 }
 
 /// The template context an object gives: its `get_context_data()`, or

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use wasmlive::actors::{ActorConfig, ActorSupervisor};
 use wasmlive::engine_host::GuestLimits;
+use wasmlive::pubsub::PubSubConfig;
 use wasmlive::runtime::{RuntimeConfig, MAX_SPIN_BEFORE_PARK_US as MAX_WORKER_SPIN_US};
 
 /// Everything `configure()` sets.
@@ -195,6 +196,7 @@ pub fn configure(options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
                 })?;
                 s.runtime.spin_before_park = Duration::from_micros(us);
             }
+            "pubsub" => s.actors.pubsub = pubsub_config(&value)?,
             "use_actors" => {}
             other => return Err(PyValueError::new_err(format!("unknown actor system setting `{other}`"))),
         }
@@ -205,6 +207,34 @@ pub fn configure(options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
     check_runtime_unchanged(&s.runtime)?;
     *SETTINGS.lock().expect("settings lock") = Some(s);
     Ok(())
+}
+
+/// `LIVEVIEW_CONFIG["pubsub"]`: `{"redis_url", "stream_len", "max_message_bytes"}`, each optional.
+fn pubsub_config(value: &Bound<'_, PyAny>) -> PyResult<PubSubConfig> {
+    let mut config = PubSubConfig::default();
+    if value.is_none() {
+        return Ok(config);
+    }
+    let options = value.cast::<PyDict>().map_err(|_| PyValueError::new_err("pubsub must be a dict: {\"redis_url\": \"redis://…\"}"))?;
+    for (key, value) in options.iter() {
+        let key: String = key.extract()?;
+        let whole = |minimum: usize| -> PyResult<usize> {
+            value.extract::<usize>().ok().filter(|n| *n >= minimum).ok_or_else(|| PyValueError::new_err(format!("pubsub['{key}'] must be a whole number >= {minimum}")))
+        };
+        match key.as_str() {
+            "redis_url" if value.is_none() => config.redis_url = None,
+            "redis_url" => {
+                let url: String = value.extract().map_err(|_| PyValueError::new_err("pubsub['redis_url'] must be a redis:// URL or None"))?;
+                config.redis_url = Some(url);
+            }
+            "stream_len" => config.stream_len = whole(1)?,
+            "max_message_bytes" => config.max_message_bytes = whole(64)?,
+            other => {
+                return Err(PyValueError::new_err(format!("unknown pubsub setting `{other}`; known: redis_url, stream_len, max_message_bytes")));
+            }
+        }
+    }
+    Ok(config)
 }
 
 /// Use `config` for the runtime (the CLI's `--worker-threads` and
@@ -309,6 +339,15 @@ pub struct ActorStats {
     pub guest_restarts: u64,
     pub guest_refusals: u64,
     pub memory_releases: u64,
+    /// Views' subscriptions to topics now.
+    pub view_subscriptions: u64,
+    /// Views' timers running now (`send_after`, `send_every`).
+    pub timers: u64,
+    /// Times a view fell behind its topics and caught up from their streams.
+    pub views_lagged: u64,
+    /// The process's PubSub, once started: `{"backplane", "connected",
+    /// "published", "delivered", "duplicates", "gaps", "missed", "topics"}`; else None.
+    pub pubsub: Option<Py<PyDict>>,
     /// Per message kind: `{"count", "p50_us", "p95_us", "p99_us"}`.
     pub latency: Py<PyDict>,
     /// `{"session", "view", "component"}`: most messages ever queued at once.
@@ -327,6 +366,19 @@ impl ActorStats {
             self.active_sessions, self.active_views, self.active_components, self.messages_processed, self.errors, self.guest_restarts
         )
     }
+}
+
+fn pubsub_stats(py: Python<'_>, p: &wasmlive::pubsub::PubSubStats) -> PyResult<Py<PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("backplane", &p.backplane)?;
+    d.set_item("connected", p.connected)?;
+    d.set_item("published", p.published)?;
+    d.set_item("delivered", p.delivered)?;
+    d.set_item("duplicates", p.duplicates)?;
+    d.set_item("gaps", p.gaps)?;
+    d.set_item("missed", p.missed)?;
+    d.set_item("topics", p.topics)?;
+    Ok(d.unbind())
 }
 
 /// The statistics now (zeros when no system runs).
@@ -364,6 +416,10 @@ pub fn get_actor_stats(py: Python<'_>) -> PyResult<ActorStats> {
         guest_restarts: snap.guest_restarts,
         guest_refusals: snap.guest_refusals,
         memory_releases: snap.memory_releases,
+        view_subscriptions: snap.view_subscriptions,
+        timers: snap.timers,
+        views_lagged: snap.views_lagged,
+        pubsub: snap.pubsub.as_ref().map(|p| pubsub_stats(py, p)).transpose()?,
         latency: latency.unbind(),
         mailbox_high_water: high.unbind(),
         ttl_secs: cfg.session_ttl.as_secs(),

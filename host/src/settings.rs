@@ -100,6 +100,7 @@ pub const DEFAULTS: &[(&str, Default)] = &[
     ("worker_spin_us", Default::Computed),
     ("db_cleanup_interval", Default::Float(DB_CLEANUP_INTERVAL)),
     ("handler_threads", Default::Computed),
+    ("pubsub", Default::EmptyDict),
 ];
 
 /// Seconds as a `Duration` (for the `f64` defaults).

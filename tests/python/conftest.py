@@ -161,3 +161,58 @@ def production_site(migrated_db):
     s = Server("testsite.settings", migrated_db, pythonpath=[HERE], env={"WASMLIVE_DEBUG": "0"}).start()
     yield s
     s.stop()
+
+
+class Redis:
+    """A `redis-server` of the test run's own on a free loopback port,
+    nothing saved to disk; killed (`kill -9`) and started again on the same
+    port by the tests that need Redis to go away."""
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        self.workdir = workdir
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"redis-server exited with {self.proc.returncode}")
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on {self.port} within 20 s")
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One `redis-server` for the run (tests use topics of their own)."""
+    r = Redis(tmp_path_factory.mktemp("redis")).start()
+    yield r
+    r.kill()
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A `redis-server` for one test, which may kill it."""
+    r = Redis(tmp_path).start()
+    yield r
+    r.kill()

@@ -15,6 +15,7 @@ import threading  # noqa: F401
 
 from ._host import (
     ActorPanicError,
+    BackplaneError,
     ActorShutdownError,
     ActorStats,
     ActorTimeoutError,
@@ -24,8 +25,10 @@ from ._host import (
     GuestFaultError,
     HandlerNotFoundError,
     InvalidParamsError,
+    InvalidTopicError,
     LimitExceededError,
     MailboxFullError,
+    MessageTooLargeError,
     NotConnectedError,
     SessionActorHandle,
     TemplateError,
@@ -43,9 +46,11 @@ from ._host import (
 )
 from .limits import limit_stats
 from .live import LiveComponent, LiveView, event_handler, push_render, registered_views
+from .pubsub import Timer, abroadcast, broadcast
 
 __all__ = [
     "ActorPanicError",
+    "BackplaneError",
     "ActorShutdownError",
     "ActorStats",
     "ActorTimeoutError",
@@ -55,17 +60,22 @@ __all__ = [
     "GuestFaultError",
     "HandlerNotFoundError",
     "InvalidParamsError",
+    "InvalidTopicError",
     "LimitExceededError",
     "LiveComponent",
     "LiveView",
     "MailboxFullError",
+    "MessageTooLargeError",
     "NotConnectedError",
     "SessionActorHandle",
+    "Timer",
     "TemplateError",
     "VdomError",
     "ViewNotFoundError",
     "WasmliveError",
     "__version__",
+    "abroadcast",
+    "broadcast",
     "clear_caches",
     "configure",
     "create_session_actor",

@@ -12,8 +12,11 @@ views; a coroutine that turns up on a handler thread is sent back there.
 
 import asyncio
 import inspect
+import json
 import threading
 
+from . import pubsub
+from .errors import report
 from .live import resolve
 
 # The event loop that awaits the handler threads (the ASGI server's); a
@@ -140,6 +143,12 @@ def _mount_in_thread(session, view, request, params, path, language, then):
 
 def _mount_rest(session, view, path, language, then):
     mounted = session.mount(path, python_view=view, language=language).result()
+    try:
+        # What mount asked for (subscriptions, timers) now that the actor is there.
+        pubsub.start(view)
+    except BaseException:
+        session.unmount(mounted["view_id"]).result()
+        raise
     declared = getattr(view, "components", None) or {}
     if declared:
         for component_id, (cls, props) in declared.items():
@@ -148,3 +157,21 @@ def _mount_rest(session, view, path, language, then):
         full = session.render(mounted["view_id"]).result()
         mounted = {**mounted, "html": full["html"], "version": full["version"]}
     return then(mounted) if then is not None else mounted
+
+
+def handle_infos(view, infos):
+    """On the view's lane: what it was told, in order — ``(kind, topic,
+    payload, missed)`` each — through ``handle_info(message)`` (a gap:
+    ``handle_gap(topic, missed)``). One that raises is logged with its
+    traceback and the rest still run: nobody awaits this work."""
+    for kind, topic, payload, missed in infos:
+        event = "handle_gap" if kind == "gap" else "handle_info"
+        try:
+            if kind == "gap":
+                returned = view.handle_gap(topic, missed) if hasattr(view, "handle_gap") else None
+            else:
+                returned = view.handle_info(json.loads(payload))
+            finish_in_thread(returned)
+        except Exception as e:
+            what = f"a message of {topic!r}" if kind == "message" else "a gap in {topic!r}" if kind == "gap" else "a timer's message"
+            report(note_where(e, view_name(view), event), what)

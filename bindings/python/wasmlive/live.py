@@ -2,6 +2,11 @@
 
 import functools
 import inspect
+import logging
+
+from . import pubsub
+
+logger = logging.getLogger("wasmlive")
 
 _REGISTRY = {}
 
@@ -100,6 +105,39 @@ class LiveView:
         """Render this view now and push its patches to its client: see
         :func:`push_render`."""
         return push_render(self)
+
+    # Live from the server (wasmlive.pubsub; docs/pubsub.md).
+
+    def subscribe(self, topic):
+        """Subscribe to ``topic``: each message published on it
+        (``wasmlive.broadcast``) runs ``handle_info(message)``, then the
+        view renders and its patches are pushed."""
+        pubsub.subscribe(self, topic)
+
+    def unsubscribe(self, topic):
+        """Stop ``topic``'s messages; whether the view was subscribed."""
+        return pubsub.unsubscribe(self, topic)
+
+    def send_after(self, seconds, message):
+        """Run ``handle_info(message)`` in ``seconds``; gives a ``Timer``
+        (``cancel()``). Stops when the view unmounts."""
+        return pubsub.send_after(self, seconds, message)
+
+    def send_every(self, seconds, message):
+        """Run ``handle_info(message)`` every ``seconds`` (a clock, a poll);
+        gives a ``Timer``. Stops when the view unmounts."""
+        return pubsub.send_after(self, seconds, message, repeat=True)
+
+    def push_event(self, name, payload=None):
+        """Send the client event ``wasmlive:NAME`` (a DOM ``CustomEvent`` on
+        the view's root, ``payload`` as its ``detail``) with the next render."""
+        pubsub.push_event(self, name, payload)
+
+    def handle_gap(self, topic, missed):
+        """Messages of ``topic`` were lost before this view could have them
+        (``missed``: how many, None when unknown). Default: a warning in
+        the log; override to reload what they would have changed."""
+        logger.warning("wasmlive: %s missed %s messages of %r", self.view_path(), "some" if missed is None else missed, topic)
 
     @classmethod
     def as_view(cls, **initkwargs):

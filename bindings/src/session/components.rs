@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 use std::sync::Arc;
 use serde_json::{Map, Value};
-use wasmlive::actors::{ActorError, ComponentEvent, ComponentProps, ComponentRequest, Delivery, Pending, Rendered};
+use wasmlive::actors::{ActorError, ComponentEvent, ComponentProps, ComponentRequest, Delivery, Pending, Rendered, Update};
 
 #[pymethods]
 impl Session {
@@ -200,7 +200,7 @@ impl Session {
         let limits = self.system.settings.params;
         let parent_id = view_id.clone();
         let lane = component.lane().clone();
-        let prepare = move |py: Python<'_>| -> PyResult<(Map<String, Value>, Option<Map<String, Value>>)> {
+        let prepare = move |py: Python<'_>| -> PyResult<(Map<String, Value>, Option<Update>)> {
             if let Some((name, params)) = &event {
                 call_handler(component.object(py), name, params).map_err(|e| errors::raised_in_view(py, e, component.path(), name))?;
             }
@@ -216,9 +216,9 @@ impl Session {
                 let params = convert::params(&data, limits).map_err(errors::InvalidParamsError::new_err)?;
                 call_handler(parent.object(py), &name, &params).map_err(|e| errors::raised_in_view(py, e, &place, &name))?;
             }
-            Ok((props, Some(parent.context(py)?)))
+            Ok((props, Some(parent.update(py)?)))
         };
-        let deliver = move |(props, parent): (Map<String, Value>, Option<Map<String, Value>>)| async move {
+        let deliver = move |(props, parent): (Map<String, Value>, Option<Update>)| async move {
             let component = view.update_component_props(ComponentProps { component_id, props }, Delivery::Wait).await?;
             let parent = match parent {
                 Some(state) => Some(view.set_state(state, Delivery::Wait).await?),

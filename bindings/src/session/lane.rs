@@ -6,9 +6,8 @@ use crate::errors;
 use crate::system;
 use crate::threads::{self, Lane};
 use pyo3::prelude::*;
-use serde_json::{Map, Value};
 use std::future::Future;
-use wasmlive::actors::{ActorError, Delivery, Pending, Rendered, ViewHandle};
+use wasmlive::actors::{ActorError, Delivery, Pending, Rendered, Update, ViewHandle};
 
 /// Why a request that ran view code failed: the code raised, or the actor refused.
 pub(crate) enum Failure {
@@ -81,6 +80,6 @@ pub(crate) async fn answered<T>(value: T) -> Result<T, ActorError> {
 }
 
 /// Deliver a Python view's new context to its actor; its render and diff to come.
-pub(super) async fn deliver_state(view: ViewHandle, state: Map<String, Value>) -> Result<Pending<Rendered>, ActorError> {
-    view.set_state(state, Delivery::Wait).await
+pub(super) async fn deliver_state(view: ViewHandle, update: Update) -> Result<Pending<Rendered>, ActorError> {
+    view.set_state(update, Delivery::Wait).await
 }

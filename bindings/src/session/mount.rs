@@ -4,7 +4,8 @@
 use super::Session;
 use super::helper;
 use super::lane::{answered, in_lane};
-use crate::pyview::PyView;
+use crate::info::InfoOnLane;
+use crate::pyview::{PyView, QueuedEvent};
 use crate::bridge::{self, Reply};
 use crate::convert;
 use crate::engines;
@@ -17,7 +18,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
 use std::sync::Arc;
-use wasmlive::actors::{ActorError, Delivery, MountRequest, Mounted, TemplateSource};
+use wasmlive::actors::{ActorError, ClientEvent, Delivery, MountRequest, Mounted, TemplateSource, Update};
 use wasmlive::engine_host::{HostServices, StandaloneServices};
 
 #[pymethods]
@@ -59,7 +60,7 @@ impl Session {
         let view_lane = lane.clone();
         // Everything that may run the view's own code: instantiating and
         // mounting it by path, its context, its template.
-        let prepare = move |py: Python<'_>| -> PyResult<(MountRequest, Option<PyView>)> {
+        let prepare = move |py: Python<'_>| -> PyResult<(MountRequest, Option<Arc<PyView>>, Vec<ClientEvent>)> {
             let params = params.bind(py);
             let mut python_view = python_view.map(|v| v.into_bound(py));
             if python_view.is_none() && template.is_none() {
@@ -76,14 +77,15 @@ impl Session {
                 (None, Some(backend)) => Arc::new(PythonServices { backend: backend.clone(), language }),
                 (None, None) => Arc::new(StandaloneServices::default()),
             };
-            let (state, logic) = match &python_view {
+            let (state, logic, events) = match &python_view {
                 Some(view) => {
-                    let python = PyView::new(view, view_lane)?;
-                    (python.context(py)?, Some(python))
+                    let python = Arc::new(PyView::new(view, view_lane)?);
+                    let Update { state, events } = python.update(py)?;
+                    (state, Some(python), events)
                 }
                 None => {
                     let state = convert::params(params, system.settings.params).map_err(errors::InvalidParamsError::new_err)?;
-                    (state, None)
+                    (state, None, Vec::new())
                 }
             };
             let source = match (template, &python_view) {
@@ -104,21 +106,29 @@ impl Session {
             if let Some(engines) = engines::for_view(&system, template_engine, vdom_engine)? {
                 request = request.engines(engines);
             }
-            Ok((request, logic))
+            if let Some(python) = &logic {
+                // What the view is told runs on its lane, like its handlers.
+                request = request.logic(InfoOnLane::new(python.clone()));
+            }
+            Ok((request, logic, events))
         };
-        let deliver = move |(request, logic): (MountRequest, Option<PyView>)| async move {
-            Ok((handle.mount(request, Delivery::Wait).await?.await?, logic))
+        let deliver = move |(request, logic, events): (MountRequest, Option<Arc<PyView>>, Vec<ClientEvent>)| async move {
+            Ok((handle.mount(request, Delivery::Wait).await?.await?, logic, events))
         };
-        let finish = move |py: Python<'_>, (mounted, logic): (Mounted, Option<PyView>)| {
+        let finish = move |py: Python<'_>, (mounted, logic, events): (Mounted, Option<Arc<PyView>>, Vec<ClientEvent>)| {
             let mut views = views.lock().expect("views lock");
             views.mounted.insert(mounted.view_id.clone(), mounted.view.clone());
             if let Some(logic) = logic {
                 // How the view pushes (`wasmlive.push_render`).
                 let pusher = Pusher::new(mounted.view.downgrade(), logic.lane().clone(), logic.path().to_string());
                 logic.object(py).setattr("_wasmlive_pusher", Py::new(py, pusher)?)?;
-                views.python.insert(mounted.view_id.clone(), Arc::new(logic));
+                views.python.insert(mounted.view_id.clone(), logic);
             }
             let d = PyDict::new(py);
+            if !events.is_empty() {
+                let queued = events.into_iter().map(|e| Py::new(py, QueuedEvent(e))).collect::<PyResult<Vec<_>>>()?;
+                d.set_item("events", queued)?;
+            }
             d.set_item("html", &mounted.html)?;
             d.set_item("session_id", &mounted.session_id)?;
             d.set_item("view_id", &mounted.view_id)?;

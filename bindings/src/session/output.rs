@@ -12,7 +12,7 @@ use wasmlive::protocol::ServerFrame;
 /// How a render result goes back to Python.
 #[derive(Clone)]
 pub(super) enum Output {
-    /// A dict: `{"patches" | "html", "version", "view_id", ["component_id"]}`.
+    /// A dict: `{"patches" | "html", "version", "view_id", ["component_id"], ["events"]}`.
     Dict,
     /// A ready-to-send JSON text frame for the client, with the event's `ref`.
     Frame { reference: Option<Value> },
@@ -44,6 +44,10 @@ pub(super) fn rendered_to_py(py: Python<'_>, r: Rendered, view_id: Option<&str>,
             }
             if let Some(c) = &r.component_id {
                 d.set_item("component_id", c)?;
+            }
+            if !r.events.is_empty() {
+                let events = serde_json::to_value(&r.events).map_err(|e| PyTypeError::new_err(e.to_string()))?;
+                d.set_item("events", convert::to_py(py, &events)?)?;
             }
             Ok(d.into_any().unbind())
         }

@@ -34,3 +34,7 @@ TIME_ZONE = "UTC"
 LIVEVIEW_CONFIG = {
     "actor_ttl_seconds": 3600,
 }
+# PubSub across processes (wasmlive.broadcast, the chat): on Redis when
+# WASMLIVE_REDIS_URL is set (redis://127.0.0.1:6379/0); else this process alone.
+if os.environ.get("WASMLIVE_REDIS_URL"):
+    LIVEVIEW_CONFIG["pubsub"] = {"redis_url": os.environ["WASMLIVE_REDIS_URL"]}

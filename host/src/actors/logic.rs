@@ -3,7 +3,8 @@
 //! bindings implement them over PyO3.
 
 use super::error::HandlerError;
-pub use super::view::Info;
+use super::info::Info;
+use super::rendered::ClientEvent;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::future::Future;
@@ -50,6 +51,12 @@ pub trait ViewLogic: Send + 'static {
         Box::pin(async { Ok(Handled::Now) })
     }
 
+    /// Client events (`push_event`) the logic queued while it handled an
+    /// event or what it was told: they go with the render that follows.
+    fn take_events(&mut self) -> Vec<ClientEvent> {
+        Vec::new()
+    }
+
     /// The view is mounted: `view` reaches it (to push a render from a
     /// thread or a timer, [`super::ViewHandle::push`]) while it lives.
     fn attached(&mut self, view: super::WeakViewHandle) {
@@ -64,14 +71,25 @@ pub trait ViewLogic: Send + 'static {
 }
 
 /// What [`ViewLogic::handle_info`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handled {
     /// The state is the new one: render it and push.
     Now,
     /// The logic hands the new state to the view itself, later
     /// ([`super::ViewHandle::push`]): Django's Python views, whose code runs
-    /// on a lane of threads the view's actor must not wait for.
-    Later,
+    /// on a lane of threads the view's actor must not wait for. The view
+    /// goes on answering its requests but takes nothing more from its
+    /// inbox until the future is done: a slow `handle_info` makes its view
+    /// lag (and catch up from the topics' streams), not queue without end.
+    Later(LogicFuture<'static, ()>),
+}
+
+impl std::fmt::Debug for Handled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Handled::Now => "Now",
+            Handled::Later(_) => "Later",
+        })
+    }
 }
 
 /// The seed's fallback for a view without logic: every event merges its

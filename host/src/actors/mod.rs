@@ -51,6 +51,7 @@
 mod component;
 mod config;
 mod error;
+mod info;
 mod logic;
 mod outbound;
 mod rendered;
@@ -68,11 +69,13 @@ pub use error::{ActorError, HandlerError};
 pub use logic::{ComponentLogic, Handled, LogicFuture, MergeParams, State, ToParent, ViewLogic, merge};
 pub use outbound::{OUTBOUND_FRAMES, Outbound, OutboundQueue, Pushed, around, outbound};
 pub use reply::{Answer, Delivery, Pending};
-pub use requests::{ComponentEvent, ComponentProps, ComponentRequest, Event};
+pub use rendered::{ClientEvent, MAX_EVENT_NAME};
+pub use requests::{ComponentEvent, ComponentProps, ComponentRequest, Event, Update};
 pub use session::{MountRequest, Mounted, SessionHandle, TemplateSource};
 pub use stats::{LatencySummary, MailboxHighWater, MessageKind, StatsSnapshot};
 pub use supervisor::{ActorSupervisor, ShutdownReport};
-pub use view::{Engines, INBOX_CAPACITY, Info, InfoError, MAX_TIMERS, Rendered, Timer, ViewHandle, WeakViewHandle};
+pub use info::{INBOX_CAPACITY, Info, InfoError, MAX_TIMERS};
+pub use view::{Engines, Rendered, Timer, ViewHandle, WeakViewHandle};
 
 #[cfg(test)]
 mod tests {

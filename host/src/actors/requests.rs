@@ -2,6 +2,7 @@
 //! struct per request, each with only the fields that request has.
 
 use super::logic::{ComponentLogic, State};
+use super::rendered::ClientEvent;
 
 /// An event for a view's handlers.
 #[derive(Debug, Clone)]
@@ -13,6 +14,20 @@ pub struct Event {
 impl Event {
     pub fn new(name: impl Into<String>, params: State) -> Event {
         Event { name: name.into(), params }
+    }
+}
+
+/// A view's new state from logic that runs outside its actor (Python's),
+/// with the events to send the client along with its render.
+#[derive(Debug, Clone, Default)]
+pub struct Update {
+    pub state: State,
+    pub events: Vec<ClientEvent>,
+}
+
+impl From<State> for Update {
+    fn from(state: State) -> Update {
+        Update { state, events: Vec::new() }
     }
 }
 

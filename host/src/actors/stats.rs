@@ -56,7 +56,7 @@ pub struct Stats {
     pub(crate) view_mailbox: Mailbox,
     pub(crate) component_mailbox: Mailbox,
     /// What views were told (PubSub, timers).
-    pub(crate) inbox: super::view::InboxStats,
+    pub(crate) inbox: super::info::InboxStats,
 }
 
 impl Stats {

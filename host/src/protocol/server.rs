@@ -1,7 +1,7 @@
 //! Every frame the server sends, serialized only here.
 
 use super::wire::WireError;
-use crate::actors::Rendered;
+use crate::actors::{ClientEvent, Rendered};
 use crate::engine_host::Patch;
 use serde::Serialize;
 use serde_json::Value;
@@ -13,7 +13,17 @@ pub enum ServerFrame {
     /// Once, when the socket opens.
     Connected { session_id: String },
     /// After a `mount`. `ref` is always there (null when the mount had none).
-    Mounted { view_id: String, html: String, version: u64, session_id: String, #[serde(rename = "ref")] reference: Option<Value> },
+    Mounted {
+        view_id: String,
+        html: String,
+        version: u64,
+        session_id: String,
+        #[serde(rename = "ref")]
+        reference: Option<Value>,
+        /// What the view's `mount` sent with `push_event`.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        events: Vec<ClientEvent>,
+    },
     /// Patches to the HTML the client has. Without `ref`, the server sent it on its own (a push).
     Patch {
         patches: Vec<Patch>,
@@ -24,6 +34,9 @@ pub enum ServerFrame {
         component_id: Option<String>,
         #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
         reference: Option<Value>,
+        /// Events for the client, dispatched once the frame is applied.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        events: Vec<ClientEvent>,
     },
     /// The view's whole HTML (a resync, or a render with no tree to diff against).
     HtmlUpdate {
@@ -35,6 +48,9 @@ pub enum ServerFrame {
         component_id: Option<String>,
         #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
         reference: Option<Value>,
+        /// Events for the client, dispatched once the frame is applied.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        events: Vec<ClientEvent>,
     },
     /// After a `ping`. `ref` is always there.
     Pong { #[serde(rename = "ref")] reference: Option<Value> },
@@ -69,10 +85,10 @@ pub struct Debug {
 impl ServerFrame {
     /// A render as the answer to a frame (`reference`: its ref) or as a push (`None`).
     pub fn rendered(r: Rendered, view_id: Option<String>, reference: Option<Value>) -> ServerFrame {
-        let Rendered { html, patches, version, component_id } = r;
+        let Rendered { html, patches, version, component_id, events } = r;
         match html {
-            Some(html) => ServerFrame::HtmlUpdate { html, version, view_id, component_id, reference },
-            None => ServerFrame::Patch { patches: patches.unwrap_or_default(), version, view_id, component_id, reference },
+            Some(html) => ServerFrame::HtmlUpdate { html, version, view_id, component_id, reference, events },
+            None => ServerFrame::Patch { patches: patches.unwrap_or_default(), version, view_id, component_id, reference, events },
         }
     }
 

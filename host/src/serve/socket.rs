@@ -123,7 +123,7 @@ async fn mount(app: &App, connection: &Connection, frame: MountFrame, reference:
     {
         super::first_paint::drop_view(&app.supervisor, http, claim).await;
     }
-    Ok(ServerFrame::Mounted { view_id: m.view_id, html: m.html, version: m.version, session_id: m.session_id, reference })
+    Ok(ServerFrame::Mounted { view_id: m.view_id, html: m.html, version: m.version, session_id: m.session_id, reference, events: Vec::new() })
 }
 
 /// Serve one connection until it closes or the server stops.

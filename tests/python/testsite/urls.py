@@ -5,7 +5,8 @@
 - ``/slow/``: a view whose handler takes half a second;
 - ``/fidelity/``: no view, just the JS client's ``applyPatches`` on
   ``window``, for the patch-fidelity test;
-- ``/notes/…``: the database-backed views of ``notes/views.py``.
+- ``/notes/…``: the database-backed views of ``notes/views.py``, and the
+  views told from outside their requests of ``notes/live.py``.
 """
 
 from django.http import HttpResponse
@@ -14,6 +15,7 @@ from django.urls import path
 
 import views_for_tests
 from demo.urls import urlpatterns as demo_urlpatterns
+from notes import live as notes_live
 from notes import views as notes
 
 PAGE = """{% load wasmlive %}<!DOCTYPE html>
@@ -57,4 +59,10 @@ urlpatterns = demo_urlpatterns + [
     path("notes/rooms/<slug:room>/", notes.PlainView.as_view()),
     path("notes/room/", notes.RoomView.as_view()),
     path("notes/tally/", notes.TallyView.as_view()),
+    path("notes/add/", notes_live.add_note),
+    path("notes/publish/", notes_live.publish_feed),
+    path("notes/add-async/", notes_live.add_note_async),
+    path("notes/live/", notes_live.LiveNotesView.as_view()),
+    path("notes/clock/", notes_live.ClockView.as_view()),
+    path("notes/events/", notes_live.EventsView.as_view()),
 ]

@@ -54,6 +54,7 @@ impl ViewActor {
                 patches: Some(outcome.patches),
                 version: self.version,
                 component_id: Some(id.to_string()),
+                events: Vec::new(),
             });
         }
         // The parent's handlers run; its diff then covers the component
@@ -84,6 +85,7 @@ impl ViewActor {
             patches: Some(patches),
             version: self.version,
             component_id: Some(id.to_string()),
+            events: Vec::new(),
         })
     }
 

@@ -9,48 +9,15 @@
 //! missed from the topic's stream (`PubSub::since`): a slow view delays no
 //! other, and loses nothing the stream still keeps.
 
+use crate::actors::info::{INBOX_CAPACITY, InboxStats, Info, InfoError, MAX_TIMERS};
 use crate::actors::shared::Shared;
-use crate::pubsub::{Notice, PubSubError, Seq, Subscriber, Subscription};
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use crate::pubsub::{Notice, Seq, Subscriber, Subscription};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
-
-/// Notices a view queues before it counts as lagging.
-pub const INBOX_CAPACITY: usize = 256;
-/// Timers one view may have running.
-pub const MAX_TIMERS: usize = 1000;
-
-/// One thing a view is told.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Info {
-    /// A message of a topic it subscribes to (JSON text), and its place in the topic.
-    Message { topic: Arc<str>, seq: Seq, payload: Arc<str> },
-    /// Its timer's message (JSON text).
-    Timer { payload: Arc<str> },
-    /// Messages of `topic` were lost before the view could have them;
-    /// `missed` is how many when known.
-    Gap { topic: Arc<str>, missed: Option<u64> },
-}
-
-impl Info {
-    pub(crate) fn from_message(message: &crate::pubsub::Message) -> Info {
-        Info::Message { topic: message.topic.clone(), seq: message.seq.clone(), payload: message.payload.clone() }
-    }
-}
-
-/// Process-wide counts of what views were told.
-#[derive(Debug, Default)]
-pub(crate) struct InboxStats {
-    /// Views that fell behind and read from a stream to catch up.
-    pub lagged: AtomicU64,
-    /// Timers running now.
-    pub timers: AtomicU64,
-    /// Views' subscriptions now.
-    pub subscriptions: AtomicU64,
-}
 
 pub(crate) struct Inbox {
     queue: Mutex<Queue>,
@@ -69,21 +36,10 @@ struct Queue {
     lagging: Vec<(Arc<str>, Seq)>,
     subscriptions: HashMap<Arc<str>, Subscription>,
     timers: HashMap<u64, AbortHandle>,
+    /// Repeating timers with a tick queued: the next tick is skipped.
+    ticking: HashSet<u64>,
     next_timer: u64,
     closed: bool,
-}
-
-/// Why a view could not subscribe or start a timer.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum InfoError {
-    #[error("{0}")]
-    PubSub(#[from] PubSubError),
-    #[error("the view is no longer mounted")]
-    Closed,
-    #[error("a view may have at most {MAX_TIMERS} timers running")]
-    TooManyTimers,
-    #[error("a timer's interval must be a number of seconds above 0 (and at most a year): {0}")]
-    InvalidInterval(f64),
 }
 
 /// A running timer: [`Timer::cancel`] stops it (dropping it does not).
@@ -126,6 +82,7 @@ impl Inbox {
     /// Everything queued, and the topics to catch up on from their streams.
     pub fn take(&self) -> (VecDeque<Info>, Vec<(Arc<str>, Seq)>) {
         let mut queue = self.lock();
+        queue.ticking.clear();
         (std::mem::take(&mut queue.infos), std::mem::take(&mut queue.lagging))
     }
 
@@ -214,9 +171,11 @@ impl Inbox {
                     inbox.push(info);
                     return;
                 }
-                let behind = inbox.lock().infos.iter().any(|i| matches!(i, Info::Timer { payload: p } if Arc::ptr_eq(p, &payload)));
-                if !behind {
-                    inbox.push(info);
+                let mut queue = inbox.lock();
+                if !queue.closed && queue.ticking.insert(id) {
+                    queue.infos.push_back(info);
+                    drop(queue);
+                    inbox.wake.notify_one();
                 }
             }
         });

@@ -10,16 +10,16 @@
 
 mod components;
 mod inbox;
-mod info;
+mod told;
 
-pub(crate) use inbox::InboxStats;
-pub use inbox::{INBOX_CAPACITY, Info, InfoError, MAX_TIMERS, Timer};
+pub use inbox::Timer;
 use inbox::Inbox;
+use super::info::InfoError;
 
 use super::component::ComponentHandle;
 use super::error::{ActorError, HandlerError};
 use super::logic::{State, ViewLogic};
-use super::requests::{ComponentEvent, ComponentProps, ComponentRequest, Event};
+use super::requests::{ComponentEvent, ComponentProps, ComponentRequest, Event, Update};
 use super::outbound::{Outbound, Sent};
 pub use super::rendered::Rendered;
 use super::reply::{Delivery, Outbox, Pending, Reply, WeakOutbox};
@@ -40,9 +40,9 @@ pub(crate) enum ViewMsg {
     Render { reply: Reply<Rendered> },
     RenderWithDiff { reply: Reply<Rendered> },
     Event { event: Box<Event>, reply: Reply<Rendered> },
-    SetState { state: Box<State>, reply: Reply<Rendered> },
+    SetState { update: Box<Update>, reply: Reply<Rendered> },
     Reset { reply: Reply<Rendered> },
-    Push { state: Box<State>, reply: Reply<()> },
+    Push { update: Box<Update>, reply: Reply<()> },
     Refresh { reply: Reply<()> },
     CreateComponent { request: Box<ComponentRequest>, reply: Reply<String> },
     ComponentEvent { event: Box<ComponentEvent>, reply: Reply<Rendered> },
@@ -166,6 +166,8 @@ impl ViewHandle {
             session_activity: spec.session_activity,
             inbox,
             applied: Default::default(),
+            busy: None,
+            events: Vec::new(),
             shared: shared.clone(),
         };
         let html = actor
@@ -189,8 +191,9 @@ impl ViewHandle {
     /// Replace the state with `state` (the whole context, from code that
     /// ran elsewhere: Python handlers), then render and diff. Fails like an
     /// event does, leaving the state and HTML as they were.
-    pub async fn set_state(&self, state: State, delivery: Delivery) -> Result<Pending<Rendered>, ActorError> {
-        self.outbox.send(delivery, |reply| ViewMsg::SetState { state: Box::new(state), reply }).await
+    pub async fn set_state(&self, update: impl Into<Update>, delivery: Delivery) -> Result<Pending<Rendered>, ActorError> {
+        let update = Box::new(update.into());
+        self.outbox.send(delivery, |reply| ViewMsg::SetState { update, reply }).await
     }
 
     /// Merge `updates` into the state (no render).
@@ -218,8 +221,9 @@ impl ViewHandle {
     /// without one (a first paint, the POST fallback). A view's own code
     /// pushes with [`Delivery::FailFast`]: it may run where the view's
     /// actor waits (its handler thread under `serve`).
-    pub async fn push(&self, state: State, delivery: Delivery) -> Result<Pending<()>, ActorError> {
-        self.outbox.send(delivery, |reply| ViewMsg::Push { state: Box::new(state), reply }).await
+    pub async fn push(&self, update: impl Into<Update>, delivery: Delivery) -> Result<Pending<()>, ActorError> {
+        let update = Box::new(update.into());
+        self.outbox.send(delivery, |reply| ViewMsg::Push { update, reply }).await
     }
 
     /// A stale view sends its whole HTML through the queue (see [`super::outbound`]).
@@ -301,6 +305,15 @@ impl ViewHandle {
     }
 }
 
+/// What woke a view's loop.
+enum Next {
+    Request(ViewMsg),
+    /// Its logic is done with what it was told last ([`Handled::Later`](super::logic::Handled::Later)).
+    Done,
+    /// Its inbox has something queued.
+    Told,
+}
+
 struct ViewActor {
     /// Keeps the active-views gauge right however the actor ends.
     _alive: Alive,
@@ -340,6 +353,11 @@ struct ViewActor {
     /// The last message handled per topic: a message met again (a view
     /// catching up from a stream reads some it had queued) is skipped.
     applied: std::collections::HashMap<Arc<str>, crate::pubsub::Seq>,
+    /// Its logic handles what it was told on its own ([`Handled::Later`](super::logic::Handled::Later)):
+    /// nothing more is taken from the inbox until this is done.
+    busy: Option<super::logic::LogicFuture<'static, ()>>,
+    /// Events for the client waiting for a render to go with.
+    events: Vec<super::rendered::ClientEvent>,
     shared: Arc<Shared>,
 }
 
@@ -358,22 +376,30 @@ impl ViewActor {
     /// future is what every idle view keeps allocated, so it stays small.
     async fn run(mut self, mut rx: mpsc::Receiver<ViewMsg>) {
         loop {
-            let next = {
-                let inbox = &self.inbox;
+            let msg = {
+                let (inbox, busy) = (&self.inbox, &mut self.busy);
+                let idle = busy.is_none();
                 tokio::select! {
                     biased;
-                    msg = rx.recv() => Some(msg),
-                    () = inbox.woken() => None,
+                    msg = rx.recv() => match msg {
+                        Some(msg) => Next::Request(msg),
+                        None => break,
+                    },
+                    () = async { if let Some(done) = busy { done.await } }, if !idle => Next::Done,
+                    () = inbox.woken(), if idle => Next::Told,
                 }
             };
-            let msg = match next {
-                Some(Some(msg)) => msg,
-                Some(None) => break,
-                None => {
-                let started = Instant::now();
-                let ok = Box::pin(self.handle_infos()).await;
-                self.shared.stats.record(MessageKind::Info, started.elapsed(), ok);
-                continue;
+            let msg = match msg {
+                Next::Request(msg) => msg,
+                Next::Done => {
+                    self.busy = None;
+                    continue;
+                }
+                Next::Told => {
+                    let started = Instant::now();
+                    let ok = Box::pin(self.handle_infos()).await;
+                    self.shared.stats.record(MessageKind::Info, started.elapsed(), ok);
+                    continue;
                 }
             };
             self.session_activity.store(self.shared.now_ms(), std::sync::atomic::Ordering::Relaxed);
@@ -399,8 +425,8 @@ impl ViewActor {
                     let result = Box::pin(self.event(&event.name, &event.params)).await;
                     (MessageKind::Event, answer(reply, result))
                 }
-                ViewMsg::SetState { state, reply } => {
-                    let result = Box::pin(self.set_state(*state)).await;
+                ViewMsg::SetState { update, reply } => {
+                    let result = Box::pin(self.set_state(*update)).await;
                     (MessageKind::Event, answer(reply, result))
                 }
                 ViewMsg::Reset { reply } => {
@@ -411,8 +437,8 @@ impl ViewActor {
                     }
                     (MessageKind::Render, answer(reply, result))
                 }
-                ViewMsg::Push { state, reply } => {
-                    let result = Box::pin(self.push(*state)).await;
+                ViewMsg::Push { update, reply } => {
+                    let result = Box::pin(self.push(*update)).await;
                     (MessageKind::Event, answer(reply, result))
                 }
                 ViewMsg::Refresh { reply } => {
@@ -463,7 +489,11 @@ impl ViewActor {
             for (event, params) in events {
                 self.logic.handle_event(event, params, &mut self.state).await?;
             }
-            self.render_diff().await
+            let queued = self.logic.take_events();
+            let mut rendered = self.render_diff().await?;
+            rendered.events = std::mem::take(&mut self.events);
+            rendered.events.extend(queued);
+            Ok(rendered)
         }
         .await;
         if result.is_err() {
@@ -472,25 +502,38 @@ impl ViewActor {
         result
     }
 
-    /// Take `state` (the whole context), render and diff; on failure the
-    /// state stays as it was.
-    async fn set_state(&mut self, state: State) -> Result<Rendered, ActorError> {
+    /// Take the update's state (the whole context), render and diff, its
+    /// events with the render; on failure the state stays as it was, and
+    /// the events are dropped with the rest of the update.
+    async fn set_state(&mut self, update: Update) -> Result<Rendered, ActorError> {
         self.catch_up().await?;
+        let Update { state, events } = update;
         let saved = std::mem::replace(&mut self.state, state);
         let result = self.render_diff().await;
-        if result.is_err() {
-            self.state = saved;
+        match result {
+            Ok(mut rendered) => {
+                rendered.events = std::mem::take(&mut self.events);
+                rendered.events.extend(events);
+                Ok(rendered)
+            }
+            Err(e) => {
+                self.state = saved;
+                Err(e)
+            }
         }
-        result
     }
 
-    /// Take `state` and push its render to the connection (not while stale).
-    async fn push(&mut self, state: State) -> Result<(), ActorError> {
+    /// Take the update and push its render to the connection (not while
+    /// stale: its whole HTML goes out later, with the events).
+    async fn push(&mut self, update: Update) -> Result<(), ActorError> {
         if self.outbound.is_none() {
             return Err(ActorError::NotConnected(self.view_id.clone()));
         }
         self.catch_up().await?;
+        let Update { state, events } = update;
         let saved = std::mem::replace(&mut self.state, state);
+        let kept = self.events.len();
+        self.events.extend(events);
         if self.stale {
             // Its HTML goes out once the connection has room; it will carry this state.
             return Ok(());
@@ -498,17 +541,21 @@ impl ViewActor {
         let result = self.push_render().await;
         if result.is_err() {
             self.state = saved;
+            self.events.truncate(kept);
         }
         result
     }
 
-    /// Render (whole HTML when stale) and queue it for the connection.
+    /// Render (whole HTML when stale) and queue it for the connection,
+    /// with the events waiting to go.
     async fn push_render(&mut self) -> Result<(), ActorError> {
-        let rendered = self.render_diff().await?;
+        let mut rendered = self.render_diff().await?;
         let outbound = self.outbound.as_ref().ok_or_else(|| ActorError::NotConnected(self.view_id.clone()))?;
+        rendered.events = std::mem::take(&mut self.events);
         match outbound.send(&self.view_id, rendered) {
             Sent::Queued => Ok(()),
             Sent::Full => {
+                // The events go with the whole HTML the view sends once there is room.
                 self.stale = true;
                 Ok(())
             }
@@ -534,6 +581,7 @@ impl ViewActor {
             patches: Some(patches),
             version: self.version,
             component_id: None,
+            events: Vec::new(),
         })
     }
 
@@ -548,6 +596,7 @@ impl ViewActor {
             patches: None,
             version: self.version,
             component_id: None,
+            events: Vec::new(),
         })
     }
 

@@ -68,8 +68,16 @@ class View {
     this.root.classList.toggle(LOADING, this.inFlight > 0);
   }
 
-  // A reply for this view: patches, full HTML, or an error.
+  // A reply for this view: patches, full HTML, or an error; then the
+  // events the server sent with it (push_event), applied or not.
   receive(frame) {
+    this.apply(frame);
+    for (const event of frame.events || []) {
+      this.root.dispatchEvent(new CustomEvent(`wasmlive:${event.name}`, { detail: event.payload, bubbles: true }));
+    }
+  }
+
+  apply(frame) {
     if (frame.type === "mounted" || frame.type === "html_update") {
       if (frame.view_id) this.viewId = frame.view_id;
       this.root.innerHTML = frame.html;

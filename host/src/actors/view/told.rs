@@ -5,7 +5,7 @@
 //! the topics) and leaves the state as it was.
 
 use super::ViewActor;
-use super::inbox::Info;
+use crate::actors::info::Info;
 use crate::actors::error::ActorError;
 use crate::actors::logic::Handled;
 use crate::pubsub::Notice;
@@ -72,14 +72,21 @@ impl ViewActor {
         let result = async {
             match self.logic.handle_info(infos, &mut self.state).await? {
                 // The logic delivers the new state itself (`ViewHandle::push`).
-                Handled::Later => Ok(()),
+                Handled::Later(done) => {
+                    self.busy = Some(done);
+                    Ok(())
+                }
                 Handled::Now if self.outbound.is_none() => {
+                    self.logic.take_events();
                     // Nobody to push to: the next answer is the whole HTML.
                     self.stale = true;
                     Ok(())
                 }
-                Handled::Now if self.stale => Ok(()),
-                Handled::Now => self.push_render().await,
+                Handled::Now => {
+                    let queued = self.logic.take_events();
+                    self.events.extend(queued);
+                    if self.stale { Ok(()) } else { self.push_render().await }
+                }
             }
         }
         .await;
@@ -87,15 +94,5 @@ impl ViewActor {
             self.state = saved;
         }
         result
-    }
-}
-
-impl Info {
-    /// The topic it came from (none for a timer's).
-    pub fn topic(&self) -> Option<&str> {
-        match self {
-            Info::Message { topic, .. } | Info::Gap { topic, .. } => Some(topic),
-            Info::Timer { .. } => None,
-        }
     }
 }

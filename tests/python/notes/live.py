@@ -1,0 +1,140 @@
+"""LiveViews told from outside their requests (wasmlive.pubsub): a feed
+of broadcast messages, the notes table kept live by broadcasts from a
+Django view, a clock on a timer, client events, and a view whose
+handle_info fails."""
+
+import time
+
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+import wasmlive
+from wasmlive import LiveView, event_handler
+
+from .models import Note
+
+
+class FeedView(LiveView):
+    """Counts what `feed:<topic>` brings: how many, their `n`s' sum, the last."""
+
+    template = '<p id="feed">count={{ count }} total={{ total }} last={{ last }} gaps={{ gaps }}</p>'
+
+    def mount(self, request, topic="feed", delay=0.0):
+        self.count, self.total, self.last, self.gaps = 0, 0, None, 0
+        self._delay = float(delay)
+        self.subscribe(f"feed:{topic}")
+
+    def handle_info(self, message):
+        if self._delay:
+            time.sleep(self._delay)
+        self.count += 1
+        self.total += message["n"]
+        self.last = message["n"]
+
+    def handle_gap(self, topic, missed):
+        self.gaps += 1
+
+    @event_handler
+    def publish(self, topic="feed", n=0, **kwargs):
+        wasmlive.broadcast(f"feed:{topic}", {"n": int(n)})
+
+    @event_handler
+    def leave(self, topic="feed", **kwargs):
+        self.unsubscribe(f"feed:{topic}")
+
+
+class LiveNotesView(LiveView):
+    """The notes table, read again whenever a note is announced."""
+
+    template = '<ul id="notes">{% for n in notes %}<li>{{ n.text }}</li>{% endfor %}</ul>'
+
+    def mount(self, request, **kwargs):
+        self.subscribe("notes")
+        self.notes = list(Note.objects.values("text"))
+
+    def handle_info(self, message):
+        self.notes = list(Note.objects.values("text"))
+
+
+@csrf_exempt
+def add_note(request):
+    """A plain Django view: write a note, tell every live notes view."""
+    if request.method != "POST":
+        return HttpResponseBadRequest("POST a text")
+    note = Note.objects.create(text=request.POST.get("text", ""))
+    wasmlive.broadcast("notes", {"id": note.id})
+    return JsonResponse({"id": note.id})
+
+
+@csrf_exempt
+def publish_feed(request):
+    """A plain Django view: broadcast `{"n": first..first+count-1}` on `feed:<topic>`."""
+    topic, first, count = request.POST["topic"], int(request.POST["first"]), int(request.POST["count"])
+    for n in range(first, first + count):
+        wasmlive.broadcast(f"feed:{topic}", {"n": n})
+    return JsonResponse({"published": count})
+
+
+@csrf_exempt
+async def add_note_async(request):
+    """The same from an async Django view, with abroadcast."""
+    note = await Note.objects.acreate(text=request.POST.get("text", ""))
+    await wasmlive.abroadcast("notes", {"id": note.id})
+    return JsonResponse({"id": note.id})
+
+
+class ClockView(LiveView):
+    """A clock: `send_every` ticks, `send_after` once; `stop` cancels."""
+
+    template = '<p id="clock">ticks={{ ticks }} alarm={{ alarm }}</p>'
+
+    def mount(self, request, every=0.05):
+        self.ticks, self.alarm = 0, False
+        self._clock = self.send_every(float(every), {"tick": 1})
+        self.send_after(float(every) * 3, {"alarm": True})
+
+    def handle_info(self, message):
+        if message.get("tick"):
+            self.ticks += 1
+        if message.get("alarm"):
+            self.alarm = True
+            self.push_event("alarm", {"ticks": self.ticks})
+
+    @event_handler
+    def stop(self, **kwargs):
+        self.stopped = self._clock.cancel()
+
+
+class EventsView(LiveView):
+    """Client events from mount, a handler and handle_info."""
+
+    template = '<p id="events">saved={{ saved }}</p>'
+
+    def mount(self, request, **kwargs):
+        self.saved = 0
+        self.push_event("hello", {"from": "mount"})
+        self.subscribe("events")
+
+    @event_handler
+    def save(self, **kwargs):
+        self.saved += 1
+        self.push_event("saved", {"count": self.saved})
+        self.push_event("saved-again")
+
+    def handle_info(self, message):
+        self.push_event("told", message)
+
+
+class FaultyInfoView(LiveView):
+    """handle_info raises for a message with `fail`; the rest still count."""
+
+    template = '<p id="faulty">count={{ count }}</p>'
+
+    def mount(self, request, **kwargs):
+        self.count = 0
+        self.subscribe("faulty")
+
+    def handle_info(self, message):
+        if message.get("fail"):
+            raise RuntimeError("handle_info refused this message")
+        self.count += 1

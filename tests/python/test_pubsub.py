@@ -1,0 +1,230 @@
+"""Live from the server across processes: two uvicorn processes of the
+test site on one real `redis-server`, real WebSocket clients, and
+messages broadcast from a Django view, a management command, a plain
+script and a LiveView's handler. Redis killed (`kill -9`) and started
+again; what cannot be published raises and is not sent."""
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from websockets.asyncio.client import connect
+
+from conftest import DEMO, HERE, Server
+
+FEED = "notes.live.FeedView"
+FEED_TEXT = re.compile(r"count=(\d+) total=(\d+) last=(\S+) gaps=(\d+)")
+
+
+def env_for(redis):
+    return dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="testsite.settings",
+        WASMLIVE_REDIS_URL=redis.url,
+        PYTHONPATH=os.pathsep.join([str(HERE), str(DEMO)]),
+    )
+
+
+def sites(migrated_db, redis, count=2):
+    return [Server("testsite.settings", migrated_db, pythonpath=[HERE], env={"WASMLIVE_REDIS_URL": redis.url}).start() for _ in range(count)]
+
+
+class Feeds:
+    """Views of FeedView on one connection, as their client sees them."""
+
+    def __init__(self, ws, views):
+        self.ws = ws
+        self.state = views  # view_id -> (count, total, last, gaps)
+
+    @classmethod
+    async def open(cls, port, topic, views=5, params=None):
+        ws = await connect(f"ws://127.0.0.1:{port}/ws/live/", origin=f"http://127.0.0.1:{port}", max_size=None)
+        assert json.loads(await ws.recv())["type"] == "connected"
+        state = {}
+        for i in range(views):
+            await ws.send(json.dumps({"type": "mount", "view": FEED, "params": {"topic": topic, **(params or {})}, "ref": f"m{i}"}))
+            mounted = json.loads(await ws.recv())
+            assert mounted["type"] == "mounted", mounted
+            state[mounted["view_id"]] = FEED_TEXT.search(mounted["html"]).groups()
+        return cls(ws, state)
+
+    async def until(self, done, timeout=60):
+        """Read pushed frames until ``done(state)`` holds for every view."""
+        deadline = time.monotonic() + timeout
+        while not all(done(s) for s in self.state.values()):
+            left = deadline - time.monotonic()
+            assert left > 0, f"views stuck at {sorted(set(self.state.values()))}"
+            frame = json.loads(await asyncio.wait_for(self.ws.recv(), left))
+            assert frame["type"] in ("patch", "html_update"), frame
+            assert "ref" not in frame, frame
+            found = FEED_TEXT.findall(json.dumps(frame))
+            if found:
+                self.state[frame["view_id"]] = found[-1]
+
+
+def post(port, path, fields):
+    body = urllib.parse.urlencode(fields).encode()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", data=body, timeout=60) as r:
+        return json.loads(r.read())
+
+
+SCRIPT = """
+import sys, django
+django.setup()
+import wasmlive
+topic, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for n in range(first, first + count):
+    wasmlive.broadcast(f"feed:{topic}", {"n": n})
+"""
+
+
+def script(redis, *args, check=True):
+    return subprocess.run([sys.executable, "-c", SCRIPT, *map(str, args)], cwd=DEMO, env=env_for(redis), capture_output=True, text=True, check=check, timeout=120)
+
+
+def command(redis, *args):
+    return subprocess.run([sys.executable, "manage.py", "announce", *map(str, args)], cwd=DEMO, env=env_for(redis), capture_output=True, text=True, check=True, timeout=120)
+
+
+def test_a_thousand_messages_from_everywhere_reach_a_hundred_views_on_two_processes(migrated_db, redis_server):
+    a, b = sites(migrated_db, redis_server)
+    try:
+
+        async def run():
+            feeds = [await Feeds.open(site.port, "thousand", views=10) for site in (a, b) for _ in range(5)]
+            assert sum(len(f.state) for f in feeds) == 100
+            loop = asyncio.get_running_loop()
+            # 1..400 from a Django view on process A, 401..700 from a
+            # management command, 701..1000 from a plain script: at once.
+            await asyncio.gather(
+                loop.run_in_executor(None, post, a.port, "/notes/publish/", {"topic": "thousand", "first": 1, "count": 400}),
+                loop.run_in_executor(None, command, redis_server, "thousand", 401, 300),
+                loop.run_in_executor(None, script, redis_server, "thousand", 701, 300),
+            )
+            await asyncio.gather(*(f.until(lambda s: s[0] == "1000") for f in feeds))
+            for f in feeds:
+                for state in f.state.values():
+                    assert state[:2] == ("1000", str(sum(range(1, 1001)))) and state[3] == "0", state
+            # From a LiveView's own handler, on process B: everyone again.
+            first = feeds[-1]
+            view_id = next(iter(first.state))
+            await first.ws.send(json.dumps({"type": "event", "event": "publish", "params": {"topic": "thousand", "n": 5000}, "view_id": view_id, "ref": "p"}))
+            await asyncio.gather(*(f.until(lambda s: s[0] == "1001") for f in feeds[:-1]))
+            for f in feeds:
+                await f.ws.close()
+
+        asyncio.run(run())
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_redis_killed_and_back(migrated_db, own_redis):
+    a, b = sites(migrated_db, own_redis)
+    try:
+
+        async def run():
+            feeds = [await Feeds.open(site.port, "restart", views=3) for site in (a, b)]
+            script(own_redis, "restart", 1, 10)
+            await asyncio.gather(*(f.until(lambda s: s[0] == "10") for f in feeds))
+
+            own_redis.kill()
+            down = script(own_redis, "restart", 11, 1, check=False)
+            assert down.returncode != 0
+            assert "BackplaneError" in down.stderr and own_redis.url.split("/0")[0] in down.stderr, down.stderr
+            assert "not published" in down.stderr, down.stderr
+
+            own_redis.start()
+            # The servers reconnect and subscribe again on their own: probe
+            # (n=0) until every view hears, then the real messages.
+            deadline = time.monotonic() + 60
+            while True:
+                script(own_redis, "restart", 0, 1)
+                try:
+                    await asyncio.gather(*(f.until(lambda s: int(s[0]) > 10, timeout=1) for f in feeds))
+                    break
+                except (AssertionError, TimeoutError):
+                    assert time.monotonic() < deadline, "the servers did not hear Redis again within 60 s"
+            script(own_redis, "restart", 100, 5)
+            expected = str(sum(range(1, 11)) + sum(range(100, 105)))
+            await asyncio.gather(*(f.until(lambda s: s[1] == expected) for f in feeds))
+            for f in feeds:
+                await f.ws.close()
+
+        asyncio.run(run())
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_a_django_view_keeps_database_views_live_on_both_processes(migrated_db, redis_server):
+    a, b = sites(migrated_db, redis_server)
+    # The two processes share one database here (each Server copies its
+    # own): B reads the file A writes.
+    b.stop()
+    b.database.unlink()
+    b.database, b.env["WASMLIVE_DEMO_DB"] = a.database, str(a.database)
+    b.start()
+    try:
+
+        async def run():
+            sockets = []
+            for site in (a, b):
+                ws = await connect(f"ws://127.0.0.1:{site.port}/ws/live/", origin=f"http://127.0.0.1:{site.port}")
+                assert json.loads(await ws.recv())["type"] == "connected"
+                await ws.send(json.dumps({"type": "mount", "view": "notes.live.LiveNotesView", "ref": "m"}))
+                assert json.loads(await ws.recv())["type"] == "mounted"
+                sockets.append(ws)
+            post(a.port, "/notes/add/", {"text": "from a plain view"})
+            post(b.port, "/notes/add-async/", {"text": "from an async view"})
+            for ws in sockets:
+                seen = ""
+                while "from an async view" not in seen or "from a plain view" not in seen:
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                    assert frame["type"] in ("patch", "html_update") and "ref" not in frame, frame
+                    seen += json.dumps(frame)
+                await ws.close()
+
+        asyncio.run(run())
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_what_cannot_be_published_raises_and_is_not_sent(redis_server):
+    probe = """
+import django, json
+django.setup()
+import wasmlive
+from wasmlive import InvalidTopicError, MessageTooLargeError
+results = {}
+for name, call in [
+    ("set", lambda: wasmlive.broadcast("feed:bad", {"s": {1, 2}})),
+    ("nan", lambda: wasmlive.broadcast("feed:bad", float("nan"))),
+    ("large", lambda: wasmlive.broadcast("feed:bad", "x" * (1 << 20))),
+    ("topic", lambda: wasmlive.broadcast("has space", {})),
+    ("empty", lambda: wasmlive.broadcast("", {})),
+]:
+    try:
+        call()
+        results[name] = "published"
+    except Exception as e:
+        results[name] = [type(e).__name__, str(e)]
+print(json.dumps(results))
+print(json.dumps(wasmlive.get_actor_stats().pubsub))
+"""
+    run = subprocess.run([sys.executable, "-c", probe], cwd=DEMO, env=env_for(redis_server), capture_output=True, text=True, check=True, timeout=60)
+    results, stats = map(json.loads, run.stdout.strip().splitlines())
+    assert results["set"][0] == "TypeError" and "not published" in results["set"][1] and "JSON" in results["set"][1]
+    assert results["nan"][0] == "TypeError"
+    assert results["large"][0] == "MessageTooLargeError" and "not published" in results["large"][1]
+    assert results["topic"][0] == "InvalidTopicError" and results["empty"][0] == "InvalidTopicError"
+    assert stats["published"] == 0 and stats["backplane"].startswith("redis://127.0.0.1:")
