@@ -52,6 +52,8 @@ fn _host(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(broadcast::publish, m)?)?;
     m.add_function(wrap_pyfunction!(broadcast::apublish, m)?)?;
     m.add_function(wrap_pyfunction!(broadcast::check_topic, m)?)?;
+    m.add_function(wrap_pyfunction!(broadcast::presence, m)?)?;
+    m.add_function(wrap_pyfunction!(broadcast::apresence, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::read_frame, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::error_frame, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::connected_frame, m)?)?;

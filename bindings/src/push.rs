@@ -65,6 +65,20 @@ impl Pusher {
         py.detach(|| rt.block_on(handle.subscribe(&topic))).map_err(|e| errors::info_to_py(py, e))
     }
 
+    /// Track the view on `topic` (presence) with `meta` (JSON text), as
+    /// member `view_id`; whether it is tracked (not without a connection).
+    /// Returns once the backplane has it (the GIL is released meanwhile).
+    fn track(&self, py: Python<'_>, topic: String, meta: String) -> PyResult<bool> {
+        let handle = self.handle()?;
+        let rt = system::runtime()?;
+        py.detach(|| rt.block_on(handle.track(&topic, &meta))).map_err(|e| errors::info_to_py(py, e))
+    }
+
+    /// Stop tracking the view on `topic`; whether it was.
+    fn untrack(&self, topic: &str) -> PyResult<bool> {
+        Ok(self.handle()?.untrack(topic))
+    }
+
     /// Stop `topic`'s messages; whether the view subscribed to it.
     fn unsubscribe(&self, topic: &str) -> PyResult<bool> {
         Ok(self.handle()?.unsubscribe(topic))

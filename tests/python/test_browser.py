@@ -338,3 +338,30 @@ async def test_without_debug_no_traceback_reaches_the_page(production_site, brow
     assert await page.evaluate("document.querySelector('[data-wasmlive-root]').classList.contains('wasmlive-error')")
     assert await page.query_selector("#wasmlive-debug") is None
     assert "helper_that_fails" not in await page.content()
+
+
+async def test_two_browsers_on_two_processes_chat_through_redis(migrated_db, redis_server, browser):
+    from conftest import HERE, Server
+
+    a, b = (Server("demo.settings", migrated_db, pythonpath=[HERE], env={"WASMLIVE_REDIS_URL": redis_server.url}).start() for _ in range(2))
+    try:
+        alice, bob = await open_live(browser, a.port, "/chat/"), await open_live(browser, b.port, "/chat/")
+        await bob.evaluate(
+            "window.__told = []; document.querySelector('[data-wasmlive-root]')"
+            ".addEventListener('wasmlive:chat-message', (e) => window.__told.push(e.detail))"
+        )
+        await alice.fill("input[name=message]", "hello from A")
+        await alice.press("input[name=message]", "Enter")
+        await bob.wait_for_function("document.querySelector('ul.messages').textContent.includes('hello from A')")
+        assert await bob.evaluate("window.__told") == [{"username": "Anonymous"}]
+        await bob.fill("input[name=message]", "hi from B")
+        await bob.press("input[name=message]", "Enter")
+        await alice.wait_for_function("document.querySelector('ul.messages').textContent.includes('hi from B')")
+        for page in (alice, bob):
+            items = await page.eval_on_selector_all("ul.messages li", "els => els.map(e => e.textContent)")
+            assert items == ["Anonymous: hello from A", "Anonymous: hi from B"], items
+            assert page.errors == []
+        await shot(alice, "chat-two-processes")
+    finally:
+        a.stop()
+        b.stop()

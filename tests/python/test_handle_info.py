@@ -214,3 +214,29 @@ async def test_a_view_without_a_connection_neither_subscribes_nor_ticks(session)
     await mount_live(session, feed, request(), {"topic": "unconnected"})
     assert wasmlive.get_actor_stats().timers == timers
     assert wasmlive.pubsub.topics(feed) == []
+
+
+async def test_a_slow_handle_info_lags_then_catches_up_losing_nothing(session):
+    conn = Connection(session)
+    lagged = wasmlive.get_actor_stats().views_lagged
+    view = FeedView()
+    mounted = await mount_live(session, view, request(), {"topic": "slow", "delay": 0.05})
+    # 400 messages while each takes the view 50 ms: more than its inbox holds.
+    for n in range(1, 401):
+        await wasmlive.abroadcast("feed:slow", {"n": n})
+    frames = await conn.until(lambda fs: "count=400" in json.dumps(fs), timeout=120)
+    assert texts(frames, r"total=(\d+)")[-1] == str(sum(range(1, 401))) and texts(frames, r"gaps=(\d+)")[-1] == "0"
+    assert wasmlive.get_actor_stats().views_lagged > lagged
+    # Handled in batches: far fewer renders than messages.
+    assert len([f for f in frames if f["view_id"] == mounted["view_id"]]) < 100
+
+
+async def test_a_thousand_views_with_a_50ms_handle_info_are_all_told(session):
+    conn = Connection(session)
+    views = [FeedView() for _ in range(1000)]
+    for view in views:
+        await mount_live(session, view, request(), {"topic": "thousand-slow", "delay": 0.05})
+    await wasmlive.abroadcast("feed:thousand-slow", {"n": 7})
+    frames = await conn.until(lambda fs: len({f["view_id"] for f in fs if "count=1" in json.dumps(f)}) == 1000, timeout=120)
+    assert all(v.count == 1 and v.total == 7 for v in views)
+    assert len(frames) == 1000

@@ -231,12 +231,13 @@ async def test_a_flood_of_first_paints_is_dropped_within_the_configured_time():
     assert all(p.status_code == 200 for p in pages)
     during = wasmlive.get_actor_stats()
     assert during.active_views + wasmlive.limit_stats()["expired_first_paints"] - expired >= before.active_views + 500
+    # Back to what there was (or fewer: an earlier test's first paint may expire meanwhile).
     for _ in range(200):
         await asyncio.sleep(0.05)
         now = wasmlive.get_actor_stats()
-        if (now.active_sessions, now.active_views) == (before.active_sessions, before.active_views):
+        if now.active_sessions <= before.active_sessions and now.active_views <= before.active_views:
             break
-    assert (now.active_sessions, now.active_views) == (before.active_sessions, before.active_views), (first_paint.stats(), first_paint.UNCLAIMED._sweeper)
+    assert now.active_sessions <= before.active_sessions and now.active_views <= before.active_views, (first_paint.stats(), first_paint.UNCLAIMED._sweeper)
     assert wasmlive.limit_stats()["unclaimed_first_paints"] <= unclaimed
 
 

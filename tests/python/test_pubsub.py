@@ -228,3 +228,65 @@ print(json.dumps(wasmlive.get_actor_stats().pubsub))
     assert results["large"][0] == "MessageTooLargeError" and "not published" in results["large"][1]
     assert results["topic"][0] == "InvalidTopicError" and results["empty"][0] == "InvalidTopicError"
     assert stats["published"] == 0 and stats["backplane"].startswith("redis://127.0.0.1:")
+
+
+async def watch(ws, pattern, timeout=20):
+    """Read frames until the view's text matches ``pattern``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        assert left > 0, f"no {pattern!r} within {timeout} s"
+        frame = json.loads(await asyncio.wait_for(ws.recv(), left))
+        if re.search(pattern, json.dumps(frame)):
+            return frame
+
+
+async def presence_view(port, room, name):
+    ws = await connect(f"ws://127.0.0.1:{port}/ws/live/", origin=f"http://127.0.0.1:{port}")
+    assert json.loads(await ws.recv())["type"] == "connected"
+    await ws.send(json.dumps({"type": "mount", "view": "notes.live.PresenceView", "params": {"room": room, "name": name}, "ref": "m"}))
+    mounted = json.loads(await ws.recv())
+    assert mounted["type"] == "mounted", mounted
+    return ws, mounted
+
+
+LIST_PRESENCE = """
+import sys, json, django
+django.setup()
+import wasmlive
+print(json.dumps(sorted(m["name"] for m in wasmlive.presence(sys.argv[1]).values())))
+"""
+
+
+def listed(redis, topic):
+    run = subprocess.run([sys.executable, "-c", LIST_PRESENCE, topic], cwd=DEMO, env=env_for(redis), capture_output=True, text=True, check=True, timeout=60)
+    return json.loads(run.stdout)
+
+
+def test_presence_across_processes_and_a_killed_process_leaves(migrated_db, redis_server):
+    a, b = sites(migrated_db, redis_server)
+    try:
+
+        async def run():
+            alice, _ = await presence_view(a.port, "p1", "alice")
+            bob, _ = await presence_view(b.port, "p1", "bob")
+            await watch(alice, r"members=alice,bob\b")
+            assert listed(redis_server, "room:p1") == ["alice", "bob"]
+            # A socket that closes leaves.
+            await bob.close()
+            await watch(alice, r'members=alice["<]')
+            assert listed(redis_server, "room:p1") == ["alice"]
+            # A process killed with its members: they leave within ALIVE_FOR + a beat.
+            carol, mounted = await presence_view(b.port, "p1", "carol")
+            assert "members=alice<" in mounted["html"], mounted["html"]
+            await watch(alice, r"members=alice,carol\b")
+            b.proc.kill()
+            b.proc.wait()
+            await watch(alice, r'members=alice["<]', timeout=20)
+            assert listed(redis_server, "room:p1") == ["alice"]
+            await alice.close()
+
+        asyncio.run(run())
+    finally:
+        a.stop()
+        b.stop()

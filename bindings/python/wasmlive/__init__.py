@@ -46,7 +46,7 @@ from ._host import (
 )
 from .limits import limit_stats
 from .live import LiveComponent, LiveView, event_handler, push_render, registered_views
-from .pubsub import Timer, abroadcast, broadcast
+from .pubsub import Timer, abroadcast, apresence, broadcast, presence
 
 __all__ = [
     "ActorPanicError",
@@ -75,6 +75,7 @@ __all__ = [
     "WasmliveError",
     "__version__",
     "abroadcast",
+    "apresence",
     "broadcast",
     "clear_caches",
     "configure",
@@ -83,6 +84,7 @@ __all__ = [
     "get_actor_stats",
     "handler_thread_stats",
     "limit_stats",
+    "presence",
     "push_render",
     "registered_views",
     "set_services",

@@ -118,6 +118,16 @@ class LiveView:
         """Stop ``topic``'s messages; whether the view was subscribed."""
         return pubsub.unsubscribe(self, topic)
 
+    def track(self, topic, meta=None):
+        """Be a member of ``topic`` with ``meta`` (JSON): ``wasmlive.presence(topic)``
+        lists this view in every process, and the topic's subscribers are
+        told ``{"presence": {"joins": …, "leaves": …}}`` through ``handle_info``."""
+        pubsub.track(self, topic, meta)
+
+    def untrack(self, topic):
+        """Stop being a member of ``topic``; whether the view was."""
+        return pubsub.untrack(self, topic)
+
     def send_after(self, seconds, message):
         """Run ``handle_info(message)`` in ``seconds``; gives a ``Timer``
         (``cancel()``). Stops when the view unmounts."""

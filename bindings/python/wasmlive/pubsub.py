@@ -11,7 +11,10 @@ renders once for everything queued, and its patches are pushed.
 A message is JSON: what ``json.dumps`` takes, received as ``json.loads``
 gives it back. What cannot be published raises, and nothing was sent.
 
-The ``LiveView`` methods (``subscribe``, ``send_after``, ``push_event`` …)
+Presence: ``track(view, topic, meta)`` makes the view a member of
+``topic``, listed by ``presence(topic)`` in every process until it leaves.
+
+The ``LiveView`` methods (``subscribe``, ``track``, ``send_after``, ``push_event`` …)
 call the functions here with the view; a ``wasmlive serve`` handler object
 may call them directly.
 """
@@ -70,6 +73,20 @@ async def abroadcast(topic, message):
     await _host.apublish(topic, text)
 
 
+def presence(topic):
+    """Who is on ``topic`` in every process: ``{member: meta}`` (a view's
+    member is its ``view_id``; the meta is what it tracked). Members of a
+    process that died are gone within 15 s."""
+    _ensure_configured()
+    return {member: json.loads(meta) for member, meta in _host.presence(topic).items()}
+
+
+async def apresence(topic):
+    """:func:`presence`, awaited without blocking the event loop."""
+    _ensure_configured()
+    return {member: json.loads(meta) for member, meta in (await _host.apresence(topic)).items()}
+
+
 class Timer:
     """A view's ``send_after`` / ``send_every``: ``cancel()`` stops it.
     Every timer stops when its view unmounts."""
@@ -120,6 +137,37 @@ def subscribe(view, topic):
             _before_mount(view).append(("subscribe", topic))
         return
     pusher.subscribe(topic)
+
+
+def track(view, topic, meta=None):
+    """Track ``view`` on ``topic`` with ``meta`` (JSON): :func:`presence`
+    lists it in every process, and the topic's subscribers are told
+    ``{"presence": {"joins": {view_id: meta}, "leaves": {}}}`` through
+    ``handle_info``. It leaves (a ``leaves`` message) when untracked, when
+    the view unmounts or its connection closes, or within 15 s of its
+    process dying. Tracking again replaces the meta. In ``mount`` it takes
+    effect once the view is mounted."""
+    text = message_text({} if meta is None else meta, f"the meta tracked on {topic!r}")
+    pusher = _pusher(view)
+    if pusher is None:
+        _host.check_topic(topic)
+        pending = _before_mount(view)
+        pending[:] = [p for p in pending if p[:2] != ("track", topic)]
+        pending.append(("track", topic, text))
+        return
+    pusher.track(topic, text)
+
+
+def untrack(view, topic):
+    """Stop tracking ``view`` on ``topic`` (its leave is told); whether it was."""
+    pusher = _pusher(view)
+    if pusher is None:
+        pending = _before_mount(view)
+        kept = [p for p in pending if p[:2] != ("track", topic)]
+        was = len(kept) != len(pending)
+        pending[:] = kept
+        return was
+    return pusher.untrack(topic)
 
 
 def unsubscribe(view, topic):
@@ -179,6 +227,8 @@ def start(view):
     for item in pending:
         if item[0] == "subscribe":
             pusher.subscribe(item[1])
+        elif item[0] == "track":
+            pusher.track(item[1], item[2])
         else:
             _, timer, seconds, text, repeat = item
             if not timer._cancelled:

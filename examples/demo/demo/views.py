@@ -1,9 +1,12 @@
 """The seed's CounterView and ChatView (its Appendix A), a todo list stored
 in the database with keyed rows, and a view made of live components."""
 
+import uuid
+
 from django.db import transaction
 from django.db.models import Max
 
+import wasmlive
 from wasmlive import LiveComponent, LiveView, event_handler
 
 from .models import Todo
@@ -29,18 +32,38 @@ class CounterView(LiveView):
 
 
 class ChatView(LiveView):
+    """Everyone on the page talks in one room, across every process on the
+    same Redis (LIVEVIEW_CONFIG["pubsub"]): a message is shown to its sender
+    by the answer to its event, and broadcast to the others, who are told."""
+
     template_name = "demo/chat.html"
     title = "Chat"
+    topic = "chat:lobby"
 
     def mount(self, request, **kwargs):
         self.messages = []
         user = getattr(request, "user", None) if request else None
         self.username = (user.get_username() if user is not None and user.is_authenticated else "") or "Anonymous"
+        self._me, self._shown = uuid.uuid4().hex, 0
+        self.subscribe(self.topic)
 
     @event_handler
     def send_message(self, message: str = "", **kwargs):
         if message.strip():
-            self.messages.append({"id": len(self.messages) + 1, "username": self.username, "message": message.strip()})
+            said = {"username": self.username, "message": message.strip()}
+            self._show(said)
+            wasmlive.broadcast(self.topic, {**said, "from": self._me})
+
+    def handle_info(self, message):
+        if message.get("from") != self._me:
+            self._show(message)
+            # The page may listen: `wasmlive:chat-message` on the view's root.
+            self.push_event("chat-message", {"username": message["username"]})
+
+    def _show(self, said):
+        self._shown += 1
+        self.messages.append({"id": self._shown, "username": said["username"], "message": said["message"]})
+        del self.messages[:-100]
 
     def get_context_data(self, **kwargs):
         return {"messages": self.messages, "username": self.username}

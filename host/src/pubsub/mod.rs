@@ -3,7 +3,8 @@
 //! process's subscribers once each and in order.
 //!
 //! [`PubSub`] is the one entry: [`PubSub::publish`] and
-//! [`PubSub::subscribe`]. Without a Redis URL it serves one process (the
+//! [`PubSub::subscribe`], and presence ([`PubSub::track`],
+//! [`PubSub::presence`]: `presence.rs`). Without a Redis URL it serves one process (the
 //! same API and guarantees); with one, every process on that Redis shares
 //! the topics (see `redis.rs` for how holes are filled). Subscribers are
 //! never waited for: each takes a [`Notice`] at once or says it is gone
@@ -12,11 +13,13 @@
 mod error;
 mod hub;
 mod message;
+mod presence;
 mod redis;
 
 pub use error::PubSubError;
 pub use hub::Subscriber;
 pub use message::{MAX_TOPIC_BYTES, Message, Notice, Seq, check_payload, check_topic};
+pub use presence::{ALIVE_FOR, HEARTBEAT, Tracked};
 
 use hub::Hub;
 use self::redis::{Command, RedisBackplane};
@@ -56,6 +59,9 @@ struct Inner {
     max_message_bytes: usize,
     stream_len: usize,
     published: std::sync::atomic::AtomicU64,
+    presence: presence::Presence,
+    /// Where untracking a dropped member runs.
+    runtime: tokio::runtime::Handle,
 }
 
 enum Backplane {
@@ -132,6 +138,8 @@ impl PubSub {
                 max_message_bytes: config.max_message_bytes,
                 stream_len: config.stream_len.max(1),
                 published: Default::default(),
+                presence: Default::default(),
+                runtime: tokio::runtime::Handle::current(),
             }),
         })
     }
@@ -181,6 +189,8 @@ impl PubSub {
         let subscription = Subscription { pubsub: self.clone(), topic: topic.clone(), id };
         match &self.inner.backplane {
             Backplane::Redis(redis) if first => {
+                // A process with subscribers removes dead processes' members of their topics.
+                self.start_heartbeat();
                 let (confirmed, confirmation) = tokio::sync::oneshot::channel();
                 let _ = redis.commands.send(Command::Subscribe(topic.clone(), confirmed));
                 if redis.connected.load(Relaxed) || !redis.tried.load(Relaxed) {

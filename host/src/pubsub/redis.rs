@@ -157,6 +157,56 @@ impl RedisBackplane {
         Ok((epoch, last.unwrap_or(0), messages))
     }
 
+    /// Run one command (or pipeline) on the publishing connection, within [`TIMEOUT`].
+    async fn query<T: redis::FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T, PubSubError> {
+        let mut connection = self.connection().await?;
+        tokio::time::timeout(TIMEOUT, pipe.query_async::<T>(&mut connection))
+            .await
+            .map_err(|_| self.unreachable("no answer within 2 s"))?
+            .map_err(|e| self.unreachable(e))
+    }
+
+    /// Presence: set `member`'s entry in `key`.
+    pub async fn hset(&self, key: &str, member: &str, entry: &str) -> Result<(), PubSubError> {
+        self.query::<()>(redis::pipe().hset(key, member, entry).ignore()).await
+    }
+
+    /// Presence: remove `member` from `key`; whether this call removed it.
+    pub async fn hdel(&self, key: &str, member: &str) -> Result<bool, PubSubError> {
+        let (removed,): (u64,) = self.query(redis::pipe().hdel(key, member)).await?;
+        Ok(removed == 1)
+    }
+
+    /// Presence: every member of `key` with its entry.
+    pub async fn hgetall(&self, key: &str) -> Result<Vec<(String, String)>, PubSubError> {
+        let (entries,): (Vec<(String, String)>,) = self.query(redis::pipe().hgetall(key)).await?;
+        Ok(entries)
+    }
+
+    /// Presence: which of `processes` are alive.
+    pub async fn alive(&self, processes: &[String]) -> Result<Vec<String>, PubSubError> {
+        if processes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for process in processes {
+            pipe.exists(super::presence::alive_key(process));
+        }
+        let found: Vec<bool> = self.query(&pipe).await?;
+        Ok(processes.iter().zip(found).filter(|(_, alive)| *alive).map(|(p, _)| p.clone()).collect())
+    }
+
+    /// Presence: this process is alive for `ttl` more, with these members
+    /// (`(key, member, entry)`) written again.
+    pub async fn heartbeat(&self, alive: &str, ttl: Duration, members: &[(String, String, String)]) -> Result<(), PubSubError> {
+        let mut pipe = redis::pipe();
+        pipe.set_options(alive, 1, redis::SetOptions::default().with_expiration(redis::SetExpiry::PX(ttl.as_millis() as u64))).ignore();
+        for (key, member, entry) in members {
+            pipe.hset(key, member, entry).ignore();
+        }
+        self.query::<()>(&pipe).await
+    }
+
     /// Publish a checked payload; its place in the topic.
     pub async fn publish(&self, topic: &str, payload: &str) -> Result<Seq, PubSubError> {
         let mut connection = self.connection().await?;

@@ -138,3 +138,26 @@ class FaultyInfoView(LiveView):
         if message.get("fail"):
             raise RuntimeError("handle_info refused this message")
         self.count += 1
+
+
+class PresenceView(LiveView):
+    """Who is in `room:<room>`: listed at mount, then kept by the joins and
+    leaves the room's presence messages tell."""
+
+    template = '<p id="who">members={{ names|join:"," }}</p>'
+
+    def mount(self, request, room="lobby", name="anon"):
+        self._topic = f"room:{room}"
+        self.subscribe(self._topic)
+        self.track(self._topic, {"name": name})
+        self._members = {member: meta["name"] for member, meta in wasmlive.presence(self._topic).items()}
+
+    def handle_info(self, message):
+        diff = message["presence"]
+        for member in diff["leaves"]:
+            self._members.pop(member, None)
+        for member, meta in diff["joins"].items():
+            self._members[member] = meta["name"]
+
+    def get_context_data(self, **kwargs):
+        return {"names": sorted(self._members.values())}

@@ -11,7 +11,7 @@
 
 use crate::actors::info::{INBOX_CAPACITY, InboxStats, Info, InfoError, MAX_TIMERS};
 use crate::actors::shared::Shared;
-use crate::pubsub::{Notice, Seq, Subscriber, Subscription};
+use crate::pubsub::{Notice, Seq, Subscriber, Subscription, Tracked};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, Weak};
@@ -35,6 +35,8 @@ struct Queue {
     /// Topics whose messages were dropped, from the first dropped one.
     lagging: Vec<(Arc<str>, Seq)>,
     subscriptions: HashMap<Arc<str>, Subscription>,
+    /// Topics the view is tracked on (presence), as member `view_id`.
+    tracked: HashMap<Arc<str>, Tracked>,
     timers: HashMap<u64, AbortHandle>,
     /// Repeating timers with a tick queued: the next tick is skipped.
     ticking: HashSet<u64>,
@@ -129,6 +131,36 @@ impl Inbox {
         had
     }
 
+    /// Track the view on `topic` as member `member` with `meta` (JSON
+    /// text); whether it is tracked (not without a connection). Again:
+    /// the meta is replaced.
+    pub async fn track(&self, topic: &str, member: &str, meta: &str) -> Result<bool, InfoError> {
+        if !self.connected {
+            crate::pubsub::check_topic(topic)?;
+            return Ok(false);
+        }
+        let tracked = self.shared.pubsub()?.track(topic, member, meta).await?;
+        let mut queue = self.lock();
+        if queue.closed {
+            drop(queue);
+            drop(tracked);
+            return Err(InfoError::Closed);
+        }
+        let replaced = queue.tracked.insert(tracked.topic().into(), tracked);
+        drop(queue);
+        if let Some(old) = replaced {
+            // Its member was tracked again in its place: no leave.
+            old.superseded();
+        }
+        Ok(true)
+    }
+
+    /// Stop tracking the view on `topic` (its leave is published); whether it was.
+    pub fn untrack(&self, topic: &str) -> bool {
+        let tracked = self.lock().tracked.remove(topic);
+        tracked.is_some()
+    }
+
     /// The topics subscribed to, sorted.
     pub fn topics(&self) -> Vec<String> {
         let mut topics: Vec<String> = self.lock().subscriptions.keys().map(|t| t.to_string()).collect();
@@ -193,12 +225,14 @@ impl Inbox {
 
     /// The view stopped: its subscriptions and timers end, nothing more is queued.
     pub fn close(&self) {
-        let (subscriptions, timers) = {
+        let (subscriptions, timers, tracked) = {
             let mut queue = self.lock();
             queue.closed = true;
             queue.infos.clear();
-            (std::mem::take(&mut queue.subscriptions), std::mem::take(&mut queue.timers))
+            (std::mem::take(&mut queue.subscriptions), std::mem::take(&mut queue.timers), std::mem::take(&mut queue.tracked))
         };
+        // Untracked: their leaves are published.
+        drop(tracked);
         self.stats().subscriptions.fetch_sub(subscriptions.len() as u64, Relaxed);
         self.stats().timers.fetch_sub(timers.len() as u64, Relaxed);
         for task in timers.into_values() {

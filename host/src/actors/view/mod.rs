@@ -271,6 +271,20 @@ impl ViewHandle {
         self.inbox.unsubscribe(topic)
     }
 
+    /// Track the view on `topic` (presence) with `meta` (JSON text), as
+    /// member `view_id`: [`crate::pubsub::PubSub::presence`] lists it in
+    /// every process, and the topic's subscribers are told of the join.
+    /// It leaves when untracked, when the view stops, or when its process
+    /// dies. Whether it is tracked (a view without a connection is not).
+    pub async fn track(&self, topic: &str, meta: &str) -> Result<bool, InfoError> {
+        self.inbox.track(topic, &self.view_id, meta).await
+    }
+
+    /// Stop tracking the view on `topic`; whether it was.
+    pub fn untrack(&self, topic: &str) -> bool {
+        self.inbox.untrack(topic)
+    }
+
     /// The topics the view subscribes to, sorted.
     pub fn topics(&self) -> Vec<String> {
         self.inbox.topics()
