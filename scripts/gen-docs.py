@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SUBCOMMANDS = ["render", "diff", "check", "inspect", "bench", "serve"]
+SUBCOMMANDS = ["render", "diff", "check", "inspect", "bench", "serve", "broadcast"]
 
 
 def cli_help(*args):

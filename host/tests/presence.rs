@@ -8,6 +8,7 @@
 mod common;
 
 use common::redis::RedisServer;
+use common::until_connected;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -43,21 +44,11 @@ fn members(listed: &std::collections::BTreeMap<String, String>) -> Vec<(String, 
     listed.iter().map(|(k, v)| (k.clone(), serde_json::from_str(v).unwrap())).collect()
 }
 
-async fn connected(pubsub: &PubSub) {
-    for _ in 0..500 {
-        if pubsub.is_connected() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("not connected");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_of_two_processes_are_listed_by_both_and_their_changes_told() {
     let redis = RedisServer::start();
     let (a, b) = (on(Some(redis.url())), on(Some(redis.url())));
-    connected(&a).await;
+    until_connected(&a).await;
     let told = Arc::new(Told::default());
     let _s = b.subscribe("room", told.clone()).await.unwrap();
     let alice = a.track("room", "alice", r#"{"name":"Alice"}"#).await.unwrap();
@@ -84,7 +75,7 @@ async fn members_of_two_processes_are_listed_by_both_and_their_changes_told() {
 async fn a_dead_processs_members_are_swept_out_by_a_live_one_and_garbage_is_skipped() {
     let redis = RedisServer::start();
     let watcher = on(Some(redis.url()));
-    connected(&watcher).await;
+    until_connected(&watcher).await;
     let told = Arc::new(Told::default());
     let _s = watcher.subscribe("lobby", told.clone()).await.unwrap();
     let _frank = watcher.track("lobby", "frank", "{}").await.unwrap();
@@ -108,7 +99,7 @@ async fn a_dead_processs_members_are_swept_out_by_a_live_one_and_garbage_is_skip
 async fn a_redis_that_lost_its_data_has_the_members_back_within_a_beat() {
     let mut redis = RedisServer::start();
     let a = on(Some(redis.url()));
-    connected(&a).await;
+    until_connected(&a).await;
     let _dave = a.track("hall", "dave", "{}").await.unwrap();
     redis.kill();
     let down = a.presence("hall").await.unwrap_err();

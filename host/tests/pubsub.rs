@@ -6,6 +6,7 @@
 mod common;
 
 use common::redis::RedisServer;
+use common::until_connected;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmlive::pubsub::{Notice, PubSub, PubSubConfig, PubSubError, Subscriber};
@@ -65,16 +66,6 @@ fn numbered(range: std::ops::Range<u32>) -> Vec<String> {
 
 fn on(url: &str) -> PubSub {
     PubSub::start(&PubSubConfig { redis_url: Some(url.into()), ..PubSubConfig::default() }).unwrap()
-}
-
-async fn until_connected(pubsub: &PubSub) {
-    for _ in 0..500 {
-        if pubsub.is_connected() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the subscriber connection did not come up");
 }
 
 /// A connected PubSub on `url` with a subscriber to `topic` (confirmed by Redis).

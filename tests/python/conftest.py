@@ -168,9 +168,10 @@ class Redis:
     nothing saved to disk; killed (`kill -9`) and started again on the same
     port by the tests that need Redis to go away."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, persistent=False):
         self.port = free_port()
         self.workdir = workdir
+        self.persistent = persistent
         self.proc = None
 
     @property
@@ -178,8 +179,9 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self):
+        keep = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *keep, "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
@@ -201,6 +203,12 @@ class Redis:
             self.proc.kill()
             self.proc.wait()
 
+    def stop(self):
+        """SIGTERM: a clean shutdown (a persistent one keeps its data)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
+
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
@@ -214,5 +222,13 @@ def redis_server(tmp_path_factory):
 def own_redis(tmp_path):
     """A `redis-server` for one test, which may kill it."""
     r = Redis(tmp_path).start()
+    yield r
+    r.kill()
+
+
+@pytest.fixture
+def persistent_redis(tmp_path):
+    """A `redis-server` for one test that keeps its data across a restart."""
+    r = Redis(tmp_path, persistent=True).start()
     yield r
     r.kill()

@@ -360,8 +360,18 @@ async def test_two_browsers_on_two_processes_chat_through_redis(migrated_db, red
         for page in (alice, bob):
             items = await page.eval_on_selector_all("ul.messages li", "els => els.map(e => e.textContent)")
             assert items == ["Anonymous: hello from A", "Anonymous: hi from B"], items
+            # Each sees the other in presence.
+            await page.wait_for_function("document.querySelector('p.here').textContent === 'Here: Anonymous, Anonymous'")
             assert page.errors == []
+        # From a shell, to both processes' pages.
+        env = dict(a.env, WASMLIVE_REDIS_URL=redis_server.url)
+        subprocess.run([sys.executable, "manage.py", "demo_broadcast", "from the shell", "--as", "ops"], cwd=DEMO, env=env, check=True, timeout=60)
+        for page in (alice, bob):
+            await page.wait_for_function("document.querySelector('ul.messages').textContent.includes('ops: from the shell')")
         await shot(alice, "chat-two-processes")
+        # Bob leaves: Alice sees him go.
+        await bob.close()
+        await alice.wait_for_function("document.querySelector('p.here').textContent === 'Here: Anonymous'")
     finally:
         a.stop()
         b.stop()

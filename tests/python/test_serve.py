@@ -1,6 +1,7 @@
 """`python -m wasmlive serve`: the host's server with Python handler
 classes (`"handler": "module:Class"`), over a real WebSocket."""
 
+import asyncio
 import json
 import os
 import signal
@@ -167,3 +168,87 @@ def test_serve_without_django_settings_says_how_to_use_a_projects_models(tmp_pat
     proc = serve(tmp_path, "notes.serving:Notes", dict(env, DJANGO_SETTINGS_MODULE="no_such_settings"))
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "DJANGO_SETTINGS_MODULE=no_such_settings" in err and "Traceback" not in err, err
+
+
+TOLD = textwrap.dedent(
+    """
+    from wasmlive import event_handler, pubsub
+
+    class Ticker:
+        def mount(self, request, **kwargs):
+            self.said = []
+            self.clock = pubsub.send_every(self, 0.05, {"tick": True})
+            self.ticks = 0
+
+        def handle_info(self, message):
+            if message.get("tick"):
+                self.ticks += 1
+                if self.ticks == 3:
+                    self.clock.cancel()
+                    pubsub.push_event(self, "three", {"ticks": 3})
+            else:
+                self.said.append(message["text"])
+
+        def get_context_data(self):
+            return {"said": ",".join(self.said), "ticks": self.ticks}
+    """
+)
+
+
+async def test_serve_views_hear_their_topics_from_wasmlive_broadcast_on_redis(tmp_path, redis_server):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "board.html").write_text("<p>board: {{ headline }}</p>")
+    (tmp_path / "templates" / "ticker.html").write_text("<p>said={{ said }} ticks={{ ticks }}</p>")
+    (tmp_path / "told.py").write_text(TOLD)
+    views = {
+        "views": [
+            {"name": "board", "route": "/", "template": "board.html", "state": {"headline": "none"}, "topics": ["news"]},
+            {"name": "ticker", "route": "/ticker/", "template": "ticker.html", "handler": "told:Ticker", "topics": ["news-text"]},
+        ]
+    }
+    (tmp_path / "views.json").write_text(json.dumps(views))
+    procs = [start_serve(tmp_path, "templates", WITHOUT_DJANGO, "--redis", redis_server.url) for _ in range(2)]
+    try:
+        sockets = []
+        for _, addr in procs:
+            ws = await connect(f"ws://{addr}/ws/live/", origin=f"http://{addr}")
+            assert json.loads(await ws.recv())["type"] == "connected"
+            for name in ("board", "ticker"):
+                await ws.send(json.dumps({"type": "mount", "view": name, "ref": name}))
+                mounted = json.loads(await ws.recv())
+                assert mounted["type"] == "mounted", mounted
+            sockets.append(ws)
+
+        def broadcast(topic, message):
+            run = subprocess.run(
+                [sys.executable, "-m", "wasmlive", "broadcast", topic, message, "--redis", redis_server.url], capture_output=True, text=True, env=WITHOUT_DJANGO, timeout=60
+            )
+            return run
+
+        sent = broadcast("news", '{"headline": "hello both"}')
+        assert sent.returncode == 0 and "published to news" in sent.stdout, sent.stderr
+        assert broadcast("news-text", '{"text": "hi"}').returncode == 0
+        for ws in sockets:
+            seen, events = "", []
+            while "hello both" not in seen or "said=hi" not in seen or "ticks=3" not in seen or not events:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                assert frame["type"] in ("patch", "html_update") and "ref" not in frame, frame
+                seen += json.dumps(frame)
+                events += frame.get("events", [])
+            assert events == [{"name": "three", "payload": {"ticks": 3}}]
+            await ws.close()
+        # Refused before anything is sent, with a reason.
+        for args, needle in [
+            (("news", "{not json"), "not JSON"),
+            (("has space", "{}"), "invalid topic"),
+        ]:
+            run = broadcast(*args)
+            assert run.returncode != 0 and needle in run.stderr, run.stderr
+        down = subprocess.run(
+            [sys.executable, "-m", "wasmlive", "broadcast", "news", "{}", "--redis", "redis://127.0.0.1:1/0"], capture_output=True, text=True, env=WITHOUT_DJANGO, timeout=60
+        )
+        assert down.returncode != 0 and "redis://127.0.0.1:1/0" in down.stderr and "not published" in down.stderr, down.stderr
+    finally:
+        for proc, _ in procs:
+            proc.kill()
+            proc.wait()

@@ -76,6 +76,8 @@ def instantiate(view_path, params, request=None):
 
 
 def _call_mount(view, request, params):
+    # What it was given, to mount it again after a gap (LiveView.handle_gap).
+    view.__dict__["_wasmlive_mounted_with"] = (request, params)
     try:
         finish_in_thread(view.mount(request, **params))
     except Exception as e:
@@ -128,6 +130,7 @@ async def mount_live(session, view, request=None, params=None, view_path=None, t
     params = dict(params or {})
     language = current_language()
     if inspect.iscoroutinefunction(view.mount):
+        view.__dict__["_wasmlive_mounted_with"] = (request, params)
         try:
             await view.mount(request, **params)
         except Exception as e:

@@ -136,7 +136,7 @@ class LiveView:
     def send_every(self, seconds, message):
         """Run ``handle_info(message)`` every ``seconds`` (a clock, a poll);
         gives a ``Timer``. Stops when the view unmounts."""
-        return pubsub.send_after(self, seconds, message, repeat=True)
+        return pubsub.send_every(self, seconds, message)
 
     def push_event(self, name, payload=None):
         """Send the client event ``wasmlive:NAME`` (a DOM ``CustomEvent`` on
@@ -145,9 +145,13 @@ class LiveView:
 
     def handle_gap(self, topic, missed):
         """Messages of ``topic`` were lost before this view could have them
-        (``missed``: how many, None when unknown). Default: a warning in
-        the log; override to reload what they would have changed."""
-        logger.warning("wasmlive: %s missed %s messages of %r", self.view_path(), "some" if missed is None else missed, topic)
+        (``missed``: how many, None when unknown). Default: the view starts
+        over, as if mounted again — its timers are cancelled and ``mount``
+        runs again with the request and params it was first given (its
+        subscriptions and presence stay) — and a warning is logged.
+        Override to reload only what the lost messages would have changed."""
+        logger.warning("wasmlive: %s missed %s messages of %r; mounting it again", self.view_path(), "some" if missed is None else missed, topic)
+        return pubsub.remount(self)
 
     @classmethod
     def as_view(cls, **initkwargs):

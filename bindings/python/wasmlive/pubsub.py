@@ -198,11 +198,19 @@ def send_after(view, seconds, message, repeat=False):
     text = message_text(message, "a timer's message")
     pusher = _pusher(view)
     timer = Timer()
+    if repeat:
+        # Cancelled if the view starts over (remount).
+        view.__dict__.setdefault("_wasmlive_timers", []).append(timer)
     if pusher is None:
         _before_mount(view).append(("timer", timer, seconds, text, repeat))
     else:
         timer._native = pusher.start_timer(seconds, text, repeat)
     return timer
+
+
+def send_every(view, seconds, message):
+    """:func:`send_after` with ``repeat``: ``handle_info(message)`` every ``seconds``."""
+    return send_after(view, seconds, message, repeat=True)
 
 
 def push_event(view, name, payload=None):
@@ -233,3 +241,15 @@ def start(view):
             _, timer, seconds, text, repeat = item
             if not timer._cancelled:
                 timer._native = pusher.start_timer(seconds, text, repeat)
+
+
+def remount(view):
+    """Start ``view`` over (on its handler thread): cancel its timers, run
+    ``mount`` again with what it was first given; gives what ``mount``
+    returned (an ``async def`` mount's coroutine, for the caller to run).
+    Its subscriptions and presence stay (subscribing again changes
+    nothing; tracking again replaces the meta)."""
+    for timer in view.__dict__.pop("_wasmlive_timers", []):
+        timer.cancel()
+    request, params = view.__dict__.get("_wasmlive_mounted_with", (None, {}))
+    return view.mount(request, **params)

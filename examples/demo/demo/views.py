@@ -34,7 +34,9 @@ class CounterView(LiveView):
 class ChatView(LiveView):
     """Everyone on the page talks in one room, across every process on the
     same Redis (LIVEVIEW_CONFIG["pubsub"]): a message is shown to its sender
-    by the answer to its event, and broadcast to the others, who are told."""
+    by the answer to its event and broadcast to the others, who are told;
+    "who's here" is the room's presence. `manage.py demo_broadcast "text"`
+    posts to it from a shell."""
 
     template_name = "demo/chat.html"
     title = "Chat"
@@ -46,6 +48,8 @@ class ChatView(LiveView):
         self.username = (user.get_username() if user is not None and user.is_authenticated else "") or "Anonymous"
         self._me, self._shown = uuid.uuid4().hex, 0
         self.subscribe(self.topic)
+        self.track(self.topic, {"username": self.username})
+        self._here = {member: meta["username"] for member, meta in wasmlive.presence(self.topic).items()}
 
     @event_handler
     def send_message(self, message: str = "", **kwargs):
@@ -55,10 +59,19 @@ class ChatView(LiveView):
             wasmlive.broadcast(self.topic, {**said, "from": self._me})
 
     def handle_info(self, message):
-        if message.get("from") != self._me:
+        if "presence" in message:
+            for member in message["presence"]["leaves"]:
+                self._here.pop(member, None)
+            for member, meta in message["presence"]["joins"].items():
+                self._here[member] = meta["username"]
+        elif message.get("from") != self._me:
             self._show(message)
             # The page may listen: `wasmlive:chat-message` on the view's root.
             self.push_event("chat-message", {"username": message["username"]})
+
+    def handle_gap(self, topic, missed):
+        # Messages were lost (Redis restarted without its data): who is here is read again.
+        self._here = {member: meta["username"] for member, meta in wasmlive.presence(self.topic).items()}
 
     def _show(self, said):
         self._shown += 1
@@ -66,7 +79,36 @@ class ChatView(LiveView):
         del self.messages[:-100]
 
     def get_context_data(self, **kwargs):
-        return {"messages": self.messages, "username": self.username}
+        return {"messages": self.messages, "username": self.username, "here": sorted(self._here.values())}
+
+
+class ClockView(LiveView):
+    """A clock driven by `send_every`: the server pushes the time each second."""
+
+    template_name = "demo/clock.html"
+    title = "Clock"
+
+    def mount(self, request, **kwargs):
+        self.now = _now()
+        self.running = True
+        self._clock = self.send_every(1, {"tick": True})
+
+    def handle_info(self, message):
+        self.now = _now()
+
+    @event_handler
+    def toggle(self, **kwargs):
+        if self.running:
+            self._clock.cancel()
+        else:
+            self._clock = self.send_every(1, {"tick": True})
+        self.running = not self.running
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.localtime().strftime("%H:%M:%S")
 
 
 class TodoView(LiveView):

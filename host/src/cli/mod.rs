@@ -2,6 +2,7 @@
 //! library per subcommand.
 
 mod bench;
+mod broadcast;
 mod check;
 mod diff;
 mod inspect;
@@ -76,6 +77,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Serve LiveViews from a views file over HTTP and WebSocket, without Django.
     Serve(serve::ServeArgs),
+    /// Publish a JSON message to a topic's views in every process on a Redis.
+    Broadcast(broadcast::BroadcastArgs),
 }
 
 /// A failure to report to the user; the message is printed as is.
@@ -123,6 +126,7 @@ pub async fn run(cli: Cli, logic: Arc<dyn LogicFactory>) -> Result<(), CliError>
         Command::Inspect(args) => inspect::run(args).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Serve(args) => serve::run_with(args, logic).await,
+        Command::Broadcast(args) => broadcast::run(args).await,
     }
 }
 

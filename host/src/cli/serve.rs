@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// past it the server reads the next frame later.
     #[arg(long, default_value_t = settings::MAX_FRAMES_PER_SECOND)]
     max_frames_per_second: u32,
+    /// Redis (`redis://host:port/db`) for PubSub across processes: views'
+    /// `topics` hear every process's broadcasts. Default: this process alone.
+    #[arg(long, value_name = "URL", env = "WASMLIVE_REDIS_URL")]
+    redis: Option<String>,
     #[command(flatten)]
     pub(super) runtime: super::RuntimeArgs,
 }
@@ -61,6 +65,7 @@ pub async fn run_with(args: ServeArgs, logic: Arc<dyn LogicFactory>) -> Result<(
     }
     let mut config = ServeConfig::new(args.addr, args.templates, views);
     config.actors = ActorConfig::default();
+    config.actors.pubsub.redis_url = args.redis;
     config.max_frame_bytes = args.max_frame_bytes;
     config.allowed_origins = args.allowed_origins;
     config.secret_key = args.secret_key;

@@ -116,6 +116,15 @@ async fn mount(app: &App, connection: &Connection, frame: MountFrame, reference:
     request.logic = logic;
     request.outbound = connection.outbound.clone();
     let m = async { session.mount(request, Delivery::Wait).await?.await }.await.map_err(|e| WireError::from(&e))?;
+    for topic in &view.topics {
+        if let Err(e) = m.view.subscribe(topic).await {
+            if let Ok(unmounted) = session.unmount(&m.view_id, Delivery::Wait).await {
+                let _ = unmounted.await;
+            }
+            tracing::error!(view = %view.name, %topic, error = %e, "a served view could not subscribe");
+            return Err(WireError::refused("BackplaneError", format!("view {:?} could not subscribe to {topic:?}: {e}", view.name)).with_status(Status::Failed));
+        }
+    }
     connection.views.lock().expect("views lock").insert(m.view_id.clone(), m.view.clone());
     // The socket's view replaces the first paint's.
     if let (Some(claim), Some(http)) = (&frame.claim, &connection.http_session)

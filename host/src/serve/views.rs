@@ -11,7 +11,11 @@
 //! initial state; `handler` (optional) a Python class whose
 //! `@event_handler` methods handle events. A view without one merges each
 //! event's params into its state. `mount_params` (optional) names the keys
-//! a client's mount frame may set; by default it may set none.
+//! a client's mount frame may set; by default it may set none. `topics`
+//! (optional) are PubSub topics each mounted view subscribes to: a message
+//! (`wasmlive broadcast`) runs the handler's `handle_info`, or, without a
+//! handler, is merged into the state when it is a JSON object; then the
+//! view's patches are pushed.
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -40,6 +44,9 @@ pub struct ViewEntry {
     /// The keys a client's mount frame may set (none by default).
     #[serde(default)]
     pub mount_params: Vec<String>,
+    /// PubSub topics its views subscribe to once mounted.
+    #[serde(default)]
+    pub topics: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +81,11 @@ pub fn load(path: &Path) -> Result<Vec<ViewEntry>, String> {
         for p in &v.mount_params {
             if p.is_empty() || p.starts_with(['_', '$']) || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 problems.push(format!("{at}: `mount_params` names must be letters, digits and `_`, not starting with `_`: {p:?}"));
+            }
+        }
+        for topic in &v.topics {
+            if let Err(e) = crate::pubsub::check_topic(topic) {
+                problems.push(format!("{at}: `topics`: {e}"));
             }
         }
         if let Some(h) = &v.handler {

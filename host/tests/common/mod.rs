@@ -32,3 +32,14 @@ pub fn limits() -> GuestLimits {
         output_bytes: 1 << 20,
     }
 }
+
+/// Wait until `pubsub`'s subscriber connection is up (5 s at most).
+pub async fn until_connected(pubsub: &wasmlive::pubsub::PubSub) {
+    for _ in 0..500 {
+        if pubsub.is_connected() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the subscriber connection did not come up");
+}

@@ -3,6 +3,7 @@ of broadcast messages, the notes table kept live by broadcasts from a
 Django view, a clock on a timer, client events, and a view whose
 handle_info fails."""
 
+import threading
 import time
 
 from django.http import HttpResponseBadRequest, JsonResponse
@@ -14,29 +15,53 @@ from wasmlive import LiveView, event_handler
 from .models import Note
 
 
-class FeedView(LiveView):
-    """Counts what `feed:<topic>` brings: how many, their `n`s' sum, the last."""
+#: A probe with `"hold": true` keeps its FeedView in handle_info until this is set.
+HOLD = threading.Event()
 
-    template = '<p id="feed">count={{ count }} total={{ total }} last={{ last }} gaps={{ gaps }}</p>'
+
+class FeedView(LiveView):
+    """A checker of what `feed:<topic>` brings: how many, their `n`s' sum,
+    the last; each `n` met twice (`dups`) and each that came after a
+    later one of the same source (`reordered`); gaps told; probes (`{"probe":
+    …}`, not counted)."""
+
+    template = (
+        '<p id="feed">count={{ count }} total={{ total }} last={{ last }} gaps={{ gaps }}'
+        " dups={{ dups }} reordered={{ reordered }} probes={{ probes }}</p>"
+    )
 
     def mount(self, request, topic="feed", delay=0.0):
-        self.count, self.total, self.last, self.gaps = 0, 0, None, 0
+        self.count, self.total, self.last, self.gaps, self.dups, self.reordered, self.probes = 0, 0, None, 0, 0, 0, 0
         self._delay = float(delay)
+        self._seen, self._latest = set(), {}
         self.subscribe(f"feed:{topic}")
 
     def handle_info(self, message):
         if self._delay:
             time.sleep(self._delay)
+        if "probe" in message:
+            self.probes += 1
+            if message.get("hold"):
+                HOLD.wait(30)
+            return
+        n, source = message["n"], message.get("src", "")
+        if n in self._seen:
+            self.dups += 1
+            return
+        self._seen.add(n)
+        if n < self._latest.get(source, n):
+            self.reordered += 1
+        self._latest[source] = n
         self.count += 1
-        self.total += message["n"]
-        self.last = message["n"]
+        self.total += n
+        self.last = n
 
     def handle_gap(self, topic, missed):
         self.gaps += 1
 
     @event_handler
     def publish(self, topic="feed", n=0, **kwargs):
-        wasmlive.broadcast(f"feed:{topic}", {"n": int(n)})
+        wasmlive.broadcast(f"feed:{topic}", {"n": int(n), "src": "liveview"})
 
     @event_handler
     def leave(self, topic="feed", **kwargs):
@@ -71,7 +96,7 @@ def publish_feed(request):
     """A plain Django view: broadcast `{"n": first..first+count-1}` on `feed:<topic>`."""
     topic, first, count = request.POST["topic"], int(request.POST["first"]), int(request.POST["count"])
     for n in range(first, first + count):
-        wasmlive.broadcast(f"feed:{topic}", {"n": n})
+        wasmlive.broadcast(f"feed:{topic}", {"n": n, "src": "django-view"})
     return JsonResponse({"published": count})
 
 
@@ -161,3 +186,18 @@ class PresenceView(LiveView):
 
     def get_context_data(self, **kwargs):
         return {"names": sorted(self._members.values())}
+
+
+class RemountingView(LiveView):
+    """The default handle_gap: a gap mounts it again (its clock restarted, not doubled)."""
+
+    template = '<p id="remounting">mounts={{ mounts }} timers={{ timers }}</p>'
+
+    def mount(self, request, topic="feed"):
+        self.mounts = getattr(self, "mounts", 0) + 1
+        self.subscribe(f"feed:{topic}")
+        self._clock = self.send_every(60, {"tick": True})
+        self.timers = len(self.__dict__.get("_wasmlive_timers", []))
+
+    def handle_info(self, message):
+        pass

@@ -15,5 +15,5 @@ class Command(BaseCommand):
 
     def handle(self, topic, first, count, **options):
         for n in range(first, first + count):
-            wasmlive.broadcast(f"feed:{topic}", {"n": n})
+            wasmlive.broadcast(f"feed:{topic}", {"n": n, "src": "command"})
         self.stdout.write(f"announced {count}")
