@@ -309,3 +309,20 @@ def test_db_cleanup_interval_must_be_seconds(settings, bad):
     settings.LIVEVIEW_CONFIG = {"db_cleanup_interval": bad}
     with pytest.raises(ImproperlyConfigured, match="db_cleanup_interval"):
         conf.config()
+
+
+async def test_the_demo_clock_ticks_on_its_own_and_stops():
+    ws = await connect()
+    m = await mount(ws, "demo.views.ClockView")
+    assert "Stop" in m["html"]
+    pushed = await ws.receive_json_from(timeout=5)
+    assert pushed["type"] == "patch" and "ref" not in pushed and pushed["version"] == 2, pushed
+    await ws.send_json_to({"type": "event", "event": "toggle", "view_id": m["view_id"], "ref": 1})
+    answer = await answer_to(ws, 1)
+    assert any("Start" in json.dumps(p) for p in answer["patches"]), answer
+    # Stopped: nothing more is pushed (but a tick queued before the stop).
+    late = []
+    while not await ws.receive_nothing(timeout=1.5):
+        late.append(await ws.receive_json_from())
+        assert len(late) <= 1, late
+    await ws.disconnect()

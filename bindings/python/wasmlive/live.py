@@ -71,6 +71,9 @@ class LiveView:
     page_template_name = "wasmlive/page.html"
     #: The names a client may pass to ``mount``; None: ``mount``'s keyword parameters.
     mount_params = None
+    # No client events queued (push_event gives the object a list of its own):
+    # taking them after every event finds this instead of raising AttributeError.
+    _wasmlive_events = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
