@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{Map, Value};
 use std::sync::Arc;
-use wasmlive::actors::{ClientEvent, Update};
+use wasmlive::actors::{ClientEvent, ComponentProps, Update};
 
 /// A mounted Python view (or live component) object.
 pub struct PyView {
@@ -104,10 +104,29 @@ pub fn finish(returned: &Bound<'_, PyAny>) -> PyResult<()> {
     Ok(())
 }
 
-/// What a view delivers to its actor: its context (see [`context_of`])
-/// and the client events `push_event` queued on it since the last time.
+/// What a view delivers to its actor: its context (see [`context_of`]),
+/// the client events `push_event` queued on it, and the context of each
+/// component `update_component` changed, since the last time.
 pub fn update_of(object: &Bound<'_, PyAny>) -> PyResult<Update> {
-    Ok(Update { state: context_of(object)?, events: take_events(object)? })
+    Ok(Update { state: context_of(object)?, events: take_events(object)?, components: take_component_updates(object)? })
+}
+
+/// The components `LiveView.update_component` changed, with their contexts now, taken.
+fn take_component_updates(object: &Bound<'_, PyAny>) -> PyResult<Vec<ComponentProps>> {
+    let py = object.py();
+    let Ok(queued) = object.getattr(pyo3::intern!(py, "_wasmlive_component_updates")) else { return Ok(Vec::new()) };
+    let Ok(ids) = queued.cast::<pyo3::types::PyList>() else { return Ok(Vec::new()) };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let registry = object.getattr(pyo3::intern!(py, "_wasmlive_components"))?;
+    let mut updates = Vec::with_capacity(ids.len());
+    for id in ids.iter() {
+        let component = registry.get_item(&id)?;
+        updates.push(ComponentProps { component_id: id.extract()?, props: context_of(&component)? });
+    }
+    ids.call_method1("clear", ())?;
+    Ok(updates)
 }
 
 /// The client events queued on `object` (`LiveView.push_event`), taken.

@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 import wasmlive
-from notes.live import HOLD, ClockView, EventsView, FaultyInfoView, FeedView
+from notes.live import HOLD, ClockView, EventsView, FaultyInfoView, FeedView, PricesView
 from wasmlive import LiveView, event_handler
 from wasmlive._bridge import mount_live
 from wasmlive.request import LiveRequest
@@ -243,3 +243,23 @@ async def test_a_thousand_views_with_a_50ms_handle_info_are_all_told(session):
     frames = await conn.until(lambda fs: len({f["view_id"] for f in fs if "count=1" in json.dumps(f)}) == 1000, timeout=120)
     assert all(v.count == 1 and v.total == 7 for v in views)
     assert len(frames) == 1000
+
+
+async def test_a_view_forwards_what_concerns_its_component(session):
+    conn = Connection(session)
+    view = PricesView()
+    mounted = await mount_live(session, view, request(), {})
+    assert "ACME: 0 (0 bumps)" in mounted["html"]
+    await wasmlive.abroadcast("prices", {"symbol": "ACME", "price": 42})
+    frames = await conn.until(lambda fs: "ACME: 42" in json.dumps(fs))
+    # One push: the view's patches carry the component's new HTML.
+    assert len(frames) == 1 and "updates=1" in json.dumps(frames) and "component_id" not in frames[0], frames
+    # The component itself took the props: its own event renders from them.
+    reply = await session.component_event(mounted["view_id"], "acme", "bump")
+    assert reply["component_id"] == "acme" and "ACME: 42 (1 bumps)" in json.dumps(reply), reply
+    await wasmlive.abroadcast("prices", {"symbol": "ACME", "price": 43})
+    await conn.until(lambda fs: "ACME: 43 (1 bumps)" in json.dumps(fs))
+    full = await session.render(mounted["view_id"])
+    assert "ACME: 43 (1 bumps)" in full["html"] and "updates=2" in full["html"]
+    with pytest.raises(wasmlive.ComponentNotFoundError):
+        view.update_component("nope", price=1)

@@ -74,6 +74,7 @@ class LiveView:
     # No client events queued (push_event gives the object a list of its own):
     # taking them after every event finds this instead of raising AttributeError.
     _wasmlive_events = ()
+    _wasmlive_component_updates = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -145,6 +146,21 @@ class LiveView:
         """Send the client event ``wasmlive:NAME`` (a DOM ``CustomEvent`` on
         the view's root, ``payload`` as its ``detail``) with the next render."""
         pubsub.push_event(self, name, payload)
+
+    def update_component(self, component_id, **props):
+        """Forward new props to one of this view's live components (a topic's
+        message that concerns it, say: components do not subscribe, their
+        view does). The component's ``update_props(props)`` runs now; its
+        new HTML goes out with this view's next render, in its patches."""
+        component = self.__dict__.get("_wasmlive_components", {}).get(component_id)
+        if component is None:
+            from ._host import ComponentNotFoundError
+
+            raise ComponentNotFoundError(f"{type(self).__qualname__} has no live component {component_id!r}")
+        component.update_props(props)
+        queued = self.__dict__.setdefault("_wasmlive_component_updates", [])
+        if component_id not in queued:
+            queued.append(component_id)
 
     def handle_gap(self, topic, missed):
         """Messages of ``topic`` were lost before this view could have them

@@ -44,6 +44,8 @@ impl Session {
             Ok(PyString::new(py, &html).into_any().unbind())
         };
         let lane = self.lock().python.get(&view_id).map(|v| v.lane().clone()).unwrap_or_default();
+        let parent = self.lock().python.get(&view_id).cloned();
+        let registered_as = component_id.clone();
         let request = move |props, logic| {
             let request = ComponentRequest::new(component_id.clone(), template_string, props);
             let key = (view_id.clone(), component_id.clone());
@@ -58,6 +60,12 @@ impl Session {
         let initial_props = initial_props.map(Bound::unbind);
         let component_lane = lane.clone();
         let prepare = move |py: Python<'_>| -> PyResult<(Map<String, Value>, Option<PyView>)> {
+            if let Some(parent) = &parent {
+                // Its parent may forward it new props (`LiveView.update_component`).
+                let own = parent.object(py).getattr("__dict__")?;
+                let registry = own.call_method1("setdefault", ("_wasmlive_components", pyo3::types::PyDict::new(py)))?;
+                registry.set_item(&registered_as, component.bind(py))?;
+            }
             let python = PyView::new(component.bind(py), component_lane)?;
             if let Some(p) = &initial_props {
                 let c = python.object(py);
@@ -122,6 +130,11 @@ impl Session {
         let view = {
             let mut views = self.lock();
             views.components.shift_remove(&(view_id.clone(), component_id.clone()));
+            if let Some(parent) = views.python.get(&view_id)
+                && let Ok(registry) = parent.object(py).getattr("_wasmlive_components")
+            {
+                let _ = registry.del_item(&component_id);
+            }
             views.handle(Some(&view_id))
         };
         let view = match view {

@@ -80,7 +80,7 @@ impl Session {
             let (state, logic, events) = match &python_view {
                 Some(view) => {
                     let python = Arc::new(PyView::new(view, view_lane)?);
-                    let Update { state, events } = python.update(py)?;
+                    let Update { state, events, .. } = python.update(py)?;
                     (state, Some(python), events)
                 }
                 None => {

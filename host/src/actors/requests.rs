@@ -18,16 +18,18 @@ impl Event {
 }
 
 /// A view's new state from logic that runs outside its actor (Python's),
-/// with the events to send the client along with its render.
+/// with the events to send the client along with its render and its
+/// components' new props (their new HTML goes out in the view's patches).
 #[derive(Debug, Clone, Default)]
 pub struct Update {
     pub state: State,
     pub events: Vec<ClientEvent>,
+    pub components: Vec<ComponentProps>,
 }
 
 impl From<State> for Update {
     fn from(state: State) -> Update {
-        Update { state, events: Vec::new() }
+        Update { state, ..Update::default() }
     }
 }
 

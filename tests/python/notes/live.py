@@ -10,7 +10,7 @@ from django.http import HttpResponseBadRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 import wasmlive
-from wasmlive import LiveView, event_handler
+from wasmlive import LiveComponent, LiveView, event_handler
 
 from .models import Note
 
@@ -201,3 +201,30 @@ class RemountingView(LiveView):
 
     def handle_info(self, message):
         pass
+
+
+class PriceTag(LiveComponent):
+    template = '<span class="tag">{{ symbol }}: {{ price }} ({{ bumps }} bumps)</span>'
+
+    def __init__(self, **props):
+        self.bumps = 0
+        super().__init__(**props)
+
+    @event_handler
+    def bump(self, **kwargs):
+        self.bumps += 1
+
+
+class PricesView(LiveView):
+    """Components do not subscribe; their view forwards what concerns them."""
+
+    template = '<div><p>updates={{ updates }}</p><div data-component-id="acme">{{ components.acme|safe }}</div></div>'
+    components = {"acme": (PriceTag, {"symbol": "ACME", "price": 0})}
+
+    def mount(self, request, **kwargs):
+        self.updates = 0
+        self.subscribe("prices")
+
+    def handle_info(self, message):
+        self.updates += 1
+        self.update_component(message["symbol"].lower(), price=message["price"])

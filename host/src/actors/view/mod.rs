@@ -521,7 +521,8 @@ impl ViewActor {
     /// the events are dropped with the rest of the update.
     async fn set_state(&mut self, update: Update) -> Result<Rendered, ActorError> {
         self.catch_up().await?;
-        let Update { state, events } = update;
+        let Update { state, events, components } = update;
+        let forwarded = self.forward_props(components).await?;
         let saved = std::mem::replace(&mut self.state, state);
         let result = self.render_diff().await;
         match result {
@@ -532,6 +533,7 @@ impl ViewActor {
             }
             Err(e) => {
                 self.state = saved;
+                self.tree_lost |= forwarded;
                 Err(e)
             }
         }
@@ -544,7 +546,8 @@ impl ViewActor {
             return Err(ActorError::NotConnected(self.view_id.clone()));
         }
         self.catch_up().await?;
-        let Update { state, events } = update;
+        let Update { state, events, components } = update;
+        let forwarded = self.forward_props(components).await?;
         let saved = std::mem::replace(&mut self.state, state);
         let kept = self.events.len();
         self.events.extend(events);
@@ -556,8 +559,34 @@ impl ViewActor {
         if result.is_err() {
             self.state = saved;
             self.events.truncate(kept);
+            self.tree_lost |= forwarded;
         }
         result
+    }
+
+    /// Give components the new props the view's logic forwarded them, before
+    /// the view renders: their new HTML reaches the client in the view's
+    /// patches (the components' own trees are already what it will show).
+    /// Whether any were. Should this, or the render after it, fail, the
+    /// client's tree is no longer known: the next render is the whole HTML.
+    async fn forward_props(&mut self, components: Vec<ComponentProps>) -> Result<bool, ActorError> {
+        let forwarded = !components.is_empty();
+        for ComponentProps { component_id, props } in components {
+            let updated = match self.component(&component_id) {
+                Ok(component) => component.clone().update_props(props).await,
+                Err(e) => Err(e),
+            };
+            match updated {
+                Ok((handle, _)) => {
+                    self.components.insert(component_id, handle);
+                }
+                Err(e) => {
+                    self.tree_lost = true;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(forwarded)
     }
 
     /// Render (whole HTML when stale) and queue it for the connection,
