@@ -27,6 +27,8 @@ use std::time::Duration;
 pub const HEARTBEAT: Duration = Duration::from_secs(3);
 /// How long a process counts as alive after it last said so.
 pub const ALIVE_FOR: Duration = Duration::from_secs(10);
+/// Topics whose presence one beat reads per round trip.
+const SWEEP_BATCH: usize = 512;
 
 pub(crate) fn members_key(topic: &str) -> String {
     format!("wl:pr:{{{topic}}}")
@@ -114,8 +116,10 @@ impl PubSub {
             self.start_heartbeat();
         }
         self.inner.presence.local.lock().expect("presence lock").entry(topic.clone()).or_default().insert(member.clone(), meta.as_str().into());
-        self.publish(&topic, &diff(&[(&member, &meta)], &[])).await?;
-        Ok(Tracked { pubsub: self.clone(), topic, member, owns: true })
+        // From here the guard untracks it, also when the join cannot be told.
+        let tracked = Tracked { pubsub: self.clone(), topic, member, owns: true };
+        self.publish(&tracked.topic, &diff(&[(&tracked.member, &meta)], &[])).await?;
+        Ok(tracked)
     }
 
     /// Untrack `member` from `topic`; its leave is published if it was tracked.
@@ -144,37 +148,50 @@ impl PubSub {
     /// removed here, and their leaves published.
     pub async fn presence(&self, topic: &str) -> Result<BTreeMap<String, String>, PubSubError> {
         check_topic(topic)?;
-        let redis = match &self.inner.backplane {
-            super::Backplane::Redis(redis) => redis,
-            super::Backplane::Local(_) => {
-                let local = self.inner.presence.local.lock().expect("presence lock");
-                let members = local.get(topic).map(|m| m.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
-                return Ok(members.unwrap_or_default());
-            }
-        };
-        let key = members_key(topic);
-        let entries = redis.hgetall(&key).await?;
-        let mut members = BTreeMap::new();
-        let mut owners: HashMap<String, Vec<(String, String)>> = HashMap::new();
-        for (member, entry) in entries {
-            // Nothing read from Redis is trusted: an entry that is not ours is skipped.
-            let Ok(Value::Object(entry)) = serde_json::from_str::<Value>(&entry) else { continue };
-            let (Some(Value::String(process)), Some(meta)) = (entry.get("p"), entry.get("m")) else { continue };
-            owners.entry(process.clone()).or_default().push((member, meta.to_string()));
+        if let super::Backplane::Local(_) = &self.inner.backplane {
+            let local = self.inner.presence.local.lock().expect("presence lock");
+            let members = local.get(topic).map(|m| m.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+            return Ok(members.unwrap_or_default());
         }
-        let processes: Vec<String> = owners.keys().cloned().collect();
+        Ok(self.read_presence(&[topic.into()]).await?.pop().unwrap_or_default())
+    }
+
+    /// [`PubSub::presence`] of several topics (with Redis), in two round
+    /// trips whatever their number, and the sweep of dead processes' members.
+    async fn read_presence(&self, topics: &[Arc<str>]) -> Result<Vec<BTreeMap<String, String>>, PubSubError> {
+        let super::Backplane::Redis(redis) = &self.inner.backplane else { return Ok(Vec::new()) };
+        let keys: Vec<String> = topics.iter().map(|t| members_key(t)).collect();
+        let read = redis.hgetall_many(&keys).await?;
+        // Per topic: (member, process, meta). Nothing read from Redis is
+        // trusted: an entry that is not ours is skipped.
+        let mut parsed: Vec<Vec<(String, String, String)>> = Vec::with_capacity(read.len());
+        let mut processes: HashSet<String> = HashSet::new();
+        for entries in read {
+            let mut members = Vec::with_capacity(entries.len());
+            for (member, entry) in entries {
+                let Ok(Value::Object(entry)) = serde_json::from_str::<Value>(&entry) else { continue };
+                let (Some(Value::String(process)), Some(meta)) = (entry.get("p"), entry.get("m")) else { continue };
+                processes.insert(process.clone());
+                members.push((member, process.clone(), meta.to_string()));
+            }
+            parsed.push(members);
+        }
+        let processes: Vec<String> = processes.into_iter().collect();
         let alive: HashSet<String> = redis.alive(&processes).await?.into_iter().collect();
-        for (process, entries) in owners {
-            let here = process == self.inner.presence.process;
-            for (member, meta) in entries {
-                if here || alive.contains(&process) {
-                    members.insert(member, meta);
-                } else if redis.hdel(&key, &member).await? {
+        let here = &self.inner.presence.process;
+        let mut listed = Vec::with_capacity(parsed.len());
+        for ((topic, key), members) in topics.iter().zip(&keys).zip(parsed) {
+            let mut kept = BTreeMap::new();
+            for (member, process, meta) in members {
+                if process == *here || alive.contains(&process) {
+                    kept.insert(member, meta);
+                } else if redis.hdel(key, &member).await? {
                     self.publish(topic, &diff(&[], &[(&member, &meta)])).await?;
                 }
             }
+            listed.push(kept);
         }
-        Ok(members)
+        Ok(listed)
     }
 
     /// With Redis: say this process is alive every [`HEARTBEAT`], write its
@@ -220,8 +237,9 @@ impl PubSub {
                 .collect()
         };
         redis.heartbeat(&alive_key(process), ALIVE_FOR, &mine).await?;
-        for (topic, _) in self.inner.hub.topics() {
-            self.presence(&topic).await?;
+        let topics: Vec<Arc<str>> = self.inner.hub.topics().into_iter().map(|(topic, _)| topic).collect();
+        for chunk in topics.chunks(SWEEP_BATCH) {
+            self.read_presence(chunk).await?;
         }
         Ok(())
     }

@@ -177,10 +177,16 @@ impl RedisBackplane {
         Ok(removed == 1)
     }
 
-    /// Presence: every member of `key` with its entry.
-    pub async fn hgetall(&self, key: &str) -> Result<Vec<(String, String)>, PubSubError> {
-        let (entries,): (Vec<(String, String)>,) = self.query(redis::pipe().hgetall(key)).await?;
-        Ok(entries)
+    /// Presence: every member of each of `keys` with its entry, in one round trip.
+    pub async fn hgetall_many(&self, keys: &[String]) -> Result<Vec<Vec<(String, String)>>, PubSubError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for key in keys {
+            pipe.hgetall(key);
+        }
+        self.query(&pipe).await
     }
 
     /// Presence: which of `processes` are alive.
