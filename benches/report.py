@@ -157,6 +157,22 @@ def checks(w):
         if sv and dj:
             rate = sv["events_per_s"]["median"] / dj["events_per_s"]["median"]
             out.append(Check("e2e.serve_rate", "100 WebSocket clients through `wasmlive serve`: events/s", f"{times(rate)} djust", "≥ 20× djust", rate >= 20))
+    if "fanout" in w:
+        s, views = w["fanout"]["summary"], w["fanout"]["views"]
+        goals = (("wasmlive serve", "fanout.serve_p99", 150), ("wasmlive (Channels)", "fanout.django_p99", 500))
+        for name, key, goal in goals:
+            if name in s:
+                p99 = s[name]["p99_ms"]["median"]
+                out.append(Check(key, f"one broadcast to {views:,} views on 2 processes, {name}: p99 to the last view", fmt(p99, " ms"), f"≤ {goal} ms", p99 <= goal))
+        ours, theirs = s.get("wasmlive (Channels)"), s.get("channels_redis")
+        if ours and theirs:
+            ratio = theirs["p99_ms"]["median"] / ours["p99_ms"]["median"]
+            out.append(Check("fanout.vs_channels_redis", f"that fan-out through Channels vs channels_redis's group_send, p99", f"1/{ratio:.1f} of channels_redis's",
+                             "≤ 1/10 of channels_redis's", ratio >= 10))
+        for name in ("wasmlive serve", "wasmlive (Channels)"):
+            if name in s:
+                lost = s[name]["lost"]["median"] + s[name]["burst_views_short"]["median"]
+                out.append(Check(f"fanout.lost.{name}", f"fan-out, {name}: views that missed a broadcast", f"{int(lost):,}", "0", lost == 0))
     if "rust" in w:
         s = w["rust"]["summary"]
         rate = s["single_actor_events_per_s"]["median"]
@@ -403,6 +419,32 @@ def rust_section(rs):
     return lines
 
 
+def fanout_section(f):
+    lines = [
+        "## 7. Fan-out across processes: one broadcast, every view",
+        "",
+        f"`benches/fanout.py`: {f['views']:,} views on two server processes sharing one Redis (a fresh one per measurement); "
+        f"{f['broadcasts']} broadcasts one at a time, each timed from just before it is published to the moment the client "
+        f"(host/examples/ws_fanout.rs, Rust) has read the last view's frame; then {f['burst']} back to back, until the last view "
+        "shows the last one. wasmlive's views hold 100 per connection (its `max_views_per_connection`); channels_redis has one "
+        "group member per connection (a consumer that forwards `group_send`, posted to a Django view), at its default capacity. "
+        "Medians of the rounds.",
+        "",
+        "| system | views | p50 ms | p99 ms | sustained broadcasts/s | views that missed a timed broadcast | views short after the burst | burst messages without a frame of their own | mount s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, s in f["summary"].items():
+        lines.append(f"| {name} | {s['views']:,} | {fmt(s['p50_ms']['median'])} | {fmt(s['p99_ms']['median'])} | "
+                     f"{fmt(s['burst_per_second']['median'])} | {int(s['lost']['median']):,} | {int(s['burst_views_short']['median']):,} | "
+                     f"{int(s['burst_skipped']['median']):,} | "
+                     f"{fmt(s['mount_seconds']['median'])} |")
+    lines += ["", "\"Without a frame of their own\": wasmlive renders what a view was told since its last render once, so under "
+                  "a burst a view skips straight to the latest state (every message still ran `handle_info`: nothing is lost); a "
+                  "channels_redis member gets one frame per message, and a message it has no frame for was dropped (its "
+                  "channel over capacity)."]
+    return lines
+
+
 def losses_section(all_checks, w):
     lines = ["## Where wasmlive loses", ""]
     missed = [c for c in all_checks if not c.met]
@@ -453,7 +495,8 @@ def render(results, plot, raw):
                          ("memory", lambda: memory_section(w["memory"])),
                          ("e2e", lambda: e2e_section(w["e2e"], plot)),
                          ("rust", lambda: rust_section(w["rust"])),
-                         ("soak", lambda: soak_section(w["soak"]))):
+                         ("soak", lambda: soak_section(w["soak"])),
+                         ("fanout", lambda: fanout_section(w["fanout"]))):
         if key in w or (key == "render" and "diff" in w):
             lines += ["", *section()]
     return "\n".join(lines) + "\n"

@@ -88,3 +88,25 @@ def test_figures_from_an_earlier_run_are_flagged(results):
     assert "Not one run" not in render(results)
     results["workloads"]["memory"]["run"] = "2026-01-01 00:00 UTC"
     assert "**Not one run**: memory comes from the run of 2026-01-01 00:00 UTC" in render(results)
+
+
+def test_a_fanout_run_is_reported_and_checked_against_its_goals(results):
+    results = copy.deepcopy(results)
+
+    def system(views, p99, lost=0, short=0):
+        figure = lambda x: {"min": x, "median": x}  # noqa: E731
+        return {"views": views, "p50_ms": figure(p99 / 2), "p99_ms": figure(p99), "burst_per_second": figure(100.0), "lost": figure(lost),
+                "burst_views_short": figure(short), "burst_skipped": figure(0), "mount_seconds": figure(10.0)}
+
+    results["workloads"]["fanout"] = {
+        "views": 10_000, "broadcasts": 10, "burst": 50,
+        "summary": {"wasmlive serve": system(10_000, 120), "wasmlive (Channels)": system(10_000, 600, short=3), "channels_redis": system(10_000, 3000)},
+    }
+    text = render(results)
+    assert "## 7. Fan-out across processes" in text and "| channels_redis | 10,000 | 1,500 | 3,000 |" in text
+    assert "wasmlive serve: p99 to the last view | 120 ms | ≤ 150 ms | yes |" in text
+    missed = losses(text)
+    assert "wasmlive (Channels): p99 to the last view: 600 ms, target ≤ 500 ms." in missed
+    assert "1/5.0 of channels_redis's, target ≤ 1/10 of channels_redis's" in missed
+    assert "fan-out, wasmlive (Channels): views that missed a broadcast: 3, target 0." in missed
+    assert "wasmlive serve: views that missed" not in missed
