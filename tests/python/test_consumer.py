@@ -326,3 +326,17 @@ async def test_the_demo_clock_ticks_on_its_own_and_stops():
         late.append(await ws.receive_json_from())
         assert len(late) <= 1, late
     await ws.disconnect()
+
+
+async def test_a_socket_does_not_join_the_projects_channel_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    ws = await connect()
+    m = await mount(ws, "demo.views.CounterView")
+    await ws.send_json_to({"type": "event", "event": "increment", "view_id": m["view_id"], "ref": 2})
+    assert (await answer_to(ws, 2))["type"] == "patch"
+    # Nothing registered a channel on the layer: the consumer never asked it for one.
+    assert layer.channels == {} and layer.groups == {}
+    await ws.disconnect()

@@ -57,6 +57,10 @@ class LiveViewConsumer(AsyncWebsocketConsumer):
 
     session = None
     config = None
+    # wasmlive's messages never go through a Channels layer (PubSub is the
+    # host's): a socket does not join the project's one, if it has one (with
+    # channels_redis, each would hold a receive loop on Redis).
+    channel_layer_alias = None
 
     async def __call__(self, scope, receive, send):
         try:
