@@ -113,32 +113,30 @@ pub fn update_of(object: &Bound<'_, PyAny>) -> PyResult<Update> {
 
 /// The components `LiveView.update_component` changed, with their contexts now, taken.
 fn take_component_updates(object: &Bound<'_, PyAny>) -> PyResult<Vec<ComponentProps>> {
-    let py = object.py();
-    let Ok(queued) = object.getattr(pyo3::intern!(py, "_wasmlive_component_updates")) else { return Ok(Vec::new()) };
-    let Ok(ids) = queued.cast::<pyo3::types::PyList>() else { return Ok(Vec::new()) };
+    let ids = taken(object, pyo3::intern!(object.py(), "_wasmlive_component_updates"))?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let registry = object.getattr(pyo3::intern!(py, "_wasmlive_components"))?;
-    let mut updates = Vec::with_capacity(ids.len());
-    for id in ids.iter() {
-        let component = registry.get_item(&id)?;
-        updates.push(ComponentProps { component_id: id.extract()?, props: context_of(&component)? });
-    }
-    ids.call_method1("clear", ())?;
-    Ok(updates)
+    let registry = object.getattr(pyo3::intern!(object.py(), "_wasmlive_components"))?;
+    ids.iter().map(|id| Ok(ComponentProps { component_id: id.extract()?, props: context_of(&registry.get_item(id)?)? })).collect()
 }
 
 /// The client events queued on `object` (`LiveView.push_event`), taken.
 pub fn take_events(object: &Bound<'_, PyAny>) -> PyResult<Vec<ClientEvent>> {
-    let Ok(queued) = object.getattr(pyo3::intern!(object.py(), "_wasmlive_events")) else { return Ok(Vec::new()) };
-    let Ok(list) = queued.cast::<pyo3::types::PyList>() else { return Ok(Vec::new()) };
+    let queued = taken(object, pyo3::intern!(object.py(), "_wasmlive_events"))?;
+    queued.iter().map(|e| Ok(e.cast::<QueuedEvent>()?.get().0.clone())).collect()
+}
+
+/// The items of the list `object.name` (none when it has no list there), which is emptied.
+fn taken<'py>(object: &Bound<'py, PyAny>, name: &Bound<'py, pyo3::types::PyString>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let Ok(queued) = object.getattr(name) else { return Ok(Vec::new()) };
+    let Ok(list) = queued.cast_into::<pyo3::types::PyList>() else { return Ok(Vec::new()) };
     if list.is_empty() {
         return Ok(Vec::new());
     }
-    let events = list.iter().map(|e| Ok(e.cast::<QueuedEvent>()?.get().0.clone())).collect::<PyResult<Vec<_>>>()?;
-    list.call_method1("clear", ())?;
-    Ok(events)
+    let items = list.iter().collect();
+    list.call_method0("clear")?;
+    Ok(items)
 }
 
 /// A client event `push_event` checked and queued on its view (made by

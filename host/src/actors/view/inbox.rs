@@ -124,10 +124,10 @@ impl Inbox {
         // under which the hub calls `notify`, which takes this one.
         let subscription = self.lock().subscriptions.remove(topic);
         let had = subscription.is_some();
+        drop(subscription);
         if had {
             self.stats().subscriptions.fetch_sub(1, Relaxed);
         }
-        drop(subscription);
         had
     }
 
@@ -233,12 +233,14 @@ impl Inbox {
         };
         // Untracked: their leaves are published.
         drop(tracked);
-        self.stats().subscriptions.fetch_sub(subscriptions.len() as u64, Relaxed);
-        self.stats().timers.fetch_sub(timers.len() as u64, Relaxed);
+        let (subscribed, running) = (subscriptions.len() as u64, timers.len() as u64);
         for task in timers.into_values() {
             task.abort();
         }
+        // Counted as gone once they are: the hub has let go of the topics.
         drop(subscriptions);
+        self.stats().subscriptions.fetch_sub(subscribed, Relaxed);
+        self.stats().timers.fetch_sub(running, Relaxed);
     }
 }
 

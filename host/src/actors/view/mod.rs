@@ -504,10 +504,9 @@ impl ViewActor {
                 self.logic.handle_event(event, params, &mut self.state).await?;
             }
             let queued = self.logic.take_events();
-            let mut rendered = self.render_diff().await?;
-            rendered.events = std::mem::take(&mut self.events);
-            rendered.events.extend(queued);
-            Ok(rendered)
+            let rendered = self.render_diff().await?;
+            self.events.extend(queued);
+            Ok(self.with_events(rendered))
         }
         .await;
         if result.is_err() {
@@ -526,10 +525,9 @@ impl ViewActor {
         let saved = std::mem::replace(&mut self.state, state);
         let result = self.render_diff().await;
         match result {
-            Ok(mut rendered) => {
-                rendered.events = std::mem::take(&mut self.events);
-                rendered.events.extend(events);
-                Ok(rendered)
+            Ok(rendered) => {
+                self.events.extend(events);
+                Ok(self.with_events(rendered))
             }
             Err(e) => {
                 self.state = saved;
@@ -576,25 +574,24 @@ impl ViewActor {
                 Ok(component) => component.clone().update_props(props).await,
                 Err(e) => Err(e),
             };
-            match updated {
-                Ok((handle, _)) => {
-                    self.components.insert(component_id, handle);
-                }
-                Err(e) => {
-                    self.tree_lost = true;
-                    return Err(e);
-                }
-            }
+            let (handle, _) = updated.inspect_err(|_| self.tree_lost = true)?;
+            self.components.insert(component_id, handle);
         }
         Ok(forwarded)
+    }
+
+    /// `rendered` with the events waiting to go, which it takes.
+    fn with_events(&mut self, mut rendered: Rendered) -> Rendered {
+        rendered.events = std::mem::take(&mut self.events);
+        rendered
     }
 
     /// Render (whole HTML when stale) and queue it for the connection,
     /// with the events waiting to go.
     async fn push_render(&mut self) -> Result<(), ActorError> {
-        let mut rendered = self.render_diff().await?;
+        let rendered = self.render_diff().await?;
+        let rendered = self.with_events(rendered);
         let outbound = self.outbound.as_ref().ok_or_else(|| ActorError::NotConnected(self.view_id.clone()))?;
-        rendered.events = std::mem::take(&mut self.events);
         match outbound.send(&self.view_id, rendered) {
             Sent::Queued => Ok(()),
             Sent::Full => {
