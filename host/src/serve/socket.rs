@@ -7,6 +7,7 @@ use crate::actors::{
 };
 use crate::protocol::{self, ClientFrame, EventFrame, MountFrame, Request, ServerFrame, Status, Transport, WireError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::SinkExt;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -152,7 +153,13 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
         let message = tokio::select! {
             m = ws.recv() => m,
             Some(pushed) = pushes.recv() => {
-                if send_pushed(&mut ws, pushed).await.is_err() {
+                // Whatever else is queued goes in the same write: one flush per
+                // wake, not per frame (a broadcast to a socket's hundred views).
+                let mut sent = feed_pushed(&mut ws, pushed).await;
+                while let Some(pushed) = pushes.try_recv() {
+                    sent = sent.and(feed_pushed(&mut ws, pushed).await);
+                }
+                if sent.and(ws.flush().await).is_err() {
                     break;
                 }
                 refresh_stale(&mut pushes, &connection).await;
@@ -198,13 +205,13 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
         };
         let mut sent = Ok(());
         for pushed in before {
-            sent = sent.and(send_pushed(&mut ws, pushed).await);
+            sent = sent.and(feed_pushed(&mut ws, pushed).await);
         }
-        sent = sent.and(ws.send(Message::Text(reply.to_text().into())).await);
+        sent = sent.and(ws.feed(Message::Text(reply.to_text().into())).await);
         for pushed in after {
-            sent = sent.and(send_pushed(&mut ws, pushed).await);
+            sent = sent.and(feed_pushed(&mut ws, pushed).await);
         }
-        if sent.is_err() {
+        if sent.and(ws.flush().await).is_err() {
             break;
         }
     }
@@ -223,9 +230,10 @@ async fn refresh_stale(pushes: &mut OutboundQueue, connection: &Connection) {
     }
 }
 
-async fn send_pushed(ws: &mut WebSocket, pushed: Pushed) -> Result<(), axum::Error> {
+/// Queue a pushed render on the socket without flushing it.
+async fn feed_pushed(ws: &mut WebSocket, pushed: Pushed) -> Result<(), axum::Error> {
     let frame = ServerFrame::rendered(pushed.rendered, Some(pushed.view_id), None);
-    ws.send(Message::Text(frame.to_text().into())).await
+    ws.feed(Message::Text(frame.to_text().into())).await
 }
 
 /// `max_frames_per_second` for one connection: as deep as one second's
