@@ -142,7 +142,7 @@ def main():
             result = measure(system, args.views, args.broadcasts, args.burst)
             raw[name].append(result)
             print(f"round {r + 1} {name}: {result['views']} views, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                  f"lost {result['lost']}, {result['burst_per_second']:,.0f} broadcasts/s, short {result['burst_views_short']}, "
+                  f"lost {result['lost']}, {result['burst_per_second']:,.1f} broadcasts/s, short {result['burst_views_short']}, "
                   f"skipped {result['burst_skipped']}", file=sys.stderr)
     summary = {}
     for name, results in raw.items():
@@ -155,7 +155,7 @@ def main():
     print("|---|---|---|---|---|---|---|")
     for name, s in summary.items():
         print(f"| {name} | {s['views']:,} | {s['p50_ms']['median']:,.1f} | {s['p99_ms']['median']:,.1f} | "
-              f"{s['burst_per_second']['median']:,.0f} | {s['lost']['median']:,} | {s['burst_views_short']['median']:,} |")
+              f"{s['burst_per_second']['median']:,.1f} | {s['lost']['median']:,} | {s['burst_views_short']['median']:,} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"raw": raw, "summary": summary, "cores": os.cpu_count(), "views": args.views,

@@ -116,7 +116,7 @@ fn json_of(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Value>> {
 
 #[pymethods]
 impl Frame {
-    /// `mount`, `event`, `resync`, `ping` or `claim`.
+    /// `mount`, `resume`, `event`, `resync`, `ping` or `claim`.
     #[getter(r#type)]
     fn kind(&self) -> &'static str {
         match &self.frame.request {
@@ -125,6 +125,7 @@ impl Frame {
             Request::Resync => "resync",
             Request::Ping => "ping",
             Request::Claim => "claim",
+            Request::Resume(_) => "resume",
         }
     }
 
@@ -207,6 +208,8 @@ impl Frame {
                 Some(events) => events.try_iter()?.map(|e| Ok(e?.cast::<QueuedEvent>()?.get().0.clone())).collect::<PyResult<_>>()?,
                 None => Vec::new(),
             },
+            // The Channels transport shuts a view down with its socket: nothing to resume yet.
+            resume_token: None,
         }
         .to_text())
     }

@@ -348,6 +348,8 @@ pub struct ActorStats {
     /// The process's PubSub, once started: `{"backplane", "connected",
     /// "published", "delivered", "duplicates", "gaps", "missed", "topics"}`; else None.
     pub pubsub: Option<Py<PyDict>>,
+    /// `{"parked", "in_process", "expired", "refused": {reason: count}}`.
+    pub resumes: Py<PyDict>,
     /// Per message kind: `{"count", "p50_us", "p95_us", "p99_us"}`.
     pub latency: Py<PyDict>,
     /// `{"session", "view", "component"}`: most messages ever queued at once.
@@ -366,6 +368,20 @@ impl ActorStats {
             self.active_sessions, self.active_views, self.active_components, self.messages_processed, self.errors, self.guest_restarts
         )
     }
+}
+
+fn resume_stats(py: Python<'_>, r: &wasmlive::actors::ResumeStats) -> PyResult<Py<PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("parked", r.parked)?;
+    d.set_item("in_process", r.in_process)?;
+    d.set_item("expired", r.expired)?;
+    let refused = PyDict::new(py);
+    for (why, n) in &r.refused {
+        let name = serde_json::to_value(why).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        refused.set_item(name, n)?;
+    }
+    d.set_item("refused", refused)?;
+    Ok(d.unbind())
 }
 
 fn pubsub_stats(py: Python<'_>, p: &wasmlive::pubsub::PubSubStats) -> PyResult<Py<PyDict>> {
@@ -420,6 +436,7 @@ pub fn get_actor_stats(py: Python<'_>) -> PyResult<ActorStats> {
         timers: snap.timers,
         views_lagged: snap.views_lagged,
         pubsub: snap.pubsub.as_ref().map(|p| pubsub_stats(py, p)).transpose()?,
+        resumes: resume_stats(py, &snap.resumes)?,
         latency: latency.unbind(),
         mailbox_high_water: high.unbind(),
         ttl_secs: cfg.session_ttl.as_secs(),

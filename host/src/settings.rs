@@ -54,6 +54,8 @@ pub const DB_CLEANUP_INTERVAL: f64 = 1.0;
 pub const PUBSUB_STREAM_LEN: usize = 1000;
 /// The largest PubSub message, in bytes of JSON.
 pub const PUBSUB_MAX_MESSAGE_BYTES: usize = 64 << 10;
+/// Seconds a session whose connection closed waits for a reconnect to resume it.
+pub const RESUME_GRACE_SECONDS: f64 = 30.0;
 
 /// A default as the Python side sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]

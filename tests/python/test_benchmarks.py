@@ -42,7 +42,7 @@ def test_benchmarks_md_is_the_report_of_the_committed_results(results):
 def test_the_committed_results_are_a_full_run(results):
     assert not results["quick"], "the committed results come from a full run, not --quick"
     w = results["workloads"]
-    assert set(w) == {"actors", "render", "diff", "memory", "e2e", "rust", "soak"}
+    assert set(w) == {"actors", "render", "diff", "memory", "e2e", "rust", "soak", "fanout"}
     assert w["soak"]["rounds"] >= 10 and w["soak"]["clients"] >= 300
     assert all(len(rounds) >= 3 for rounds in w["actors"]["rounds"].values())
     assert w["memory"]["sessions"] >= 5000 and all(len(r) >= 3 for r in w["memory"]["rounds"].values())

@@ -20,6 +20,9 @@ LIVEVIEW_CONFIG = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [{"address": os.environ["FANOUT_REDIS"], "max_connections": 2000}]},
+        # socket_timeout None: redis-py 8 reads with a 5 s timeout by default, as
+        # long as channels_redis's BZPOPMIN waits, and every consumer's receive
+        # then fails with TimeoutError (django/channels_redis#422).
+        "CONFIG": {"hosts": [{"address": os.environ["FANOUT_REDIS"], "max_connections": 2000, "socket_timeout": None}]},
     }
 }

@@ -59,6 +59,7 @@ class ActorStats:
     timers: int
     views_lagged: int
     pubsub: dict[str, Any] | None
+    resumes: dict[str, Any]
     latency: dict[str, dict[str, float]]
     mailbox_high_water: dict[str, int]
     ttl_secs: int

@@ -91,7 +91,7 @@ impl Session {
         }
     }
 
-    /// Answer a transport's `event`, `resync` or `ping` frame (from
+    /// Answer a transport's `event`, `resync`, `ping` or `resume` frame (from
     /// `read_frame`, which checked it): gives the frame text to send (a
     /// list of two for a component that messaged its parent). Raises what
     /// failed, for the transport to answer with an `error` frame.
@@ -115,6 +115,16 @@ impl Session {
                 });
                 Ok(Py::new(py, reply)?.into_any())
             }
+            // Its `mounted` frames carry no token: a client resumes only by
+            // mistake, and mounts afresh on this answer.
+            Asked::Resume(_) => Ok(pyo3::types::PyString::new(py, &ServerFrame::ResumeFailed {
+                view_id: view_id.unwrap_or_default(),
+                reason: "this server keeps no view past its socket: mount it".into(),
+                reference: frame.reference.clone(),
+            }
+            .to_text())
+            .into_any()
+            .unbind()),
             Asked::Mount(_) | Asked::Claim => Err(PyValueError::new_err("a mount or claim frame is answered by its transport")),
         }
     }

@@ -34,6 +34,10 @@ pub struct ActorConfig {
     pub guest_limits: GuestLimits,
     /// Where views' topics are shared: Redis, or this process alone (the default).
     pub pubsub: PubSubConfig,
+    /// How long a session whose connection closed is kept for a reconnect
+    /// to resume its views in memory (`ActorSupervisor::park_session`);
+    /// zero shuts it down at once. Default: 30 s.
+    pub resume_grace: Duration,
 }
 
 impl Default for ActorConfig {
@@ -51,6 +55,7 @@ impl Default for ActorConfig {
             engine: EngineConfig::default(),
             guest_limits: GuestLimits::default(),
             pubsub: PubSubConfig::default(),
+            resume_grace: settings::seconds(settings::RESUME_GRACE_SECONDS),
         }
     }
 }

@@ -12,6 +12,8 @@
 //!   view; its own state, template and tree; messages to its parent.
 //! - [`Outbound`] / [`OutboundQueue`]: a connection's queue of frames its
 //!   views send on their own (pushes), read beside the socket.
+//! - Parked sessions: a closed connection's session, kept for the resume
+//!   grace so that a reconnect takes its views back ([`ViewHandle::reattach`]).
 //! - [`ViewLogic`] / [`ComponentLogic`]: event handlers, in Rust or (through
 //!   the bindings) in Python; [`MergeParams`] is the fallback.
 //! - [`ActorConfig`], [`ActorError`], [`StatsSnapshot`].
@@ -54,6 +56,7 @@ mod error;
 mod info;
 mod logic;
 mod outbound;
+mod parked;
 mod rendered;
 mod reply;
 mod requests;
@@ -68,6 +71,7 @@ pub use config::ActorConfig;
 pub use error::{ActorError, HandlerError};
 pub use logic::{ComponentLogic, Handled, LogicFuture, MergeParams, State, ToParent, ViewLogic, merge};
 pub use outbound::{OUTBOUND_FRAMES, Outbound, OutboundQueue, Pushed, around, outbound};
+pub use parked::{ResumeRefusal, ResumeStats};
 pub use reply::{Answer, Delivery, Pending};
 pub use rendered::{ClientEvent, MAX_EVENT_NAME};
 pub use requests::{ComponentEvent, ComponentProps, ComponentRequest, Event, Update};

@@ -95,6 +95,7 @@ impl Stats {
             timers: self.inbox.timers.load(Relaxed),
             views_lagged: self.inbox.lagged.load(Relaxed),
             pubsub: None,
+            resumes: Default::default(),
             latency,
             mailbox_high_water: MailboxHighWater {
                 session: self.session_mailbox.high_water(),
@@ -274,6 +275,8 @@ pub struct StatsSnapshot {
     pub views_lagged: u64,
     /// The process's PubSub, once started.
     pub pubsub: Option<crate::pubsub::PubSubStats>,
+    /// Sessions kept for a reconnect, and the views resumed from them.
+    pub resumes: super::parked::ResumeStats,
     pub latency: BTreeMap<MessageKind, LatencySummary>,
     pub mailbox_high_water: MailboxHighWater,
 }

@@ -3,12 +3,15 @@
 //! It creates sessions on demand, expires idle ones (idle meaning no
 //! message of any kind for `session_ttl`), pings every session and removes
 //! those that do not answer, counts the sessions restarted after a panic
-//! (see `session::supervise`), and shuts everything down in order.
+//! (see `session::supervise`), parks the sessions whose connection closed
+//! for the resume grace (see [`super::parked`]), and shuts everything down
+//! in order.
 //! No DashMap guard is ever held across an `.await`: handles are cloned
 //! out first.
 
 use super::config::ActorConfig;
 use super::error::ActorError;
+use super::parked::{Parked, ResumeRefusal};
 use super::reply::Delivery;
 use super::session::SessionHandle;
 use super::shared::Shared;
@@ -23,6 +26,9 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// How long a resume waits for a session that is still connected to be parked.
+const PARKING_WAIT: Duration = Duration::from_secs(2);
+
 /// Owns every session of one actor system. Create it inside a Tokio runtime.
 pub struct ActorSupervisor {
     shared: Arc<Shared>,
@@ -31,7 +37,9 @@ pub struct ActorSupervisor {
     stop: CancellationToken,
     background: Mutex<Vec<JoinHandle<()>>>,
     /// Gives freed memory back once enough sessions have ended.
-    trimmer: Trimmer,
+    trimmer: Arc<Trimmer>,
+    /// Sessions whose connection closed, within their resume grace.
+    parked: Arc<Parked>,
 }
 
 /// What `shutdown_all` did.
@@ -53,7 +61,8 @@ impl ActorSupervisor {
             sessions: Arc::new(DashMap::new()),
             stop: CancellationToken::new(),
             background: Mutex::new(Vec::new()),
-            trimmer: Trimmer::default(),
+            trimmer: Arc::default(),
+            parked: Arc::default(),
         });
         let cleanup = every(&supervisor, supervisor.shared.config.cleanup_interval, |s| {
             Box::pin(async move {
@@ -119,6 +128,66 @@ impl ActorSupervisor {
         match stop(&handle).await {
             Ok(()) | Err(ActorError::Shutdown { .. }) => Ok(true),
             Err(e) => Err(e),
+        }
+    }
+
+    /// The connection of this session closed: keep the session for the
+    /// resume grace (`ActorConfig::resume_grace`), so that a reconnect to
+    /// this process takes its views back ([`ActorSupervisor::resume_session`]);
+    /// shut it down once the grace runs out. A grace of zero shuts it down now.
+    pub async fn park_session(&self, session_id: &str) -> Result<(), ActorError> {
+        let grace = self.shared.config.resume_grace;
+        if grace.is_zero() || self.stop.is_cancelled() {
+            return self.remove_session(session_id).await.map(drop);
+        }
+        let Some((_, session)) = self.sessions.remove(session_id) else {
+            return Ok(());
+        };
+        let generation = self.parked.park(session);
+        let (parked, trimmer, stopping, id) = (self.parked.clone(), self.trimmer.clone(), self.stop.clone(), session_id.to_string());
+        tokio::spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep(grace) => {}
+                // shutdown_all stops the parked sessions itself.
+                () = stopping.cancelled() => return,
+            }
+            if let Some(session) = parked.expire(&id, generation) {
+                trimmer.sessions_ended(1);
+                if let Err(e) = stop(&session).await {
+                    tracing::debug!(session = %id, error = %e, "a parked session had stopped already");
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Take a parked session back for a new connection: registered again
+    /// under its id, its views as they are now. `None` when no session of
+    /// that id is parked (its grace ran out, another connection took it).
+    /// A session still connected is waited for a moment: a client can be
+    /// back on a new socket before the server has read its old one's close.
+    pub async fn resume_session(&self, session_id: &str) -> Option<SessionHandle> {
+        let deadline = tokio::time::Instant::now() + PARKING_WAIT;
+        loop {
+            if let Some(session) = self.parked.take(session_id) {
+                if session.is_closed() {
+                    return None;
+                }
+                self.sessions.insert(session_id.to_string(), session.clone());
+                return Some(session);
+            }
+            if !self.sessions.contains_key(session_id) || tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Count a view's resume: done (`Ok`), or refused and why.
+    pub fn record_resume(&self, outcome: Result<(), ResumeRefusal>) {
+        match outcome {
+            Ok(()) => self.parked.count_resumed(),
+            Err(why) => self.parked.count_refused(why),
         }
     }
 
@@ -197,6 +266,7 @@ impl ActorSupervisor {
         StatsSnapshot {
             memory_releases: self.shared.engine.memory_releases(),
             pubsub: self.shared.pubsub_stats(),
+            resumes: self.parked.stats(),
             ..self.shared.stats.snapshot()
         }
     }
@@ -212,7 +282,8 @@ impl ActorSupervisor {
             let _ = task.await;
         }
         let ids: Vec<String> = self.sessions.iter().map(|e| e.key().clone()).collect();
-        let handles: Vec<SessionHandle> = ids.iter().filter_map(|id| self.sessions.remove(id).map(|(_, h)| h)).collect();
+        let mut handles: Vec<SessionHandle> = ids.iter().filter_map(|id| self.sessions.remove(id).map(|(_, h)| h)).collect();
+        handles.extend(self.parked.drain());
         let count = handles.len();
         futures_util::future::join_all(handles.iter().map(stop)).await;
         drop(handles);

@@ -201,6 +201,14 @@ fn positive_seconds(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("`{text}` is not a positive number of seconds"))
 }
 
+/// A number of seconds, zero allowed (as a float: clap shows the default as given).
+fn seconds_or_zero(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| *s >= 0.0 && Duration::try_from_secs_f64(*s).is_ok())
+        .ok_or_else(|| format!("`{text}` is not a number of seconds (0 or more)"))
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError(format!("error: cannot read {}: {e}", path.display())))
 }

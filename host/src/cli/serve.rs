@@ -27,8 +27,8 @@ pub struct ServeArgs {
     /// besides the server's own; repeat for more.
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     allowed_origins: Vec<String>,
-    /// The key session cookies are signed with (default: a random key per
-    /// process, so cookies do not outlive it).
+    /// The key session cookies and resume tokens are signed with (default: a
+    /// random key per process, so neither outlives it).
     #[arg(long, env = "WASMLIVE_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
     /// Seconds a first paint's view waits for its client to claim it.
@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// `topics` hear every process's broadcasts. Default: this process alone.
     #[arg(long, value_name = "URL", env = "WASMLIVE_REDIS_URL")]
     redis: Option<String>,
+    /// Seconds a closed socket's views wait for a reconnect to resume them
+    /// (0: they end with the socket).
+    #[arg(long, value_name = "SECONDS", default_value_t = settings::RESUME_GRACE_SECONDS, value_parser = super::seconds_or_zero)]
+    resume_grace: f64,
     #[command(flatten)]
     pub(super) runtime: super::RuntimeArgs,
 }
@@ -66,6 +70,7 @@ pub async fn run_with(args: ServeArgs, logic: Arc<dyn LogicFactory>) -> Result<(
     let mut config = ServeConfig::new(args.addr, args.templates, views);
     config.actors = ActorConfig::default();
     config.actors.pubsub.redis_url = args.redis;
+    config.actors.resume_grace = settings::seconds(args.resume_grace);
     config.max_frame_bytes = args.max_frame_bytes;
     config.allowed_origins = args.allowed_origins;
     config.secret_key = args.secret_key;

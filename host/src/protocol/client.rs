@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 /// Which way a frame came: frame types and required fields differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
-    /// A WebSocket text frame: `mount`, `event`, `resync`, `ping`.
+    /// A WebSocket text frame: `mount`, `resume`, `event`, `resync`, `ping`.
     Socket,
     /// A POSTed body: `event` (the default type), `resync`, `claim`, each for a `view_id`.
     Post,
@@ -43,6 +43,15 @@ pub enum Request {
     Ping,
     /// Keep a first paint's view past `first_paint_seconds` (POST only).
     Claim,
+    /// Take a view back after a reconnect, without mounting it (socket only).
+    Resume(ResumeFrame),
+}
+
+/// A `resume` frame: the view's token from its `mounted` frame, and the version the client shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResumeFrame {
+    pub token: String,
+    pub version: u64,
 }
 
 /// A `mount` frame.
@@ -170,6 +179,18 @@ pub fn parse(data: &[u8], transport: Transport, limits: &FrameLimits) -> Result<
                 })
             }
             ("claim", Transport::Post) => Request::Claim,
+            ("resume", Transport::Socket) => {
+                if view_id.is_none() {
+                    return Err(WireError::invalid("a resume frame needs the string \"view_id\" of the view to resume"));
+                }
+                let Some(token) = fields.string("token")? else {
+                    return Err(WireError::invalid("a resume frame needs the string \"token\" its view was mounted with"));
+                };
+                let Some(version) = fields.take("version").and_then(|v| v.as_u64()) else {
+                    return Err(WireError::invalid("a resume frame needs \"version\", the version the client shows (an integer ≥ 0)"));
+                };
+                Request::Resume(ResumeFrame { token, version })
+            }
             (other, Transport::Socket) => return Err(WireError::invalid(format!("unknown frame type {other:?}"))),
             (other, Transport::Post) => {
                 return Err(WireError::invalid(format!("unknown frame type {other:?} (POST takes event, resync or claim)")));
@@ -305,6 +326,18 @@ mod tests {
         assert_eq!(refused(r#"{"type":"event","event":"x","params":{"$safe":"<b>"}}"#, t).0, "InvalidParamsError");
         assert_eq!(refused(r#"{"type":"event","event":"x","component_id":"c"}"#, t).1, "a component event needs its view_id");
         assert_eq!(refused(r#"{"type":"event"}"#, t).1, "an event frame needs a string \"event\"");
+    }
+
+    #[test]
+    fn a_resume_names_its_view_token_and_version() {
+        let f = socket(r#"{"type":"resume","view_id":"v1","token":"t","version":6,"ref":2}"#).unwrap();
+        assert_eq!(f.view_id.as_deref(), Some("v1"));
+        assert_eq!(f.request, Request::Resume(ResumeFrame { token: "t".into(), version: 6 }));
+        assert!(refused(r#"{"type":"resume","token":"t","version":1}"#, Transport::Socket).1.contains("view_id"));
+        assert!(refused(r#"{"type":"resume","view_id":"v","version":1}"#, Transport::Socket).1.contains("token"));
+        assert!(refused(r#"{"type":"resume","view_id":"v","token":"t","version":-1}"#, Transport::Socket).1.contains("version"));
+        assert!(refused(r#"{"type":"resume","view_id":"v","token":7,"version":1}"#, Transport::Socket).1.contains("token"));
+        assert!(refused(r#"{"type":"resume","view_id":"v","token":"t","version":1}"#, Transport::Post).1.contains("POST takes"));
     }
 
     #[test]

@@ -15,6 +15,6 @@ mod client;
 mod server;
 mod wire;
 
-pub use client::{ClientFrame, EventFrame, FrameLimits, MountFrame, NOT_TEXT, Refusal, Request, Transport, not_in_session, parse};
+pub use client::{ClientFrame, EventFrame, FrameLimits, MountFrame, NOT_TEXT, Refusal, Request, ResumeFrame, Transport, not_in_session, parse};
 pub use server::{Debug as DebugDetails, ServerFrame};
 pub use wire::{Status, WireError};

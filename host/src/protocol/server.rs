@@ -23,6 +23,26 @@ pub enum ServerFrame {
         /// What the view's `mount` sent with `push_event`.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         events: Vec<ClientEvent>,
+        /// What a `resume` frame sends after a reconnect to take the view back.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        resume_token: Option<String>,
+    },
+    /// After a `resume`, when the client shows the view's latest render: it
+    /// keeps its DOM (and what the user typed). A client that is behind
+    /// gets an `html_update` instead.
+    Resumed {
+        view_id: String,
+        version: u64,
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        reference: Option<Value>,
+    },
+    /// After a `resume` that found nothing to take back (whatever the reason:
+    /// a bad token gets the same answer as a view that is gone); the client mounts.
+    ResumeFailed {
+        view_id: String,
+        reason: String,
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        reference: Option<Value>,
     },
     /// Patches to the HTML the client has. Without `ref`, the server sent it on its own (a push).
     Patch {

@@ -1,11 +1,16 @@
 //! One WebSocket connection: one session actor; frames read and answered through [`crate::protocol`].
+//!
+//! When the socket closes, its session is parked for the resume grace: a
+//! reconnect whose `resume` frame carries a view's token takes the session
+//! back (while it has no views of its own) and the view carries on where it
+//! was, without a mount.
 
 use super::App;
 use crate::actors::{
-    ActorError, ComponentEvent, Delivery, Event, MountRequest, OUTBOUND_FRAMES, Outbound, OutboundQueue, Pushed, SessionHandle, TemplateSource,
-    ViewHandle, around, outbound,
+    ActorError, ComponentEvent, Delivery, Event, MountRequest, OUTBOUND_FRAMES, Outbound, OutboundQueue, Pushed, Rendered, ResumeRefusal,
+    SessionHandle, TemplateSource, ViewHandle, around, outbound,
 };
-use crate::protocol::{self, ClientFrame, EventFrame, MountFrame, Request, ServerFrame, Status, Transport, WireError};
+use crate::protocol::{self, ClientFrame, EventFrame, MountFrame, Request, ResumeFrame, ServerFrame, Status, Transport, WireError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::SinkExt;
 use serde_json::Value;
@@ -16,7 +21,8 @@ use std::sync::{Arc, Mutex};
 /// (from its signed cookie) whose first paints it may claim. Over POST
 /// the two are the same session.
 pub(crate) struct Connection {
-    pub(crate) session: SessionHandle,
+    /// Its own session, or the parked one a resume took back.
+    session: Mutex<SessionHandle>,
     pub(crate) http_session: Option<String>,
     /// Where the socket's views push; `None` over POST.
     pub(crate) outbound: Option<Outbound>,
@@ -26,7 +32,11 @@ pub(crate) struct Connection {
 
 impl Connection {
     pub(crate) fn new(session: SessionHandle, http_session: Option<String>, outbound: Option<Outbound>) -> Connection {
-        Connection { session, http_session, outbound, views: Mutex::default() }
+        Connection { session: Mutex::new(session), http_session, outbound, views: Mutex::default() }
+    }
+
+    pub(crate) fn session(&self) -> SessionHandle {
+        self.session.lock().expect("session lock").clone()
     }
 
     fn view(&self, view_id: &str) -> Option<ViewHandle> {
@@ -39,7 +49,7 @@ impl Connection {
         if let Some(view) = view_id.and_then(|id| self.view(id)) {
             return Ok(view);
         }
-        self.session.view(view_id, Delivery::Wait).await?.await
+        self.session().view(view_id, Delivery::Wait).await?.await
     }
 }
 
@@ -53,9 +63,10 @@ pub(crate) async fn receive(app: &App, connection: &Connection, data: &[u8], tra
 
 pub(crate) async fn answer(app: &App, connection: &Connection, frame: ClientFrame) -> (Status, ServerFrame) {
     let ClientFrame { reference, view_id, request } = frame;
-    let session = &connection.session;
+    let session = &connection.session();
     let answered = match request {
         Request::Mount(mount_frame) => mount(app, connection, mount_frame, reference.clone()).await,
+        Request::Resume(resume_frame) => resume(app, connection, view_id.clone().unwrap_or_default(), resume_frame, reference.clone()).await,
         Request::Ping => async { session.ping(Delivery::FailFast).await?.await }
             .await
             .map(|()| ServerFrame::Pong { reference: reference.clone() })
@@ -91,7 +102,7 @@ pub(crate) async fn answer(app: &App, connection: &Connection, frame: ClientFram
 }
 
 async fn mount(app: &App, connection: &Connection, frame: MountFrame, reference: Option<Value>) -> Result<ServerFrame, WireError> {
-    let session = &connection.session;
+    let session = &connection.session();
     let view = app.view(&frame.view).ok_or_else(|| MountFrame::unknown_view(&frame.view))?;
     // A client's mount params set only the keys the views file declares.
     if let Some(key) = frame.params.keys().find(|k| !view.mount_params.contains(k)) {
@@ -133,15 +144,69 @@ async fn mount(app: &App, connection: &Connection, frame: MountFrame, reference:
     {
         super::first_paint::drop_view(&app.supervisor, http, claim).await;
     }
-    Ok(ServerFrame::Mounted { view_id: m.view_id, html: m.html, version: m.version, session_id: m.session_id, reference, events: Vec::new() })
+    let resume_token = Some(app.cookies.resume_token(&m.session_id, &m.view_id, connection.http_session.as_deref()));
+    Ok(ServerFrame::Mounted { view_id: m.view_id, html: m.html, version: m.version, session_id: m.session_id, reference, events: Vec::new(), resume_token })
+}
+
+/// What a `resume` frame answers when there is nothing to take back, for
+/// every reason alike: a client cannot tell a bad token from a view that is gone.
+const NOTHING_TO_RESUME: &str = "no such view to resume here (its grace ran out, or it never lived in this process): mount it";
+
+/// Take view `view_id` back after a reconnect: `resumed` when the client
+/// shows its latest render, its whole HTML when it is behind,
+/// `resume_failed` when there is nothing to take back.
+async fn resume(app: &App, connection: &Connection, view_id: String, frame: ResumeFrame, reference: Option<Value>) -> Result<ServerFrame, WireError> {
+    let taken = take_back(app, connection, &view_id, &frame).await.map_err(|e| WireError::from(&e))?;
+    app.supervisor.record_resume(taken.as_ref().map(drop).map_err(|why| *why));
+    Ok(match taken {
+        Ok(None) => ServerFrame::Resumed { view_id, version: frame.version, reference },
+        Ok(Some(rendered)) => ServerFrame::rendered(rendered, Some(view_id), reference),
+        Err(why) => {
+            tracing::debug!(%view_id, ?why, "resume refused");
+            ServerFrame::ResumeFailed { view_id, reason: NOTHING_TO_RESUME.into(), reference }
+        }
+    })
+}
+
+/// The view's render for the client if it is behind (see [`ViewHandle::reattach`]),
+/// or why it cannot be taken back.
+async fn take_back(app: &App, connection: &Connection, view_id: &str, frame: &ResumeFrame) -> Result<Result<Option<Rendered>, ResumeRefusal>, ActorError> {
+    let browser = connection.http_session.as_deref();
+    let Some(session_id) = app.cookies.verify_resume(&frame.token, view_id, browser) else {
+        return Ok(Err(ResumeRefusal::Token));
+    };
+    let current = connection.session();
+    let session = if current.session_id() == session_id {
+        // An earlier resume on this socket took the page's session back already.
+        current
+    } else {
+        // A page's views share its socket's session: the new socket takes
+        // it over whole, which it can only while it has none of its own.
+        if !current.view_ids(Delivery::Wait).await?.await?.is_empty() {
+            return Ok(Err(ResumeRefusal::InUse));
+        }
+        let Some(parked) = app.supervisor.resume_session(&session_id).await else {
+            return Ok(Err(ResumeRefusal::NotFound));
+        };
+        *connection.session.lock().expect("session lock") = parked.clone();
+        app.supervisor.remove_session(current.session_id()).await?;
+        parked
+    };
+    let view = match session.view(Some(view_id), Delivery::Wait).await?.await {
+        Ok(view) => view,
+        Err(ActorError::ViewNotFound(_)) => return Ok(Err(ResumeRefusal::NotFound)),
+        Err(e) => return Err(e),
+    };
+    let rendered = view.reattach(connection.outbound.clone(), frame.version, Delivery::Wait).await?.await?;
+    connection.views.lock().expect("views lock").insert(view_id.to_string(), view);
+    Ok(Ok(rendered))
 }
 
 /// Serve one connection until it closes or the server stops.
 /// `http_session`: the browser's HTTP session, from its signed cookie.
 pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option<String>) {
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let session_id = format!("ws-{id}");
-    let session = app.supervisor.get_or_create_session(&session_id);
+    let session = app.supervisor.get_or_create_session(&format!("ws-{id}"));
     let (outbound, mut pushes) = outbound(OUTBOUND_FRAMES);
     let connection = Connection::new(session, http_session, Some(outbound));
     let mut bucket = app.max_frames_per_second.map(TokenBucket::new);
@@ -155,11 +220,8 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
             Some(pushed) = pushes.recv() => {
                 // Whatever else is queued goes in the same write: one flush per
                 // wake, not per frame (a broadcast to a socket's hundred views).
-                let mut sent = feed_pushed(&mut ws, pushed).await;
-                while let Some(pushed) = pushes.try_recv() {
-                    sent = sent.and(feed_pushed(&mut ws, pushed).await);
-                }
-                if sent.and(ws.flush().await).is_err() {
+                let queued = std::iter::once(pushed).chain(std::iter::from_fn(|| pushes.try_recv()));
+                if write(&mut ws, queued.map(pushed_message)).await.is_err() {
                     break;
                 }
                 refresh_stale(&mut pushes, &connection).await;
@@ -203,19 +265,14 @@ pub(crate) async fn serve(app: Arc<App>, mut ws: WebSocket, http_session: Option
             Some((view_id, version)) => around(queued, view_id, version),
             None => (queued, Vec::new()),
         };
-        let mut sent = Ok(());
-        for pushed in before {
-            sent = sent.and(feed_pushed(&mut ws, pushed).await);
-        }
-        sent = sent.and(ws.feed(Message::Text(reply.to_text().into())).await);
-        for pushed in after {
-            sent = sent.and(feed_pushed(&mut ws, pushed).await);
-        }
-        if sent.and(ws.flush().await).is_err() {
+        let reply = Message::Text(reply.to_text().into());
+        let frames = before.into_iter().map(pushed_message).chain(std::iter::once(reply)).chain(after.into_iter().map(pushed_message));
+        if write(&mut ws, frames).await.is_err() {
             break;
         }
     }
-    if let Err(e) = app.supervisor.remove_session(&session_id).await {
+    // Kept for a reconnect to resume (the session a resume took back, if one did).
+    if let Err(e) = app.supervisor.park_session(connection.session().session_id()).await {
         tracing::debug!(error = %e, "session already gone");
     }
 }
@@ -230,10 +287,17 @@ async fn refresh_stale(pushes: &mut OutboundQueue, connection: &Connection) {
     }
 }
 
-/// Queue a pushed render on the socket without flushing it.
-async fn feed_pushed(ws: &mut WebSocket, pushed: Pushed) -> Result<(), axum::Error> {
-    let frame = ServerFrame::rendered(pushed.rendered, Some(pushed.view_id), None);
-    ws.feed(Message::Text(frame.to_text().into())).await
+/// Frames in one write: each fed to the socket, one flush at the end.
+async fn write(ws: &mut WebSocket, frames: impl Iterator<Item = Message>) -> Result<(), axum::Error> {
+    for frame in frames {
+        ws.feed(frame).await?;
+    }
+    ws.flush().await
+}
+
+/// A pushed render as the frame that carries it (no `ref`: nobody asked).
+fn pushed_message(pushed: Pushed) -> Message {
+    Message::Text(ServerFrame::rendered(pushed.rendered, Some(pushed.view_id), None).to_text().into())
 }
 
 /// `max_frames_per_second` for one connection: as deep as one second's

@@ -44,11 +44,19 @@ pub(crate) enum ViewMsg {
     Reset { reply: Reply<Rendered> },
     Push { update: Box<Update>, reply: Reply<()> },
     Refresh { reply: Reply<()> },
+    Reattach { resume: Box<Reattach>, reply: Reply<Option<Rendered>> },
     CreateComponent { request: Box<ComponentRequest>, reply: Reply<String> },
     ComponentEvent { event: Box<ComponentEvent>, reply: Reply<Rendered> },
     UpdateComponentProps { props: Box<ComponentProps>, reply: Reply<Rendered> },
     RemoveComponent { id: Box<str>, reply: Reply<()> },
     Shutdown { reply: Reply<()> },
+}
+
+/// A new connection taking a view over: where its pushes go now, and the
+/// version the client shows.
+pub(crate) struct Reattach {
+    outbound: Option<Outbound>,
+    version: u64,
 }
 
 /// Cloneable handle to a view actor.
@@ -229,6 +237,15 @@ impl ViewHandle {
     /// A stale view sends its whole HTML through the queue (see [`super::outbound`]).
     pub async fn refresh(&self, delivery: Delivery) -> Result<Pending<()>, ActorError> {
         self.outbox.send(delivery, |reply| ViewMsg::Refresh { reply }).await
+    }
+
+    /// A new connection takes the view over (a resume): its pushes go to
+    /// `outbound` from now on. `None` when the client, at `version`, shows
+    /// the view's latest render (its DOM and unsent input stay); else the
+    /// view's whole HTML for it, with the events waiting to go.
+    pub async fn reattach(&self, outbound: Option<Outbound>, version: u64, delivery: Delivery) -> Result<Pending<Option<Rendered>>, ActorError> {
+        let resume = Box::new(Reattach { outbound, version });
+        self.outbox.send(delivery, |reply| ViewMsg::Reattach { resume, reply }).await
     }
 
     /// Create a live component, with guests of its own; gives its HTML.
@@ -459,6 +476,10 @@ impl ViewActor {
                     let result = if self.stale { Box::pin(self.push_render()).await } else { Ok(()) };
                     (MessageKind::Render, answer(reply, result))
                 }
+                ViewMsg::Reattach { resume, reply } => {
+                    let result = Box::pin(self.reattach(*resume)).await;
+                    (MessageKind::Render, answer(reply, result))
+                }
                 ViewMsg::CreateComponent { request, reply } => {
                     let result = Box::pin(self.create_component(*request)).await;
                     (MessageKind::ComponentUpdate, answer(reply, result))
@@ -594,13 +615,27 @@ impl ViewActor {
         let outbound = self.outbound.as_ref().ok_or_else(|| ActorError::NotConnected(self.view_id.clone()))?;
         match outbound.send(&self.view_id, rendered) {
             Sent::Queued => Ok(()),
-            Sent::Full => {
-                // The events go with the whole HTML the view sends once there is room.
+            // The events go with the whole HTML the view sends once there is
+            // room, or once a reconnect resumes it (a closed socket's session
+            // waits for one: the view keeps its state meanwhile).
+            Sent::Full | Sent::Closed => {
                 self.stale = true;
                 Ok(())
             }
-            Sent::Closed => Err(ActorError::NotConnected(self.view_id.clone())),
         }
+    }
+
+    /// Push to `outbound` from now on; the client's HTML unless it is at the latest version.
+    async fn reattach(&mut self, Reattach { outbound, version }: Reattach) -> Result<Option<Rendered>, ActorError> {
+        self.outbound = outbound;
+        // Stale or lost: a push never reached it, whatever version it says.
+        if version == self.version && !self.stale && !self.tree_lost {
+            return Ok(None);
+        }
+        let rendered = self.render_full().await?;
+        self.stale = false;
+        self.tree_lost = false;
+        Ok(Some(self.with_events(rendered)))
     }
 
     /// Render and diff against the client's tree (its whole HTML when the

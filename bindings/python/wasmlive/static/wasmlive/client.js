@@ -19,6 +19,9 @@ class View {
     this.httpViewId = root.dataset.viewId || null; // the view the first paint mounted
     this.viewId = null;
     this.version = 0;
+    // From `mounted`: after a reconnect the view is resumed with it rather than mounted again.
+    this.resumeToken = null;
+    this.resumeId = null;
     this.inFlight = 0;
     this.timers = new Map();
     for (const type of EVENTS) root.addEventListener(type, (e) => this.onDomEvent(type, e));
@@ -53,6 +56,19 @@ class View {
     return frame;
   }
 
+  // After a reconnect: take the server's view back (its state, subscriptions
+  // and this DOM stay); mount afresh only if the server has nothing to resume.
+  reconnected() {
+    if (!this.resumeToken || !this.resumeId) return this.client.request(this.mountFrame(), this);
+    const frame = { type: "resume", view_id: this.resumeId, token: this.resumeToken, version: this.version };
+    return this.client.request(frame, this).then((reply) => {
+      if (reply.type === "resumed" || reply.type === "html_update") return reply;
+      console.warn(`wasmlive: mount ${this.path} again (${reply.reason || reply.message})`);
+      this.resumeToken = this.resumeId = null;
+      return this.client.request(this.mountFrame(), this);
+    });
+  }
+
   send(event, params, componentId, form) {
     const frame = { type: "event", event, params, view_id: this.viewId || this.httpViewId };
     if (componentId) frame.component_id = componentId;
@@ -78,7 +94,11 @@ class View {
   }
 
   apply(frame) {
-    if (frame.type === "mounted" || frame.type === "html_update") {
+    if (frame.type === "mounted") this.resumeToken = frame.resume_token || null;
+    if (frame.type === "resumed") {
+      this.viewId = frame.view_id;
+      this.clearError();
+    } else if (frame.type === "mounted" || frame.type === "html_update") {
       if (frame.view_id) this.viewId = frame.view_id;
       this.root.innerHTML = frame.html;
       this.version = frame.version;
@@ -297,7 +317,10 @@ class Client {
         resolve({ type: "error", error: "Disconnected", message: "connection lost" });
       }
       this.pending.clear();
-      for (const view of this.views) view.viewId = null;
+      for (const view of this.views) {
+        if (view.viewId) view.resumeId = view.viewId;
+        view.viewId = null;
+      }
       // Exponential backoff with full jitter, capped at 10 s.
       const delay = Math.random() * Math.min(10000, 250 * 2 ** this.attempt++);
       document.documentElement.dataset.wasmlive = "reconnecting";
@@ -308,7 +331,7 @@ class Client {
   onFrame(frame) {
     if (frame.type === "connected") {
       document.documentElement.dataset.wasmlive = "connected";
-      for (const view of this.views) this.request(view.mountFrame(), view);
+      for (const view of this.views) view.reconnected();
       return;
     }
     const waiting = frame.ref !== undefined ? this.pending.get(frame.ref) : undefined;
@@ -321,7 +344,7 @@ class Client {
   request(frame, view) {
     frame.ref = this.nextRef++;
     return new Promise((resolve) => {
-      if (!this.http && this.socket && this.socket.readyState === WebSocket.OPEN && (view.viewId || frame.type === "mount")) {
+      if (!this.http && this.socket && this.socket.readyState === WebSocket.OPEN && (view.viewId || frame.type === "mount" || frame.type === "resume")) {
         this.pending.set(frame.ref, { view, resolve });
         this.socket.send(JSON.stringify(frame));
       } else if (this.http && view.httpViewId && frame.type !== "mount") {
