@@ -48,8 +48,16 @@ async fn websocket(State(app): State<Arc<App>>, headers: HeaderMap, upgrade: Web
     // protocol closes the connection (1009).
     upgrade
         .max_message_size(app.frame_limits.max_frame_bytes.saturating_mul(4))
+        .read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |ws| socket::serve(app, ws, http_session))
 }
+
+/// How much of a socket's read buffer tungstenite zero-fills before each
+/// read, data or not (snapview/tungstenite-rs#547): at its default of
+/// 128 KiB, every wake of a socket's loop (each batch of pushes) cost a
+/// 128 KiB `memset`, a fifth of a server's CPU in the fan-out benchmark.
+/// A client's frames are small; a larger one is read in several reads.
+const READ_BUFFER_BYTES: usize = 8 << 10;
 
 /// Whether a page at `origin` may open the WebSocket: the server's own
 /// origin (scheme, host and port of the handshake's `Host`), or one of `allowed`.
