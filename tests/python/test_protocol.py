@@ -80,6 +80,9 @@ def normal(answer, view_id):
         return [normal(a, view_id) for a in answer]
     answer = dict(answer)
     answer.pop("session_id", None)
+    # Only `serve` keeps a view past its socket, so only its `mounted` carries
+    # a token (docs/reference/protocol.md, Resume); test_resume.py checks it.
+    answer.pop("resume_token", None)
     if answer.get("view_id") == view_id:
         answer["view_id"] = "VIEW"
     elif "view_id" in answer and answer.get("type") == "mounted":

@@ -160,7 +160,7 @@ async def test_views_end_once_the_grace_runs_out(tmp_path):
         proc.kill()
         proc.wait()
     refused = subprocess.run(
-        [sys.executable, "-m", "wasmlive", "serve", "--templates", str(tmp_path / "templates"), "--views", str(tmp_path / "views.json"), "--resume-grace", "-1"],
+        [sys.executable, "-m", "wasmlive", "serve", "--templates", str(tmp_path / "templates"), "--views", str(tmp_path / "views.json"), "--resume-grace=-1"],
         capture_output=True, text=True, env=WITHOUT_DJANGO, timeout=60,
     )
     assert refused.returncode != 0 and "`-1` is not a number of seconds (0 or more)" in refused.stderr, refused.stderr

@@ -117,14 +117,15 @@ impl Session {
             }
             // Its `mounted` frames carry no token: a client resumes only by
             // mistake, and mounts afresh on this answer.
-            Asked::Resume(_) => Ok(pyo3::types::PyString::new(py, &ServerFrame::ResumeFailed {
-                view_id: view_id.unwrap_or_default(),
-                reason: "this server keeps no view past its socket: mount it".into(),
-                reference: frame.reference.clone(),
+            Asked::Resume(_) => {
+                let text = ServerFrame::resume_failed(view_id.unwrap_or_default(), frame.reference.clone()).to_text();
+                // Awaited like every answer.
+                let reply = bridge::spawn(py, system::runtime()?, async { Ok::<(), ActorError>(()) }, move |py, r| {
+                    r.map_err(|e| errors::to_py(py, e))?;
+                    Ok(pyo3::types::PyString::new(py, &text).into_any().unbind())
+                });
+                Ok(Py::new(py, reply)?.into_any())
             }
-            .to_text())
-            .into_any()
-            .unbind()),
             Asked::Mount(_) | Asked::Claim => Err(PyValueError::new_err("a mount or claim frame is answered by its transport")),
         }
     }

@@ -112,6 +112,14 @@ impl ServerFrame {
         }
     }
 
+    /// The answer to a `resume` that found nothing to take back, for every
+    /// reason alike (no such view, its grace over, a bad token), on every
+    /// transport: a client cannot tell a forged token from a view that is gone.
+    pub fn resume_failed(view_id: String, reference: Option<Value>) -> ServerFrame {
+        let reason = "no such view to resume here (it ended, or never lived in this process): mount it".into();
+        ServerFrame::ResumeFailed { view_id, reason, reference }
+    }
+
     /// The `error` frame for `error`.
     pub fn error(error: &WireError, view_id: Option<String>, reference: Option<Value>) -> ServerFrame {
         ServerFrame::Error {

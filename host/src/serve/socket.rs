@@ -148,10 +148,6 @@ async fn mount(app: &App, connection: &Connection, frame: MountFrame, reference:
     Ok(ServerFrame::Mounted { view_id: m.view_id, html: m.html, version: m.version, session_id: m.session_id, reference, events: Vec::new(), resume_token })
 }
 
-/// What a `resume` frame answers when there is nothing to take back, for
-/// every reason alike: a client cannot tell a bad token from a view that is gone.
-const NOTHING_TO_RESUME: &str = "no such view to resume here (its grace ran out, or it never lived in this process): mount it";
-
 /// Take view `view_id` back after a reconnect: `resumed` when the client
 /// shows its latest render, its whole HTML when it is behind,
 /// `resume_failed` when there is nothing to take back.
@@ -163,7 +159,7 @@ async fn resume(app: &App, connection: &Connection, view_id: String, frame: Resu
         Ok(Some(rendered)) => ServerFrame::rendered(rendered, Some(view_id), reference),
         Err(why) => {
             tracing::debug!(%view_id, ?why, "resume refused");
-            ServerFrame::ResumeFailed { view_id, reason: NOTHING_TO_RESUME.into(), reference }
+            ServerFrame::resume_failed(view_id, reference)
         }
     })
 }
