@@ -73,6 +73,22 @@ REASONS = {
         "`wasmlive serve` spends its time per event in the WebSocket frame handling (tungstenite), "
         "the session and view actors and the two guest calls; on one pinned core the guests' render "
         "and diff are most of it (workload 5's single-actor rate)."),
+    "fanout.serve_p99": (
+        "A broadcast costs each of a process's 5,000 views its own render and diff (two guest calls, "
+        "~6 µs together in workload 5) and a frame on its socket: the \"core µs per view\" of section 7. `perf` on a server (WASMLIVE_PERFMAP=1 names the guests' functions) found a "
+        "fifth of its CPU in tungstenite zero-filling a 128 KiB read buffer at every wake of a socket's "
+        "loop (snapview/tungstenite-rs#547; now 8 KiB); what remains is flat: wasmtime's entry into each "
+        "guest call (a fiber per call, the export's lookup), the guests' allocator, the hub's wake-up of "
+        "each view, and the TCP sends."),
+    "fanout.django_p99": (
+        "Through Django each view also runs Python per message: the view's `handle_info` and "
+        "`get_context_data` on its handler thread, and the consumer's Python per pushed frame through "
+        "uvicorn's WebSocket protocol: about twice serve's core time per view (section 7)."),
+    "fanout.vs_channels_redis": (
+        "channels_redis sends one Redis message per process with the 5,000 member channels of that "
+        "process and hands it to each consumer's asyncio queue, which then runs the consumer's Python and "
+        "uvicorn's send: close to a millisecond of a core per member (section 7); wasmlive's "
+        "Python per view (above) keeps it short of 10× faster."),
     "rust.single_actor_events_per_s": (
         "A sequential stream of events is a chain of hand-offs between the caller, session and view tasks; "
         "the guests take about 4 µs of each event (the counter's update skips the parse). The rest is Tokio "
@@ -419,7 +435,7 @@ def rust_section(rs):
     return lines
 
 
-def fanout_section(f):
+def fanout_section(f, cores):
     lines = [
         "## 7. Fan-out across processes: one broadcast, every view",
         "",
@@ -428,13 +444,15 @@ def fanout_section(f):
         f"(host/examples/ws_fanout.rs, Rust) has read the last view's frame; then {f['burst']} back to back, until the last view "
         "shows the last one. wasmlive's views hold 100 per connection (its `max_views_per_connection`); channels_redis has one "
         "group member per connection (a consumer that forwards `group_send`, posted to a Django view), at its default capacity. "
-        "Medians of the rounds.",
+        f"Medians of the rounds; \"core µs per view\" is the p50 spread over the {cores} cores and the views (p50 × {cores} / views), "
+        "the client's reading of every frame on the same cores included.",
         "",
-        "| system | views | p50 ms | p99 ms | sustained broadcasts/s | views that missed a timed broadcast | views short after the burst | burst messages without a frame of their own | mount s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| system | views | p50 ms | p99 ms | core µs per view | sustained broadcasts/s | views that missed a timed broadcast | views short after the burst | burst messages without a frame of their own | mount s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in f["summary"].items():
-        lines.append(f"| {name} | {s['views']:,} | {fmt(s['p50_ms']['median'])} | {fmt(s['p99_ms']['median'])} | "
+        per_view_us = s['p50_ms']['median'] * 1000 * cores / s['views']
+        lines.append(f"| {name} | {s['views']:,} | {fmt(s['p50_ms']['median'])} | {fmt(s['p99_ms']['median'])} | {fmt(per_view_us)} | "
                      f"{fmt(s['burst_per_second']['median'])} | {int(s['lost']['median']):,} | {int(s['burst_views_short']['median']):,} | "
                      f"{int(s['burst_skipped']['median']):,} | "
                      f"{fmt(s['mount_seconds']['median'])} |")
@@ -496,7 +514,7 @@ def render(results, plot, raw):
                          ("e2e", lambda: e2e_section(w["e2e"], plot)),
                          ("rust", lambda: rust_section(w["rust"])),
                          ("soak", lambda: soak_section(w["soak"])),
-                         ("fanout", lambda: fanout_section(w["fanout"]))):
+                         ("fanout", lambda: fanout_section(w["fanout"], results["machine"]["cores"]))):
         if key in w or (key == "render" and "diff" in w):
             lines += ["", *section()]
     return "\n".join(lines) + "\n"

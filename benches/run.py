@@ -3,7 +3,7 @@
 report: BENCHMARKS.md (tables), benches/results/benchmarks.json (raw
 results) and benches/results/e2e.png (the end-to-end plot).
 
-    python3 benches/run.py                 # the full suite: ~10 minutes on 2 cores, plus release builds
+    python3 benches/run.py                 # the full suite: ~40 minutes on 2 cores (the fan-out ~20), plus release builds
     python3 benches/run.py --quick         # every workload, fewer repeats (a smoke run)
     python3 benches/run.py --report-only   # rewrite BENCHMARKS.md from the JSON
 

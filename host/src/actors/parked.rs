@@ -9,30 +9,9 @@
 //! nobody takes within the grace is shut down.
 
 use super::session::SessionHandle;
+use super::stats::{ResumeRefusal, ResumeStats};
 use dashmap::DashMap;
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-
-/// Why a resume was refused. The client is told only that there is nothing
-/// to resume (a bad token must look like a missing view); the statistics
-/// tell them apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResumeRefusal {
-    /// The token is not one this server signed for this view and browser
-    /// (tampered, another user's, or signed with another key).
-    Token,
-    /// No such view is kept: its grace ran out, another reconnect took it,
-    /// or it lived in another process.
-    NotFound,
-    /// The connection already has views of its own session.
-    InUse,
-}
-
-impl ResumeRefusal {
-    const ALL: [ResumeRefusal; 3] = [ResumeRefusal::Token, ResumeRefusal::NotFound, ResumeRefusal::InUse];
-}
 
 /// The registry of parked sessions, by session id.
 #[derive(Default)]
@@ -44,19 +23,6 @@ pub(crate) struct Parked {
     resumed: AtomicU64,
     expired: AtomicU64,
     refused: [AtomicU64; ResumeRefusal::ALL.len()],
-}
-
-/// What the resumes did so far (`StatsSnapshot::resumes`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ResumeStats {
-    /// Sessions parked now, waiting for their connection to come back.
-    pub parked: u64,
-    /// Views resumed from a parked session of this process.
-    pub in_process: u64,
-    /// Parked sessions shut down when their grace ran out.
-    pub expired: u64,
-    /// Resumes refused, by reason.
-    pub refused: BTreeMap<ResumeRefusal, u64>,
 }
 
 impl Parked {

@@ -276,9 +276,42 @@ pub struct StatsSnapshot {
     /// The process's PubSub, once started.
     pub pubsub: Option<crate::pubsub::PubSubStats>,
     /// Sessions kept for a reconnect, and the views resumed from them.
-    pub resumes: super::parked::ResumeStats,
+    pub resumes: ResumeStats,
     pub latency: BTreeMap<MessageKind, LatencySummary>,
     pub mailbox_high_water: MailboxHighWater,
+}
+
+/// Why a resume was refused. The client is told only that there is nothing
+/// to resume (a bad token must look like a missing view); the statistics
+/// tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResumeRefusal {
+    /// The token is not one this server signed for this view and browser
+    /// (tampered, another user's, or signed with another key).
+    Token,
+    /// No such view is kept: its grace ran out, another reconnect took it,
+    /// or it lived in another process.
+    NotFound,
+    /// The connection already has views of its own session.
+    InUse,
+}
+
+impl ResumeRefusal {
+    pub(crate) const ALL: [ResumeRefusal; 3] = [ResumeRefusal::Token, ResumeRefusal::NotFound, ResumeRefusal::InUse];
+}
+
+/// What the resumes did so far (`StatsSnapshot::resumes`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResumeStats {
+    /// Sessions parked now, waiting for their connection to come back.
+    pub parked: u64,
+    /// Views resumed from a parked session of this process.
+    pub in_process: u64,
+    /// Parked sessions shut down when their grace ran out.
+    pub expired: u64,
+    /// Resumes refused, by reason.
+    pub refused: BTreeMap<ResumeRefusal, u64>,
 }
 
 #[cfg(test)]

@@ -11,11 +11,11 @@
 
 use super::config::ActorConfig;
 use super::error::ActorError;
-use super::parked::{Parked, ResumeRefusal};
+use super::parked::Parked;
 use super::reply::Delivery;
 use super::session::SessionHandle;
 use super::shared::Shared;
-use super::stats::StatsSnapshot;
+use super::stats::{ResumeRefusal, StatsSnapshot};
 use super::trim::Trimmer;
 use crate::engine_host::{GuestEngine, LoadError, TemplateEngine, VdomEngine};
 use dashmap::DashMap;
