@@ -15,7 +15,7 @@ use crate::pyview::{self, PyView};
 use crate::threads::Lane;
 use pyo3::prelude::*;
 use std::sync::Arc;
-use wasmlive::actors::{ClientEvent, Handled, HandlerError, Info, LogicFuture, State, ViewLogic, WeakViewHandle};
+use wasmlive::actors::{ClientEvent, Handled, HandlerError, Info, LogicFuture, Record, State, ViewLogic, WeakViewHandle};
 use wasmlive::cli::{self, LogicFactory};
 use wasmlive::serve::ViewEntry;
 
@@ -140,6 +140,49 @@ impl ViewLogic for PythonView {
             self.view = Some(Arc::new(view));
             *state = context.state;
             // Its first frame is `mounted`, which carries none: they go with the next render.
+            self.events = context.events;
+            Ok(())
+        })
+    }
+
+    fn record<'a>(&'a mut self, _state: &'a State) -> LogicFuture<'a, Result<Option<Record>, HandlerError>> {
+        let view = self.view.clone();
+        Box::pin(async move {
+            let Some(view) = view else { return Ok(None) };
+            let lane = view.lane().clone();
+            let text = on_lane(&lane, move |py| {
+                let recorded = py.import("wasmlive.resume").and_then(|m| m.getattr("record")?.call1((view.object(py),)));
+                let recorded = recorded.map_err(|e| raised(py, e))?;
+                if recorded.is_none() { Ok(None) } else { recorded.extract::<String>().map(Some).map_err(|e| raised(py, e)) }
+            })
+            .await?;
+            let Some(text) = text else { return Ok(None) };
+            let mut saved: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+                .map_err(|e| HandlerError::Raised { kind: "ResumeStateError".into(), message: format!("the recorded state is not JSON: {e}") })?;
+            let version = saved.get("version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+            Ok(Some(Record { data: saved.remove("data").unwrap_or_default(), version }))
+        })
+    }
+
+    fn restore<'a>(&'a mut self, record: &'a Record, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {
+        let spec = self.spec.clone();
+        let lane = self.lane.clone();
+        let text = serde_json::json!({"data": record.data, "version": record.version}).to_string();
+        Box::pin(async move {
+            let view_lane = lane.clone();
+            // Made as a mount makes it, then given the recorded state instead of `mount()`.
+            let (view, context) = on_lane(&lane, move |py| {
+                let class = import_class(py, &spec).map_err(|message| HandlerError::Raised { kind: "ImportError".into(), message })?;
+                let object = class.bind(py).call0().map_err(|e| raised(py, e))?;
+                let restored = py.import("wasmlive.resume").and_then(|m| m.getattr("restore")?.call1((&object, text)).map(drop));
+                restored.map_err(|e| raised(py, e))?;
+                let view = PyView::new(&object, view_lane).map_err(|e| raised(py, e))?;
+                let update = view.update(py).map_err(|e| raised(py, e))?;
+                Ok((view, update))
+            })
+            .await?;
+            self.view = Some(Arc::new(view));
+            *state = context.state;
             self.events = context.events;
             Ok(())
         })

@@ -10,6 +10,8 @@
 //!   with memory, time and output limits, and turns every guest failure into
 //!   a typed [`engine_host::GuestFault`] after which a fresh instance takes over.
 //! - [`guests`]: the default template and VDOM components, embedded.
+//! - [`pubsub`]: topics, broadcasts and presence, in process or across processes on Redis.
+//! - [`resume`]: views' snapshots on Redis, so a reconnect to any process resumes its view.
 //! - [`runtime`]: the Tokio runtime the actors run best on (workers spin
 //!   briefly before parking, so a session's hand-offs stay on one core).
 //! - [`bench`]: the actor benchmark suite `wasmlive bench` runs.
@@ -52,6 +54,7 @@ pub mod guests;
 pub mod params;
 pub mod protocol;
 pub mod pubsub;
+pub mod resume;
 pub mod runtime;
 pub mod serve;
 pub mod settings;

@@ -56,6 +56,8 @@ pub const PUBSUB_STREAM_LEN: usize = 1000;
 pub const PUBSUB_MAX_MESSAGE_BYTES: usize = 64 << 10;
 /// Seconds a session whose connection closed waits for a reconnect to resume it.
 pub const RESUME_GRACE_SECONDS: f64 = 30.0;
+/// Seconds a view's snapshot outlives its last render (resume on another process).
+pub const RESUME_TTL_SECONDS: f64 = 1800.0;
 
 /// A default as the Python side sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -43,7 +43,7 @@ async fn a_parked_session_is_taken_back_once_and_its_view_pushes_to_the_new_conn
     let pushed = new_queue.try_recv().expect("a push on the new connection");
     assert_eq!((pushed.rendered.version, pushed.rendered.html), (4, None));
 
-    supervisor.record_resume(Ok(()));
+    supervisor.record_resume(Ok(wasmlive::actors::ResumedFrom::Process));
     supervisor.record_resume(Err(ResumeRefusal::Token));
     supervisor.record_resume(Err(ResumeRefusal::Token));
     let resumes = supervisor.stats().resumes;

@@ -38,6 +38,11 @@ pub struct ActorConfig {
     /// to resume its views in memory (`ActorSupervisor::park_session`);
     /// zero shuts it down at once. Default: 30 s.
     pub resume_grace: Duration,
+    /// How long a view's snapshot outlives its last render, for a reconnect
+    /// to another process to resume it (`crate::resume`). Snapshots are
+    /// written only with Redis configured (`pubsub.redis_url`); zero writes
+    /// none. Default: 1800 s.
+    pub resume_ttl: Duration,
 }
 
 impl Default for ActorConfig {
@@ -56,6 +61,7 @@ impl Default for ActorConfig {
             guest_limits: GuestLimits::default(),
             pubsub: PubSubConfig::default(),
             resume_grace: settings::seconds(settings::RESUME_GRACE_SECONDS),
+            resume_ttl: settings::seconds(settings::RESUME_TTL_SECONDS),
         }
     }
 }

@@ -22,6 +22,10 @@ pub enum ActorError {
     /// No view with this id is mounted in the session.
     #[error("view not found: {0}")]
     ViewNotFound(String),
+    /// Another process resumed the view (it claimed the view's snapshot):
+    /// this copy closed.
+    #[error("view {0} was resumed by another process; this copy is closed")]
+    Moved(String),
     /// The view was mounted without a connection to push to.
     #[error("view {0} has no live connection to push to (a first paint's or the POST fallback's view shows changes at its next event)")]
     NotConnected(String),

@@ -63,11 +63,42 @@ pub trait ViewLogic: Send + 'static {
         let _ = view;
     }
 
+    /// The view's state of record for its snapshot ([`crate::resume`]),
+    /// taken after a render while snapshots are on; `None`: the view cannot
+    /// resume on another process. A state that cannot be recorded fails
+    /// here, saying which attribute and what to do. Default: the state.
+    fn record<'a>(&'a mut self, state: &'a State) -> LogicFuture<'a, Result<Option<Record>, HandlerError>> {
+        Box::pin(async move { Ok(Some(Record { data: Value::Object(state.clone()), version: 0 })) })
+    }
+
+    /// Carry on from a snapshot's record instead of mounting: `state` is
+    /// made from it; `mount` is not called. Default: the record is the state.
+    fn restore<'a>(&'a mut self, record: &'a Record, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            match (&record.data, record.version) {
+                (Value::Object(fields), 0) => {
+                    *state = fields.clone();
+                    Ok(())
+                }
+                (_, 0) => Err(HandlerError::Raised { kind: "ResumeError".into(), message: "the snapshot's state is not a JSON object".into() }),
+                (_, v) => Err(HandlerError::Raised { kind: "ResumeError".into(), message: format!("the snapshot's state is of version {v}; this view's is 0") }),
+            }
+        })
+    }
+
     /// The template context for `state`. Default: the state itself,
     /// borrowed (it is serialized on every render; no copy is made).
     fn context<'a>(&self, state: &'a State) -> Result<Cow<'a, State>, HandlerError> {
         Ok(Cow::Borrowed(state))
     }
+}
+
+/// A view's state of record, as its snapshot keeps it: JSON (tagged JSON
+/// for what JSON has no type for; never pickle), and the version of its shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub data: Value,
+    pub version: u64,
 }
 
 /// What [`ViewLogic::handle_info`] did.

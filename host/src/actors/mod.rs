@@ -69,13 +69,13 @@ mod view;
 
 pub use config::ActorConfig;
 pub use error::{ActorError, HandlerError};
-pub use logic::{ComponentLogic, Handled, LogicFuture, MergeParams, State, ToParent, ViewLogic, merge};
+pub use logic::{ComponentLogic, Handled, LogicFuture, MergeParams, Record, State, ToParent, ViewLogic, merge};
 pub use outbound::{OUTBOUND_FRAMES, Outbound, OutboundQueue, Pushed, around, outbound};
 pub use reply::{Answer, Delivery, Pending};
 pub use rendered::{ClientEvent, MAX_EVENT_NAME};
 pub use requests::{ComponentEvent, ComponentProps, ComponentRequest, Event, Update};
-pub use session::{MountRequest, Mounted, SessionHandle, TemplateSource};
-pub use stats::{LatencySummary, MailboxHighWater, MessageKind, ResumeRefusal, ResumeStats, StatsSnapshot};
+pub use session::{MountRequest, Mounted, Resumable, SessionHandle, TemplateSource};
+pub use stats::{LatencySummary, MailboxHighWater, MessageKind, ResumeRefusal, ResumeStats, ResumedFrom, StatsSnapshot};
 pub use supervisor::{ActorSupervisor, ShutdownReport};
 pub use info::{INBOX_CAPACITY, Info, InfoError, MAX_TIMERS};
 pub use view::{Engines, Rendered, Timer, ViewHandle, WeakViewHandle};

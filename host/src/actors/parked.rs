@@ -9,7 +9,7 @@
 //! nobody takes within the grace is shut down.
 
 use super::session::SessionHandle;
-use super::stats::{ResumeRefusal, ResumeStats};
+use super::stats::{ResumeRefusal, ResumeStats, ResumedFrom};
 use dashmap::DashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -21,6 +21,7 @@ pub(crate) struct Parked {
     /// must not end a session that was taken back and parked again).
     generation: AtomicU64,
     resumed: AtomicU64,
+    from_snapshots: AtomicU64,
     expired: AtomicU64,
     refused: [AtomicU64; ResumeRefusal::ALL.len()],
 }
@@ -38,6 +39,11 @@ impl Parked {
         self.sessions.remove(session_id).map(|(_, (session, _))| session)
     }
 
+    /// Whether a session of this id is parked.
+    pub fn contains(&self, session_id: &str) -> bool {
+        self.sessions.contains_key(session_id)
+    }
+
     /// Forget the session if it is still the one parked as `generation`: its grace ran out.
     pub fn expire(&self, session_id: &str, generation: u64) -> Option<SessionHandle> {
         let (_, (session, _)) = self.sessions.remove_if(session_id, |_, (_, g)| *g == generation)?;
@@ -51,8 +57,12 @@ impl Parked {
         ids.iter().filter_map(|id| self.take(id)).collect()
     }
 
-    pub fn count_resumed(&self) {
-        self.resumed.fetch_add(1, Relaxed);
+    pub fn count_resumed(&self, from: ResumedFrom) {
+        match from {
+            ResumedFrom::Process => &self.resumed,
+            ResumedFrom::Snapshot => &self.from_snapshots,
+        }
+        .fetch_add(1, Relaxed);
     }
 
     pub fn count_refused(&self, why: ResumeRefusal) {
@@ -63,12 +73,14 @@ impl Parked {
         ResumeStats {
             parked: self.sessions.len() as u64,
             in_process: self.resumed.load(Relaxed),
+            across_processes: self.from_snapshots.load(Relaxed),
             expired: self.expired.load(Relaxed),
             refused: ResumeRefusal::ALL
                 .iter()
                 .map(|&why| (why, self.refused[why as usize].load(Relaxed)))
                 .filter(|(_, n)| *n > 0)
                 .collect(),
+            snapshots: None,
         }
     }
 }

@@ -18,7 +18,8 @@ use super::outbound::Outbound;
 use super::reply::{Delivery, Outbox, Pending, Reply};
 use super::shared::Shared;
 use super::stats::{Alive, MessageKind};
-use super::view::{Engines, GuestParts, ViewHandle, ViewSpec};
+use super::view::{Binding, Engines, GuestParts, ViewHandle, ViewSpec};
+use crate::resume::Claimed;
 use crate::engine_host::{GuestLimits, GuestStore, HostServices};
 use futures_util::FutureExt;
 use indexmap::IndexMap;
@@ -60,6 +61,19 @@ pub struct MountRequest {
     pub limits: Option<GuestLimits>,
     /// The connection's queue for the view's pushes; `None`: it cannot push.
     pub outbound: Option<Outbound>,
+    /// Keep the view's snapshots (with a snapshot store and a connection)
+    /// so that a reconnect to another process can resume it; `None`: it
+    /// resumes in process only.
+    pub resumable: Option<Resumable>,
+    /// Start the view from a snapshot claimed from the store instead of mounting it.
+    pub resume: Option<Claimed>,
+}
+
+/// Whom a resumable view's snapshots bind it to, besides its session.
+#[derive(Debug, Clone, Default)]
+pub struct Resumable {
+    /// The browser (its HTTP session) the view was mounted for.
+    pub browser: Option<String>,
 }
 
 impl MountRequest {
@@ -74,6 +88,8 @@ impl MountRequest {
             engines: None,
             limits: None,
             outbound: None,
+            resumable: None,
+            resume: None,
         }
     }
 
@@ -341,7 +357,21 @@ impl SessionActor {
             }
             TemplateSource::Loaded { name, source } => (name, source),
         };
-        let view_id = uuid::Uuid::new_v4().to_string();
+        let view_id = match &request.resume {
+            Some(claimed) => claimed.view_id.clone(),
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        let binding = match (&self.shared.snapshots, request.resumable, &request.outbound) {
+            (Some(store), Some(Resumable { browser }), Some(_)) => Some(Binding {
+                store: store.clone(),
+                session_id: self.session_id.to_string(),
+                browser,
+                template_digest: crate::resume::digest(&template_source),
+                engines: format!("{} {} {}", engines.templates.name(), engines.vdom.name(), env!("CARGO_PKG_VERSION")),
+            }),
+            _ => None,
+        };
+        let version = request.resume.as_ref().map_or(1, |c| c.snapshot.version);
         // The view's two guests share one store (one fiber stack, one set of
         // store bookkeeping), each with its own memory.
         let store = GuestStore::new(&self.shared.engine, services.clone(), limits);
@@ -356,6 +386,8 @@ impl SessionActor {
             outbound: request.outbound,
             session_activity: self.activity.clone(),
             guests: GuestParts { services, engines, limits },
+            binding,
+            resume: request.resume,
         };
         let (view, html) = ViewHandle::start(self.shared.clone(), spec, request.params).await?;
         self.views.insert(view_id.clone(), view.clone());
@@ -363,7 +395,7 @@ impl SessionActor {
             html,
             session_id: self.session_id.to_string(),
             view_id,
-            version: 1,
+            version,
             view,
         })
     }

@@ -5,6 +5,7 @@ use super::config::ActorConfig;
 use super::stats::Stats;
 use crate::engine_host::{GuestEngine, HostServices, LoadError, StandaloneServices, TemplateEngine, VdomEngine};
 use crate::pubsub::{PubSub, PubSubError};
+use crate::resume::SnapshotStore;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_util::task::TaskTracker;
@@ -27,12 +28,27 @@ pub(crate) struct Shared {
     pubsub: std::sync::Mutex<Option<PubSub>>,
     /// The runtime the actors run on (timers and PubSub start on it from any thread).
     pub runtime: tokio::runtime::Handle,
+    /// Where socket views write their snapshots: with Redis configured and
+    /// a resume TTL, else `None` (views resume in process only).
+    pub snapshots: Option<SnapshotStore>,
 }
 
 impl Shared {
     pub fn new(config: ActorConfig) -> Result<Shared, LoadError> {
         let engine = GuestEngine::new(config.engine.clone())?;
+        let snapshots = match &config.pubsub.redis_url {
+            Some(url) if !config.resume_ttl.is_zero() => match SnapshotStore::start(url, config.resume_ttl) {
+                Ok(store) => Some(store),
+                // The same URL fails PubSub's subscribes and publishes too, each saying so.
+                Err(e) => {
+                    tracing::error!(error = %e, "resume snapshots are off: views resume only in the process that mounted them");
+                    None
+                }
+            },
+            _ => None,
+        };
         Ok(Shared {
+            snapshots,
             templates: engine.default_templates()?,
             vdom: engine.default_vdom()?,
             engine,

@@ -293,12 +293,40 @@ pub enum ResumeRefusal {
     /// No such view is kept: its grace ran out, another reconnect took it,
     /// or it lived in another process.
     NotFound,
-    /// The connection already has views of its own session.
+    /// The connection already has views of its own session, or the
+    /// token's session is still connected here.
     InUse,
+    /// The stored snapshot belongs to another session or browser.
+    Binding,
+    /// The stored snapshot could not be read (another format, corrupt, too large).
+    Unreadable,
+    /// The snapshot store (Redis) did not answer.
+    Unavailable,
+    /// The view could not be started from its snapshot: its logic refused
+    /// the state (a `state_version` it cannot migrate), the views file no
+    /// longer has it, or its template failed.
+    Restore,
 }
 
 impl ResumeRefusal {
-    pub(crate) const ALL: [ResumeRefusal; 3] = [ResumeRefusal::Token, ResumeRefusal::NotFound, ResumeRefusal::InUse];
+    pub(crate) const ALL: [ResumeRefusal; 7] = [
+        ResumeRefusal::Token,
+        ResumeRefusal::NotFound,
+        ResumeRefusal::InUse,
+        ResumeRefusal::Binding,
+        ResumeRefusal::Unreadable,
+        ResumeRefusal::Unavailable,
+        ResumeRefusal::Restore,
+    ];
+}
+
+/// Where a resumed view came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumedFrom {
+    /// A session of this process, kept for its resume grace.
+    Process,
+    /// A snapshot another process (or this one, before a restart) wrote.
+    Snapshot,
 }
 
 /// What the resumes did so far (`StatsSnapshot::resumes`).
@@ -308,10 +336,14 @@ pub struct ResumeStats {
     pub parked: u64,
     /// Views resumed from a parked session of this process.
     pub in_process: u64,
+    /// Views resumed from their snapshot (written by another process, or by this one before it restarted).
+    pub across_processes: u64,
     /// Parked sessions shut down when their grace ran out.
     pub expired: u64,
     /// Resumes refused, by reason.
     pub refused: BTreeMap<ResumeRefusal, u64>,
+    /// The snapshot store's figures, when snapshots are on.
+    pub snapshots: Option<crate::resume::StoreStats>,
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::parked::Parked;
 use super::reply::Delivery;
 use super::session::SessionHandle;
 use super::shared::Shared;
-use super::stats::{ResumeRefusal, StatsSnapshot};
+use super::stats::{ResumeRefusal, ResumeStats, ResumedFrom, StatsSnapshot};
 use super::trim::Trimmer;
 use crate::engine_host::{GuestEngine, LoadError, TemplateEngine, VdomEngine};
 use dashmap::DashMap;
@@ -183,12 +183,30 @@ impl ActorSupervisor {
         }
     }
 
-    /// Count a view's resume: done (`Ok`), or refused and why.
-    pub fn record_resume(&self, outcome: Result<(), ResumeRefusal>) {
+    /// Count a view's resume: done and from where, or refused and why.
+    pub fn record_resume(&self, outcome: Result<ResumedFrom, ResumeRefusal>) {
         match outcome {
-            Ok(()) => self.parked.count_resumed(),
+            Ok(from) => self.parked.count_resumed(from),
             Err(why) => self.parked.count_refused(why),
         }
+    }
+
+    /// A new session of id `session_id` for a connection resuming views of
+    /// that socket session from their snapshots; `None` while a session of
+    /// that id is still here (connected, or parked).
+    pub fn adopt_session(&self, session_id: &str) -> Option<SessionHandle> {
+        if self.parked.contains(session_id) {
+            return None;
+        }
+        match self.sessions.entry(session_id.to_string()) {
+            dashmap::Entry::Occupied(_) => None,
+            dashmap::Entry::Vacant(slot) => Some(slot.insert(SessionHandle::start(self.shared.clone(), session_id)).clone()),
+        }
+    }
+
+    /// The process's snapshot store, when views keep snapshots.
+    pub fn snapshots(&self) -> Option<&crate::resume::SnapshotStore> {
+        self.shared.snapshots.as_ref()
     }
 
     /// How many sessions are registered.
@@ -266,7 +284,7 @@ impl ActorSupervisor {
         StatsSnapshot {
             memory_releases: self.shared.engine.memory_releases(),
             pubsub: self.shared.pubsub_stats(),
-            resumes: self.parked.stats(),
+            resumes: ResumeStats { snapshots: self.shared.snapshots.as_ref().map(crate::resume::SnapshotStore::stats), ..self.parked.stats() },
             ..self.shared.stats.snapshot()
         }
     }
@@ -287,6 +305,10 @@ impl ActorSupervisor {
         let count = handles.len();
         futures_util::future::join_all(handles.iter().map(stop)).await;
         drop(handles);
+        // The views' last snapshots, for the processes that resume them.
+        if let Some(store) = &self.shared.snapshots {
+            store.flush(self.shared.config.shutdown_timeout).await;
+        }
         self.shared.tracker.close();
         let drained = tokio::time::timeout(self.shared.config.shutdown_timeout, self.shared.tracker.wait())
             .await

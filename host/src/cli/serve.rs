@@ -50,6 +50,11 @@ pub struct ServeArgs {
     /// (0: they end with the socket).
     #[arg(long, value_name = "SECONDS", default_value_t = settings::RESUME_GRACE_SECONDS, value_parser = super::seconds_or_zero)]
     resume_grace: f64,
+    /// Seconds a view's snapshot outlives its last render (with --redis):
+    /// a reconnect to any process sharing the Redis and the --secret-key
+    /// resumes the view from it (0: no snapshots; views resume in process).
+    #[arg(long, value_name = "SECONDS", default_value_t = settings::RESUME_TTL_SECONDS, value_parser = super::seconds_or_zero)]
+    resume_ttl: f64,
     #[command(flatten)]
     pub(super) runtime: super::RuntimeArgs,
 }
@@ -71,6 +76,12 @@ pub async fn run_with(args: ServeArgs, logic: Arc<dyn LogicFactory>) -> Result<(
     config.actors = ActorConfig::default();
     config.actors.pubsub.redis_url = args.redis;
     config.actors.resume_grace = settings::seconds(args.resume_grace);
+    config.actors.resume_ttl = settings::seconds(args.resume_ttl);
+    if config.actors.pubsub.redis_url.is_some() && args.resume_ttl > 0.0 && args.secret_key.is_none() {
+        eprintln!(
+            "wasmlive serve: without --secret-key each process signs resume tokens with its own random key: views resume only on the process that mounted them"
+        );
+    }
     config.max_frame_bytes = args.max_frame_bytes;
     config.allowed_origins = args.allowed_origins;
     config.secret_key = args.secret_key;

@@ -68,7 +68,8 @@ impl WireError {
             ActorError::Shutdown { .. } => "ActorShutdownError",
             ActorError::Panicked { .. } => "ActorPanicError",
             ActorError::Timeout { .. } => "ActorTimeoutError",
-            ActorError::ViewNotFound(_) => "ViewNotFoundError",
+            // Not here any more: another process has it.
+            ActorError::ViewNotFound(_) | ActorError::Moved(_) => "ViewNotFoundError",
             ActorError::ComponentNotFound(_) => "ComponentNotFoundError",
             ActorError::NotConnected(_) => "NotConnectedError",
             ActorError::Template(_) => "TemplateError",
@@ -93,7 +94,7 @@ impl From<&ActorError> for WireError {
             _ => None,
         };
         let status = match e {
-            ActorError::ViewNotFound(_) | ActorError::ComponentNotFound(_) => Status::NotFound,
+            ActorError::ViewNotFound(_) | ActorError::Moved(_) | ActorError::ComponentNotFound(_) => Status::NotFound,
             ActorError::Handler(HandlerError::UnknownEvent { .. } | HandlerError::InvalidParams { .. } | HandlerError::Refused { .. }) => {
                 Status::BadRequest
             }

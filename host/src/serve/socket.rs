@@ -3,13 +3,16 @@
 //! When the socket closes, its session is parked for the resume grace: a
 //! reconnect whose `resume` frame carries a view's token takes the session
 //! back (while it has no views of its own) and the view carries on where it
-//! was, without a mount.
+//! was, without a mount. With Redis, a view this process does not have is
+//! claimed from its snapshot ([`crate::resume`]) and carries on here.
 
 use super::App;
 use crate::actors::{
     ActorError, ComponentEvent, Delivery, Event, MountRequest, OUTBOUND_FRAMES, Outbound, OutboundQueue, Pushed, Rendered, ResumeRefusal,
-    SessionHandle, TemplateSource, ViewHandle, around, outbound,
+    ResumedFrom, Resumable, SessionHandle, TemplateSource, ViewHandle, around, outbound,
 };
+use super::views::ViewEntry;
+use crate::resume::{Claim, StoreError};
 use crate::protocol::{self, ClientFrame, EventFrame, MountFrame, Request, ResumeFrame, ServerFrame, Status, Transport, WireError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::SinkExt;
@@ -116,17 +119,9 @@ async fn mount(app: &App, connection: &Connection, frame: MountFrame, reference:
         let message = format!("this connection already has {} views mounted (--max-views-per-connection)", app.max_views_per_connection);
         return Err(WireError::refused("LimitExceededError", message));
     }
-    let logic = app.logic_for(view).map_err(|e| {
-        tracing::error!(view = %view.name, error = %e, "cannot make the view's handler");
-        WireError::refused("WasmliveError", "the view's handler is not available (the server log says why)").with_status(Status::Failed)
-    })?;
     let mut state = view.state.clone();
     crate::actors::merge(&frame.params, &mut state);
-    let mut request = MountRequest::new(view.name.clone(), TemplateSource::Named(view.template.clone()))
-        .params(state)
-        .services(app.services.clone());
-    request.logic = logic;
-    request.outbound = connection.outbound.clone();
+    let request = view_request(app, connection, view)?.params(state);
     let m = async { session.mount(request, Delivery::Wait).await?.await }.await.map_err(|e| WireError::from(&e))?;
     for topic in &view.topics {
         if let Err(e) = m.view.subscribe(topic).await {
@@ -148,15 +143,29 @@ async fn mount(app: &App, connection: &Connection, frame: MountFrame, reference:
     Ok(ServerFrame::Mounted { view_id: m.view_id, html: m.html, version: m.version, session_id: m.session_id, reference, events: Vec::new(), resume_token })
 }
 
+/// A request for one of the views file's views on this connection (a
+/// mount's, or a resume's from a snapshot).
+fn view_request(app: &App, connection: &Connection, view: &ViewEntry) -> Result<MountRequest, WireError> {
+    let logic = app.logic_for(view).map_err(|e| {
+        tracing::error!(view = %view.name, error = %e, "cannot make the view's handler");
+        WireError::refused("WasmliveError", "the view's handler is not available (the server log says why)").with_status(Status::Failed)
+    })?;
+    let mut request = MountRequest::new(view.name.clone(), TemplateSource::Named(view.template.clone())).services(app.services.clone());
+    request.logic = logic;
+    request.outbound = connection.outbound.clone();
+    request.resumable = Some(Resumable { browser: connection.http_session.clone() });
+    Ok(request)
+}
+
 /// Take view `view_id` back after a reconnect: `resumed` when the client
 /// shows its latest render, its whole HTML when it is behind,
 /// `resume_failed` when there is nothing to take back.
 async fn resume(app: &App, connection: &Connection, view_id: String, frame: ResumeFrame, reference: Option<Value>) -> Result<ServerFrame, WireError> {
     let taken = take_back(app, connection, &view_id, &frame).await.map_err(|e| WireError::from(&e))?;
-    app.supervisor.record_resume(taken.as_ref().map(drop).map_err(|why| *why));
+    app.supervisor.record_resume(taken.as_ref().map(|(from, _)| *from).map_err(|why| *why));
     Ok(match taken {
-        Ok(None) => ServerFrame::Resumed { view_id, version: frame.version, reference },
-        Ok(Some(rendered)) => ServerFrame::rendered(rendered, Some(view_id), reference),
+        Ok((_, None)) => ServerFrame::Resumed { view_id, version: frame.version, reference },
+        Ok((_, Some(rendered))) => ServerFrame::rendered(rendered, Some(view_id), reference),
         Err(why) => {
             tracing::debug!(%view_id, ?why, "resume refused");
             ServerFrame::resume_failed(view_id, reference)
@@ -164,9 +173,14 @@ async fn resume(app: &App, connection: &Connection, view_id: String, frame: Resu
     })
 }
 
-/// The view's render for the client if it is behind (see [`ViewHandle::reattach`]),
-/// or why it cannot be taken back.
-async fn take_back(app: &App, connection: &Connection, view_id: &str, frame: &ResumeFrame) -> Result<Result<Option<Rendered>, ResumeRefusal>, ActorError> {
+/// Where the view came from and its render for the client if it is
+/// behind (see [`ViewHandle::reattach`]), or why it cannot be taken back.
+async fn take_back(
+    app: &App,
+    connection: &Connection,
+    view_id: &str,
+    frame: &ResumeFrame,
+) -> Result<Result<(ResumedFrom, Option<Rendered>), ResumeRefusal>, ActorError> {
     let browser = connection.http_session.as_deref();
     let Some(session_id) = app.cookies.verify_resume(&frame.token, view_id, browser) else {
         return Ok(Err(ResumeRefusal::Token));
@@ -181,21 +195,82 @@ async fn take_back(app: &App, connection: &Connection, view_id: &str, frame: &Re
         if !current.view_ids(Delivery::Wait).await?.await?.is_empty() {
             return Ok(Err(ResumeRefusal::InUse));
         }
-        let Some(parked) = app.supervisor.resume_session(&session_id).await else {
-            return Ok(Err(ResumeRefusal::NotFound));
+        let session = match app.supervisor.resume_session(&session_id).await {
+            Some(parked) => parked,
+            // Its views may be in the snapshot store: they come back in a session of the same id.
+            None if app.supervisor.snapshots().is_some() => match app.supervisor.adopt_session(&session_id) {
+                Some(adopted) => adopted,
+                None => return Ok(Err(ResumeRefusal::InUse)),
+            },
+            None => return Ok(Err(ResumeRefusal::NotFound)),
         };
-        *connection.session.lock().expect("session lock") = parked.clone();
+        *connection.session.lock().expect("session lock") = session.clone();
         app.supervisor.remove_session(current.session_id()).await?;
-        parked
+        session
     };
-    let view = match session.view(Some(view_id), Delivery::Wait).await?.await {
-        Ok(view) => view,
-        Err(ActorError::ViewNotFound(_)) => return Ok(Err(ResumeRefusal::NotFound)),
+    let (from, view) = match session.view(Some(view_id), Delivery::Wait).await?.await {
+        Ok(view) => (ResumedFrom::Process, view),
+        Err(ActorError::ViewNotFound(_)) => match restore(app, connection, &session, view_id, &session_id).await? {
+            Ok(view) => (ResumedFrom::Snapshot, view),
+            Err(why) => return Ok(Err(why)),
+        },
         Err(e) => return Err(e),
     };
-    let rendered = view.reattach(connection.outbound.clone(), frame.version, Delivery::Wait).await?.await?;
+    let rendered = match view.reattach(connection.outbound.clone(), frame.version, Delivery::Wait).await?.await {
+        Ok(rendered) => rendered,
+        // Another process claimed the view while its client was away: this copy closed.
+        Err(ActorError::Moved(_) | ActorError::Shutdown { .. }) if from == ResumedFrom::Process => {
+            let _ = session.unmount(view_id, Delivery::Wait).await?.await;
+            let Ok(view) = restore(app, connection, &session, view_id, &session_id).await? else {
+                return Ok(Err(ResumeRefusal::NotFound));
+            };
+            let rendered = view.reattach(connection.outbound.clone(), frame.version, Delivery::Wait).await?.await?;
+            connection.views.lock().expect("views lock").insert(view_id.to_string(), view);
+            return Ok(Ok((ResumedFrom::Snapshot, rendered)));
+        }
+        Err(e) => return Err(e),
+    };
     connection.views.lock().expect("views lock").insert(view_id.to_string(), view);
-    Ok(Ok(rendered))
+    Ok(Ok((from, rendered)))
+}
+
+/// Claim view `view_id` from the snapshot store and start it in `session`
+/// without mounting it.
+async fn restore(app: &App, connection: &Connection, session: &SessionHandle, view_id: &str, session_id: &str) -> Result<Result<ViewHandle, ResumeRefusal>, ActorError> {
+    let Some(store) = app.supervisor.snapshots() else { return Ok(Err(ResumeRefusal::NotFound)) };
+    let claimed = match store.claim(view_id, session_id, connection.http_session.as_deref()).await {
+        Ok(Claim::Taken(claimed)) => claimed,
+        Ok(Claim::Missing) => return Ok(Err(ResumeRefusal::NotFound)),
+        Ok(Claim::BoundElsewhere) => return Ok(Err(ResumeRefusal::Binding)),
+        Err(e @ StoreError::Refused { .. }) => {
+            tracing::warn!(%view_id, error = %e, "a view's snapshot was refused: the client mounts afresh");
+            return Ok(Err(ResumeRefusal::Unreadable));
+        }
+        Err(e) => {
+            tracing::warn!(%view_id, error = %e, "cannot reach the snapshot store: the client mounts afresh");
+            return Ok(Err(ResumeRefusal::Unavailable));
+        }
+    };
+    let Some(view) = app.view(&claimed.snapshot.view_path) else {
+        tracing::info!(%view_id, view = %claimed.snapshot.view_path, "the views file no longer has the snapshot's view: the client mounts afresh");
+        return Ok(Err(ResumeRefusal::Restore));
+    };
+    let mut request = match view_request(app, connection, view) {
+        Ok(request) => request,
+        Err(e) => {
+            tracing::info!(%view_id, error = %e.message, "the snapshot's view cannot be made: the client mounts afresh");
+            return Ok(Err(ResumeRefusal::Restore));
+        }
+    };
+    request.resume = Some(claimed);
+    match session.mount(request, Delivery::Wait).await?.await {
+        Ok(m) => Ok(Ok(m.view)),
+        Err(e @ (ActorError::Handler(_) | ActorError::Template(_) | ActorError::GuestFault(_))) => {
+            tracing::info!(%view_id, error = %e, "the view cannot carry on from its snapshot: the client mounts afresh");
+            Ok(Err(ResumeRefusal::Restore))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Serve one connection until it closes or the server stops.

@@ -42,6 +42,10 @@ struct Queue {
     ticking: HashSet<u64>,
     next_timer: u64,
     closed: bool,
+    /// Subscriptions made or ended so far (a snapshot records the topics).
+    topic_changes: u64,
+    /// Wake the view when its topics change: it keeps snapshots.
+    wake_on_topics: bool,
 }
 
 /// A running timer: [`Timer::cancel`] stops it (dropping it does not).
@@ -114,15 +118,54 @@ impl Inbox {
         }
         if queue.subscriptions.insert(subscription.topic().into(), subscription).is_none() {
             self.stats().subscriptions.fetch_add(1, Relaxed);
+            self.topics_changed(&mut queue);
         }
         Ok(true)
+    }
+
+    fn topics_changed(&self, queue: &mut Queue) {
+        queue.topic_changes += 1;
+        if queue.wake_on_topics {
+            self.wake.notify_one();
+        }
+    }
+
+    /// How many times the view's topics changed; from now on each change
+    /// wakes the view (to write its snapshot again).
+    pub fn watch_topics(&self) -> u64 {
+        let mut queue = self.lock();
+        queue.wake_on_topics = true;
+        queue.topic_changes
+    }
+
+    /// Whether nothing is queued (a wake-up for a change of topics only).
+    pub fn is_idle(&self) -> bool {
+        let queue = self.lock();
+        queue.infos.is_empty() && queue.lagging.is_empty()
+    }
+
+    /// Read `topic`'s messages after `last` from its stream before any
+    /// that arrive live (a view resumed from a snapshot catching up).
+    pub fn catch_up_from(&self, topic: &str, last: Seq) {
+        let mut queue = self.lock();
+        queue.lagging.retain(|(t, _)| &**t != topic);
+        queue.lagging.push((topic.into(), last));
+        drop(queue);
+        self.wake.notify_one();
     }
 
     /// Stop `topic`'s messages; whether the view subscribed to it.
     pub fn unsubscribe(&self, topic: &str) -> bool {
         // Dropped outside the lock: unsubscribing takes the hub's lock,
         // under which the hub calls `notify`, which takes this one.
-        let subscription = self.lock().subscriptions.remove(topic);
+        let subscription = {
+            let mut queue = self.lock();
+            let removed = queue.subscriptions.remove(topic);
+            if removed.is_some() {
+                self.topics_changed(&mut queue);
+            }
+            removed
+        };
         let had = subscription.is_some();
         drop(subscription);
         if had {

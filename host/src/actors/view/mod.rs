@@ -10,9 +10,12 @@
 
 mod components;
 mod inbox;
+mod snapshot;
 mod told;
 
 pub use inbox::Timer;
+pub(crate) use snapshot::Binding;
+use snapshot::Snapshotting;
 use inbox::Inbox;
 use super::info::InfoError;
 
@@ -110,6 +113,10 @@ pub(crate) struct ViewSpec {
     pub session_activity: Arc<AtomicU64>,
     /// What its components' guests are made of.
     pub guests: GuestParts,
+    /// Keep snapshots, bound to this (with a snapshot store and a connection).
+    pub binding: Option<Binding>,
+    /// Start from this snapshot instead of mounting.
+    pub resume: Option<crate::resume::Claimed>,
 }
 
 /// A pair of guest engines a view runs instead of the defaults.
@@ -138,8 +145,9 @@ impl ViewHandle {
         &self.view_id
     }
 
-    /// Start a view actor: mount its logic with `params`, compile its
-    /// template and render it. Returns the handle and the first HTML.
+    /// Start a view actor: mount its logic with `params` (or restore it
+    /// from the spec's snapshot), compile its template and render it.
+    /// Returns the handle and the HTML the client is to show.
     pub(crate) async fn start(
         shared: Arc<Shared>,
         spec: ViewSpec,
@@ -176,14 +184,35 @@ impl ViewHandle {
             applied: Default::default(),
             busy: None,
             events: Vec::new(),
+            snapshotting: None,
             shared: shared.clone(),
         };
-        let html = actor
-            .mount(&spec.template_source, params)
-            .instrument(span.clone())
-            .await?;
+        if let Some(binding) = spec.binding {
+            actor.snapshotting = Some(Box::new(Snapshotting::new(binding, &handle, spec.resume.as_ref())));
+        }
+        let html = match &spec.resume {
+            Some(claimed) => actor.restore(&spec.template_source, claimed).instrument(span.clone()).await?,
+            None => actor.mount(&spec.template_source, params).instrument(span.clone()).await?,
+        };
         actor.logic.attached(handle.downgrade());
         shared.tracker.spawn(actor.run(rx).instrument(span));
+        if let Some(claimed) = spec.resume {
+            // Its topics again, and what it missed in them since its last snapshot.
+            for mark in &claimed.snapshot.topics {
+                if let Err(e) = handle.inbox.subscribe(&mark.topic).await {
+                    if let Ok(stopped) = handle.shutdown(Delivery::Wait).await {
+                        let _ = stopped.await;
+                    }
+                    return Err(ActorError::Handler(HandlerError::Raised {
+                        kind: "BackplaneError".into(),
+                        message: format!("the resumed view could not subscribe to {:?} again: {e}", mark.topic),
+                    }));
+                }
+                if let Some(seq) = mark.seq() {
+                    handle.inbox.catch_up_from(&mark.topic, seq);
+                }
+            }
+        }
         Ok((handle, html))
     }
 
@@ -389,6 +418,8 @@ struct ViewActor {
     busy: Option<super::logic::LogicFuture<'static, ()>>,
     /// Events for the client waiting for a render to go with.
     events: Vec<super::rendered::ClientEvent>,
+    /// Its snapshots, when it keeps them (see [`snapshot`]).
+    snapshotting: Option<Box<Snapshotting>>,
     shared: Arc<Shared>,
 }
 
@@ -400,6 +431,7 @@ impl ViewActor {
         let html = self.render_html().await?;
         self.vdom.reset(&html).await.map_err(|e| self.fault(e))?;
         self.version = 1;
+        self.shown(&html);
         Ok(html)
     }
 
@@ -407,6 +439,10 @@ impl ViewActor {
     /// future is what every idle view keeps allocated, so it stays small.
     async fn run(mut self, mut rx: mpsc::Receiver<ViewMsg>) {
         loop {
+            // After the answer went: nobody waits for this.
+            if self.snapshotting.is_some() {
+                Box::pin(self.keep_snapshot()).await;
+            }
             let msg = {
                 let (inbox, busy) = (&self.inbox, &mut self.busy);
                 let idle = busy.is_none();
@@ -426,6 +462,7 @@ impl ViewActor {
                     self.busy = None;
                     continue;
                 }
+                Next::Told if self.inbox.is_idle() => continue,
                 Next::Told => {
                     let started = Instant::now();
                     let ok = Box::pin(self.handle_infos()).await;
@@ -478,6 +515,12 @@ impl ViewActor {
                 }
                 ViewMsg::Reattach { resume, reply } => {
                     let result = Box::pin(self.reattach(*resume)).await;
+                    if let Err(ActorError::Moved(_)) = &result {
+                        // Another process has the view: this copy ends.
+                        tracing::info!(view_id = %self.view_id, "the view was resumed by another process: this copy closes");
+                        answer(reply, result);
+                        break;
+                    }
                     (MessageKind::Render, answer(reply, result))
                 }
                 ViewMsg::CreateComponent { request, reply } => {
@@ -627,9 +670,15 @@ impl ViewActor {
 
     /// Push to `outbound` from now on; the client's HTML unless it is at the latest version.
     async fn reattach(&mut self, Reattach { outbound, version }: Reattach) -> Result<Option<Rendered>, ActorError> {
+        self.still_owned().await?;
         self.outbound = outbound;
         // Stale or lost: a push never reached it, whatever version it says.
         if version == self.version && !self.stale && !self.tree_lost {
+            // Resumed from a snapshot rendered with another template or engines: the client gets the difference.
+            if self.snapshotting.as_deref_mut().is_some_and(|s| std::mem::take(&mut s.rendered_elsewhere)) {
+                let rendered = self.render_diff().await?;
+                return Ok(Some(self.with_events(rendered)));
+            }
             return Ok(None);
         }
         let rendered = self.render_full().await?;
@@ -651,6 +700,7 @@ impl ViewActor {
         let html = self.render_html().await?;
         let patches = self.vdom.diff(&html).await.map_err(|e| self.fault(e))?;
         self.version += 1;
+        self.shown(&html);
         Ok(Rendered {
             html: None,
             patches: Some(patches),
@@ -666,6 +716,7 @@ impl ViewActor {
         self.vdom.reset(&html).await.map_err(|e| self.fault(e))?;
         self.tree_behind = false;
         self.version += 1;
+        self.shown(&html);
         Ok(Rendered {
             html: Some(html),
             patches: None,
