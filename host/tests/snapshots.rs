@@ -174,6 +174,8 @@ async fn a_template_changed_since_gives_patches_and_what_was_missed_in_a_topic_i
     request_a.resumable = Some(Resumable { browser: Some("browser-1".into()) });
     let a = first.get_or_create_session("ws-a").mount(request_a.params(obj(json!({"count": 0, "news": "-"}))), Delivery::Wait).await.unwrap().await.unwrap();
     assert!(a.view.subscribe("snap-news").await.unwrap());
+    // A subscription alone is written down too (no render needed).
+    stored_when(&redis, &a.view_id, |s| s["topics"][0]["topic"] == "snap-news" && s["topics"][0]["last"].is_null()).await;
     let pubsub = first.pubsub().unwrap();
     common::until_connected(&pubsub).await;
     pubsub.publish("snap-news", r#"{"news": "one"}"#).await.unwrap();

@@ -130,7 +130,7 @@ def encode(value, where):
             raise ResumeStateError(f"{where} is an unsaved {label}: a snapshot keeps a model instance as its label and primary key")
         return {TAG: "model", "v": [label, encode(value.pk, f"{where}.pk")]}
     raise ResumeStateError(
-        f"{where} is a {type(value).__qualname__}, which a resume snapshot cannot keep (JSON, tuples, sets, dates, "
+        f"{where} is of type {type(value).__qualname__}, which a resume snapshot cannot keep (JSON, tuples, sets, dates, "
         "decimals, UUIDs, bytes and model instances it can): list the fields to keep in resume_fields, or write "
         "dump_state() and load_state(data, version), or set resumable = False"
     )
