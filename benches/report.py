@@ -189,6 +189,14 @@ def checks(w):
             if name in s:
                 lost = s[name]["lost"]["median"] + s[name]["burst_views_short"]["median"]
                 out.append(Check(f"fanout.lost.{name}", f"fan-out, {name}: views that missed a broadcast", f"{int(lost):,}", "0", lost == 0))
+    if "resume" in w:
+        s = w["resume"]["summary"]
+        mount, across, here = s["mount_p50_us"]["median"], s["across_p50_us"]["median"], s["in_process_p50_us"]["median"]
+        out.append(Check("resume.across_p50", "resume on another process vs a fresh mount, p50 (actors, Redis on loopback)",
+                         f"{fmt(across, ' µs')} (mount {fmt(mount, ' µs')})", "≤ a mount's + 200 µs", across <= mount + 200))
+        out.append(Check("resume.in_process_p50", "resume in process, p50", fmt(here, " µs"), "≤ 50 µs", here <= 50))
+        share = s["events_on_share"]["median"]
+        out.append(Check("resume.snapshot_cost", "events/s at 100 clients with snapshots on, of off's", f"{share:.0%}", "≥ 80 %", share >= 0.8))
     if "rust" in w:
         s = w["rust"]["summary"]
         rate = s["single_actor_events_per_s"]["median"]
@@ -463,6 +471,30 @@ def fanout_section(f, cores):
     return lines
 
 
+def resume_section(r):
+    s = r["summary"]
+    row = lambda name, key: f"| {name} | {fmt(s[key + '_p50_us']['median'])} | {fmt(s[key + '_p99_us']['median'])} |"  # noqa: E731
+    return [
+        "## 8. Resume: in process, on another process, and what snapshots cost",
+        "",
+        f"`benches/resume.py` (host/examples/resume_bench.rs, Rust, at the actor level: no socket): two actor systems on one "
+        f"redis-server stand for two processes; {r['views']:,} views of a 20-row page, medians of the rounds. A resume in "
+        "process takes a parked session back and reattaches the view; a resume on the other system claims the view's "
+        "snapshot (one Redis script), starts its guests, makes the stored HTML its tree and restores its state without "
+        "`mount()`, then reattaches it. Both answer \"resumed\": the client is current.",
+        "",
+        "| per view | p50 µs | p99 µs |",
+        "|---|---|---|",
+        row("fresh mount", "mount"),
+        row("resume in process", "in_process"),
+        row("resume on another process", "across"),
+        "",
+        f"Events/s, 100 clients each sending to its own view one event after the other for {fmt(r['seconds'])} s: snapshots off "
+        f"{fmt(s['events_off']['median'])}, on {fmt(s['events_on']['median'])} ({s['events_on_share']['median']:.0%}); a snapshot "
+        "is written behind each render (saves of one view coalesce, all views share one pipeline).",
+    ]
+
+
 def losses_section(all_checks, w):
     lines = ["## Where wasmlive loses", ""]
     missed = [c for c in all_checks if not c.met]
@@ -514,7 +546,8 @@ def render(results, plot, raw):
                          ("e2e", lambda: e2e_section(w["e2e"], plot)),
                          ("rust", lambda: rust_section(w["rust"])),
                          ("soak", lambda: soak_section(w["soak"])),
-                         ("fanout", lambda: fanout_section(w["fanout"], results["machine"]["cores"]))):
+                         ("fanout", lambda: fanout_section(w["fanout"], results["machine"]["cores"])),
+                         ("resume", lambda: resume_section(w["resume"]))):
         if key in w or (key == "render" and "diff" in w):
             lines += ["", *section()]
     return "\n".join(lines) + "\n"

@@ -47,6 +47,7 @@ WORKLOADS = [
     ("e2e", "e2e.py", ["--rounds", "3", "--seconds", "5", "--plot", PLOT_PATH], ["--rounds", "3", "--seconds", "1", "--plot", PLOT_PATH]),
     ("soak", "soak.py", ["--rounds", "10"], ["--rounds", "3", "--clients", "100", "--events", "20"]),
     ("fanout", "fanout.py", ["--rounds", "3"], ["--rounds", "1", "--views", "1000", "--broadcasts", "5", "--burst", "50"]),
+    ("resume", "resume.py", ["--rounds", "3"], ["--rounds", "1", "--views", "100", "--seconds", "1"]),
 ]
 
 

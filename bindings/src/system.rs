@@ -348,7 +348,9 @@ pub struct ActorStats {
     /// The process's PubSub, once started: `{"backplane", "connected",
     /// "published", "delivered", "duplicates", "gaps", "missed", "topics"}`; else None.
     pub pubsub: Option<Py<PyDict>>,
-    /// `{"parked", "in_process", "expired", "refused": {reason: count}}`.
+    /// `{"parked", "in_process", "across_processes", "expired", "refused":
+    /// {reason: count}, "snapshots": {"saved", "save_failures", "moved",
+    /// "claimed", "pending"} or None}`.
     pub resumes: Py<PyDict>,
     /// Per message kind: `{"count", "p50_us", "p95_us", "p99_us"}`.
     pub latency: Py<PyDict>,
@@ -374,6 +376,7 @@ fn resume_stats(py: Python<'_>, r: &wasmlive::actors::ResumeStats) -> PyResult<P
     let d = PyDict::new(py);
     d.set_item("parked", r.parked)?;
     d.set_item("in_process", r.in_process)?;
+    d.set_item("across_processes", r.across_processes)?;
     d.set_item("expired", r.expired)?;
     let refused = PyDict::new(py);
     for (why, n) in &r.refused {
@@ -381,6 +384,17 @@ fn resume_stats(py: Python<'_>, r: &wasmlive::actors::ResumeStats) -> PyResult<P
         refused.set_item(name, n)?;
     }
     d.set_item("refused", refused)?;
+    let snapshots = match &r.snapshots {
+        Some(s) => {
+            let sd = PyDict::new(py);
+            for (k, v) in [("saved", s.saved), ("save_failures", s.save_failures), ("moved", s.moved), ("claimed", s.claimed), ("pending", s.pending)] {
+                sd.set_item(k, v)?;
+            }
+            Some(sd)
+        }
+        None => None,
+    };
+    d.set_item("snapshots", snapshots)?;
     Ok(d.unbind())
 }
 
