@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release -p wasmlive --example resume_bench -- REDIS_URL [VIEWS] [SECONDS]`
 //! prints one JSON object:
-//! - `mount_us`, `in_process_us`, `across_us`: per view, a fresh mount, a
+//! - `mount_us`, `in_process_us`, `across_us`: per view, a fresh mount (in a new session), a
 //!   resume of a parked session's view (take the session back, reattach),
 //!   and a resume from the snapshot on the other system (claim, start
 //!   without mount, reattach), each as `{"p50", "p99"}` µs;
@@ -63,11 +63,11 @@ async fn main() {
     let first = ActorSupervisor::start(ActorConfig { resume_grace: Duration::from_secs(600), ..config(Some(url)) }).unwrap();
     let second = ActorSupervisor::start(config(Some(url))).unwrap();
 
-    // A fresh mount, on the second system.
+    // A fresh mount, on the second system, in a new socket's new session (as a resume's is).
     let mut mount_us = Vec::new();
     for i in 0..views {
-        let session = second.get_or_create_session(&format!("fresh-{i}"));
         let started = Instant::now();
+        let session = second.get_or_create_session(&format!("fresh-{i}"));
         mount(&session, "b").await;
         mount_us.push(started.elapsed().as_secs_f64() * 1e6);
     }

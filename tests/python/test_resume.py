@@ -29,13 +29,18 @@ HANDLERS = textwrap.dedent(
         def mount(self, request, **kwargs):
             MOUNTS[0] += 1
             self.count = 0
+            self.draft = ""
 
         @event_handler
         def increment(self, **kwargs):
             self.count += 1
 
+        @event_handler
+        def draft_changed(self, value="", **kwargs):
+            self.draft = value
+
         def get_context_data(self):
-            return {"count": self.count, "mounts": MOUNTS[0]}
+            return {"count": self.count, "mounts": MOUNTS[0], "draft": self.draft}
     """
 )
 
@@ -43,7 +48,7 @@ HANDLERS = textwrap.dedent(
 def site(tmp_path):
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "counter.html").write_text(
-        '<div><p>count={{ count }} mounts={{ mounts }}</p><button @click="increment">+</button><input id="note" name="note"></div>'
+        '<div><p>count={{ count }} mounts={{ mounts }}</p><button @click="increment">+</button><input id="note" name="note"><input id="draft" name="draft" @input="draft_changed"><s>{{ draft }}</s></div>'
     )
     (tmp_path / "templates" / "board.html").write_text("<p>board: {{ headline }}</p>")
     (tmp_path / "handlers.py").write_text(HANDLERS)

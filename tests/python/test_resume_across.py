@@ -106,7 +106,7 @@ async def test_after_kill_9_the_other_process_resumes_the_view_without_mount_or_
     for n in range(1, 6):
         assert (await first.ask({"type": "event", "event": "increment", "view_id": mounted["view_id"]}))["version"] == n + 1
     stored = await snapshot_at(redis_server.url, mounted["view_id"], 6)
-    assert stored["record"] == {"count": 5} and stored["record_version"] == 0 and "count=5" in stored["html"], stored
+    assert stored["record"] == {"count": 5, "draft": ""} and stored["record_version"] == 0 and "count=5" in stored["html"], stored
 
     pair.kill(0)
     pair.point_at(1)
@@ -233,16 +233,25 @@ async def test_in_chromium_kill_9_then_the_page_resumes_on_the_other_process(pai
     await page.fill("#note", "typed, never sent")
     before = len(sent)
     pair.kill(0)
-    pair.point_at(1)
+    # Nowhere to reconnect to for a while: what the user types into a bound input meanwhile cannot be sent.
+    pair.proxy.target = ("127.0.0.1", 9)
     pair.proxy.cut()
     await page.wait_for_function("document.documentElement.dataset.wasmlive === 'reconnecting'")
+    await page.fill("#draft", "typed while away")
+    await page.wait_for_timeout(500)
+    assert await page.text_content("s") == ""
+    pair.point_at(1)
     await page.wait_for_function("document.documentElement.dataset.wasmlive === 'connected' && window.wasmlive.views.every((v) => v.viewId)", timeout=30000)
     # Resumed, not mounted: no mount frame, the DOM and what the user typed stayed.
     assert "mount" not in sent[before:] and "resume" in sent[before:], sent
     assert await page.input_value("#note") == "typed, never sent"
-    assert await page.evaluate("window.wasmlive.views[0].version") == 6
+    # The bound input's event went once the view was back: version 7 carries it.
+    await page.wait_for_function("document.querySelector('s').textContent === 'typed while away'")
+    assert sent[sent.index("resume", before):].count("event") == 1, sent
+    assert await page.evaluate("window.wasmlive.views[0].version") == 7
     await page.click("text=+")
-    await page.wait_for_function("window.wasmlive.views[0].version === 7")
+    await page.wait_for_function("window.wasmlive.views[0].version === 8")
     # The right state, and mount() was never called on this process.
     assert await page.text_content("p") == "count=6 mounts=0"
+    assert await page.input_value("#draft") == "typed while away"
     assert errors == []

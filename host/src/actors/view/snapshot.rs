@@ -32,6 +32,8 @@ pub(crate) struct Snapshotting {
     pub rendered_elsewhere: bool,
     /// Told when a save is refused.
     pub holder: Arc<dyn Holder>,
+    /// Claimed a moment ago: the first reattach need not ask Redis again.
+    pub just_claimed: bool,
 }
 
 /// Closes a view whose save was refused: another process has it now.
@@ -73,6 +75,7 @@ impl Snapshotting {
             browser,
             rendered_elsewhere,
             holder: Arc::new(CloseMoved(handle.downgrade())),
+            just_claimed: claimed.is_some(),
         }
     }
 }
@@ -156,7 +159,10 @@ impl ViewActor {
     /// Before a copy kept here is resumed: whether this process still owns
     /// the view (another may have claimed it while its client was away).
     pub(super) async fn still_owned(&mut self) -> Result<(), ActorError> {
-        let Some(s) = self.snapshotting.as_deref() else { return Ok(()) };
+        let Some(s) = self.snapshotting.as_deref_mut() else { return Ok(()) };
+        if std::mem::take(&mut s.just_claimed) {
+            return Ok(());
+        }
         match s.store.holds(&self.view_id, s.generation).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(ActorError::Moved(self.view_id.clone())),

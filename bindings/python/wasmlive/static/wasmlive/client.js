@@ -24,6 +24,9 @@ class View {
     this.resumeId = null;
     this.inFlight = 0;
     this.timers = new Map();
+    // Bound inputs (`@input`, `@change`) whose latest value the server has
+    // not answered yet: sent again once a resume keeps the DOM.
+    this.unsent = new Set();
     for (const type of EVENTS) root.addEventListener(type, (e) => this.onDomEvent(type, e));
   }
 
@@ -37,7 +40,10 @@ class View {
       const params = paramsOf(el, type, event);
       const debounce = Number(el.dataset.debounce || (type === "input" ? 150 : 0));
       const component = el.closest("[data-component-id]");
-      const send = () => this.send(name, params, component && this.root.contains(component) ? component.dataset.componentId : null, type === "submit" ? el : null);
+      // A bound form control (not a form listening for its fields' events).
+      const input = (type === "input" || type === "change") && el === event.target && "value" in el ? el : null;
+      if (input) this.unsent.add(input);
+      const send = () => this.send(name, params, component && this.root.contains(component) ? component.dataset.componentId : null, type === "submit" ? el : null, input);
       if (debounce > 0) {
         clearTimeout(this.timers.get(el));
         this.timers.set(el, setTimeout(send, debounce));
@@ -62,6 +68,7 @@ class View {
     if (!this.resumeToken || !this.resumeId) return this.client.request(this.mountFrame(), this);
     const frame = { type: "resume", view_id: this.resumeId, token: this.resumeToken, version: this.version };
     return this.client.request(frame, this).then((reply) => {
+      if (reply.type === "resumed") this.resendInputs();
       if (reply.type === "resumed" || reply.type === "html_update") return reply;
       console.warn(`wasmlive: mount ${this.path} again (${reply.reason || reply.message})`);
       this.resumeToken = this.resumeId = null;
@@ -69,14 +76,33 @@ class View {
     });
   }
 
-  send(event, params, componentId, form) {
+  send(event, params, componentId, form, input) {
     const frame = { type: "event", event, params, view_id: this.viewId || this.httpViewId };
     if (componentId) frame.component_id = componentId;
+    const value = input ? valueOf(input) : undefined;
     this.busy(+1);
     this.client.request(frame, this).then((reply) => {
       this.busy(-1);
       if (reply.type !== "error" && form) form.reset();
+      // Answered, and not typed into since: the server has this value.
+      if (input && reply.type !== "error" && valueOf(input) === value) this.unsent.delete(input);
     });
+  }
+
+  // After "resumed": the bound inputs typed into while the connection was
+  // down (their events failed or never went) send their events now, in the
+  // order they were first touched.
+  resendInputs() {
+    for (const el of [...this.unsent]) {
+      if (!this.root.contains(el)) {
+        this.unsent.delete(el);
+        continue;
+      }
+      const type = el.hasAttribute("@input") ? "input" : "change";
+      const component = el.closest("[data-component-id]");
+      const componentId = component && this.root.contains(component) ? component.dataset.componentId : null;
+      this.send(el.getAttribute("@" + type), paramsOf(el, type, { target: el }), componentId, null, el);
+    }
   }
 
   busy(delta) {
@@ -185,6 +211,10 @@ function showDebugOverlay(frame, viewPath) {
 
 // Params of an event: the element's data-* (but data-key/-debounce/-component-id),
 // the form's fields for submit, the value for change/input.
+function valueOf(el) {
+  return el.type === "checkbox" ? el.checked : el.value;
+}
+
 function paramsOf(el, type, event) {
   const params = {};
   for (const [k, v] of Object.entries(el.dataset)) {
