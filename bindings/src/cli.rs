@@ -117,32 +117,45 @@ async fn on_lane<T: Send + 'static>(
         .unwrap_or_else(|_| Err(HandlerError::Raised { kind: "RuntimeError".into(), message: "the handler thread stopped".into() }))
 }
 
+impl PythonView {
+    /// Make the handler object on its lane, let `start` give it its state
+    /// (`mount()`, or a snapshot's record), and keep it with its context.
+    async fn make(
+        &mut self,
+        state: &mut State,
+        start: impl FnOnce(Python<'_>, &Bound<'_, PyAny>) -> PyResult<()> + Send + 'static,
+    ) -> Result<(), HandlerError> {
+        let spec = self.spec.clone();
+        let lane = self.lane.clone();
+        let view_lane = lane.clone();
+        let (view, context) = on_lane(&lane, move |py| {
+            let class = import_class(py, &spec).map_err(|message| HandlerError::Raised { kind: "ImportError".into(), message })?;
+            let object = class.bind(py).call0().map_err(|e| raised(py, e))?;
+            start(py, &object).map_err(|e| raised(py, e))?;
+            let view = PyView::new(&object, view_lane).map_err(|e| raised(py, e))?;
+            let update = view.update(py).map_err(|e| raised(py, e))?;
+            Ok((view, update))
+        })
+        .await?;
+        self.view = Some(Arc::new(view));
+        *state = context.state;
+        // A first frame carries no client events: they go with the next render.
+        self.events = context.events;
+        Ok(())
+    }
+}
+
 impl ViewLogic for PythonView {
     fn mount<'a>(&'a mut self, params: &'a State, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {
-        let spec = self.spec.clone();
         let params = params.clone();
-        let lane = self.lane.clone();
-        Box::pin(async move {
-            let view_lane = lane.clone();
-            let (view, context) = on_lane(&lane, move |py| {
-                let class = import_class(py, &spec).map_err(|message| HandlerError::Raised { kind: "ImportError".into(), message })?;
-                let object = class.bind(py).call0().map_err(|e| raised(py, e))?;
-                if object.hasattr("mount").unwrap_or(false) {
-                    let kwargs = convert::dict(py, &params).map_err(|e| raised(py, e))?;
-                    let r = object.call_method("mount", (py.None(),), Some(&kwargs)).map_err(|e| raised(py, e))?;
-                    pyview::finish(&r).map_err(|e| raised(py, e))?;
-                }
-                let view = PyView::new(&object, view_lane).map_err(|e| raised(py, e))?;
-                let update = view.update(py).map_err(|e| raised(py, e))?;
-                Ok((view, update))
-            })
-            .await?;
-            self.view = Some(Arc::new(view));
-            *state = context.state;
-            // Its first frame is `mounted`, which carries none: they go with the next render.
-            self.events = context.events;
+        Box::pin(self.make(state, move |py, object| {
+            if object.hasattr("mount").unwrap_or(false) {
+                let kwargs = convert::dict(py, &params)?;
+                let r = object.call_method("mount", (py.None(),), Some(&kwargs))?;
+                pyview::finish(&r)?;
+            }
             Ok(())
-        })
+        }))
     }
 
     fn record<'a>(&'a mut self, _state: &'a State) -> LogicFuture<'a, Result<Option<Record>, HandlerError>> {
@@ -165,27 +178,9 @@ impl ViewLogic for PythonView {
     }
 
     fn restore<'a>(&'a mut self, record: &'a Record, state: &'a mut State) -> LogicFuture<'a, Result<(), HandlerError>> {
-        let spec = self.spec.clone();
-        let lane = self.lane.clone();
         let text = serde_json::json!({"data": record.data, "version": record.version}).to_string();
-        Box::pin(async move {
-            let view_lane = lane.clone();
-            // Made as a mount makes it, then given the recorded state instead of `mount()`.
-            let (view, context) = on_lane(&lane, move |py| {
-                let class = import_class(py, &spec).map_err(|message| HandlerError::Raised { kind: "ImportError".into(), message })?;
-                let object = class.bind(py).call0().map_err(|e| raised(py, e))?;
-                let restored = py.import("wasmlive.resume").and_then(|m| m.getattr("restore")?.call1((&object, text)).map(drop));
-                restored.map_err(|e| raised(py, e))?;
-                let view = PyView::new(&object, view_lane).map_err(|e| raised(py, e))?;
-                let update = view.update(py).map_err(|e| raised(py, e))?;
-                Ok((view, update))
-            })
-            .await?;
-            self.view = Some(Arc::new(view));
-            *state = context.state;
-            self.events = context.events;
-            Ok(())
-        })
+        // Made as a mount makes it, then given the recorded state instead of `mount()`.
+        Box::pin(self.make(state, move |py, object| py.import("wasmlive.resume")?.getattr("restore")?.call1((object, text)).map(drop)))
     }
 
     fn attached(&mut self, handle: WeakViewHandle) {
