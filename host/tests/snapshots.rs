@@ -208,6 +208,23 @@ async fn a_template_changed_since_gives_patches_and_what_was_missed_in_a_topic_i
 }
 
 #[tokio::test]
+async fn a_state_pushed_while_the_client_is_away_is_in_the_snapshot() {
+    let redis = RedisServer::start();
+    let supervisor = ActorSupervisor::start(config(&redis)).unwrap();
+    let logic = Counter::default();
+    let (request, queue) = request(&logic, TEMPLATE);
+    let m = supervisor.get_or_create_session("ws-a").mount(request.params(obj(json!({"count": 0, "news": "-"}))), Delivery::Wait).await.unwrap().await.unwrap();
+    // The socket is gone: the first push renders (version 2, the client never gets it), later ones only change the state.
+    drop(queue);
+    m.view.push(obj(json!({"count": 1, "news": "-"})), Delivery::Wait).await.unwrap().await.unwrap();
+    stored_at(&redis, &m.view_id, 2).await;
+    m.view.push(obj(json!({"count": 2, "news": "later"})), Delivery::Wait).await.unwrap().await.unwrap();
+    let stored = stored_when(&redis, &m.view_id, |s| s["record"]["count"] == 2).await;
+    assert_eq!((stored["version"].as_u64(), stored["record"]["news"].as_str()), (Some(2), Some("later")));
+    supervisor.shutdown_all().await;
+}
+
+#[tokio::test]
 async fn what_redis_hands_back_is_checked_before_anything_uses_it() {
     let redis = RedisServer::start();
     let supervisor = ActorSupervisor::start(config(&redis)).unwrap();

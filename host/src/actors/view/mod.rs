@@ -615,6 +615,7 @@ impl ViewActor {
         self.events.extend(events);
         if self.stale {
             // Its HTML goes out once the connection has room; it will carry this state.
+            self.changed_unseen();
             return Ok(());
         }
         let result = self.push_render().await;

@@ -34,6 +34,9 @@ pub(crate) struct Snapshotting {
     pub holder: Arc<dyn Holder>,
     /// Claimed a moment ago: the first reattach need not ask Redis again.
     pub just_claimed: bool,
+    /// The state changed without a render (the view is stale): the
+    /// snapshot is written again all the same.
+    pub unseen: bool,
 }
 
 /// Closes a view whose save was refused: another process has it now.
@@ -76,6 +79,7 @@ impl Snapshotting {
             rendered_elsewhere,
             holder: Arc::new(CloseMoved(handle.downgrade())),
             just_claimed: claimed.is_some(),
+            unseen: false,
         }
     }
 }
@@ -111,15 +115,24 @@ impl ViewActor {
         }
     }
 
+    /// The state changed and no render shows it (the client is behind and
+    /// gets the whole HTML when it is back): the snapshot must keep it.
+    pub(super) fn changed_unseen(&mut self) {
+        if let Some(s) = self.snapshotting.as_deref_mut() {
+            s.unseen = true;
+        }
+    }
+
     /// Queue the view's snapshot if it rendered since the last one.
     pub(super) async fn keep_snapshot(&mut self) {
         let Some(s) = self.snapshotting.as_deref_mut() else { return };
         let topics_now = self.inbox.watch_topics();
-        if s.saved == self.version && s.topics_seen == topics_now {
+        if s.saved == self.version && s.topics_seen == topics_now && !s.unseen {
             return;
         }
         s.saved = self.version;
         s.topics_seen = topics_now;
+        s.unseen = false;
         if !self.components.is_empty() {
             // Live components are not in snapshots: such a view resumes in process only.
             return;

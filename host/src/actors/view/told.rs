@@ -85,7 +85,12 @@ impl ViewActor {
                 Handled::Now => {
                     let queued = self.logic.take_events();
                     self.events.extend(queued);
-                    if self.stale { Ok(()) } else { self.push_render().await }
+                    if self.stale {
+                        self.changed_unseen();
+                        Ok(())
+                    } else {
+                        self.push_render().await
+                    }
                 }
             }
         }
