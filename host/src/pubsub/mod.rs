@@ -17,7 +17,7 @@ mod presence;
 mod redis;
 
 pub use error::PubSubError;
-pub(crate) use redis::redacted;
+pub(crate) use redis::{managed, redacted, within};
 pub use hub::Subscriber;
 pub use message::{MAX_TOPIC_BYTES, Message, Notice, Seq, check_payload, check_topic};
 pub use presence::{ALIVE_FOR, HEARTBEAT, Tracked};

@@ -31,7 +31,8 @@ redis.call('PUBLISH', KEYS[2], epoch .. ' ' .. n .. ' ' .. ARGV[2])
 return {epoch, n}
 ";
 
-/// How long a command may take before Redis counts as unreachable.
+/// How long a command may take before Redis counts as unreachable (the
+/// snapshot store's too).
 const TIMEOUT: Duration = Duration::from_secs(2);
 /// The longest wait between two attempts to reconnect.
 const MAX_BACKOFF: Duration = Duration::from_millis(500);
@@ -51,6 +52,24 @@ fn channel(topic: &str) -> String {
 /// The topic a channel is for.
 fn topic_of(channel: &str) -> Option<&str> {
     channel.strip_prefix("wl:p:{")?.strip_suffix('}')
+}
+
+/// A connection to `client` that reconnects by itself, made within
+/// [`TIMEOUT`]; else why not.
+pub(crate) async fn managed(client: &redis::Client) -> Result<ConnectionManager, String> {
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(TIMEOUT))
+        .set_response_timeout(Some(TIMEOUT))
+        .set_number_of_retries(1);
+    within(ConnectionManager::new_with_config(client.clone(), config)).await
+}
+
+/// `query`'s answer within [`TIMEOUT`]; else why not.
+pub(crate) async fn within<T>(query: impl Future<Output = redis::RedisResult<T>>) -> Result<T, String> {
+    match tokio::time::timeout(TIMEOUT, query).await {
+        Ok(answer) => answer.map_err(|e| e.to_string()),
+        Err(_) => Err("no answer within 2 s".into()),
+    }
 }
 
 /// `url` without its password, for messages and logs.
@@ -117,15 +136,7 @@ impl RedisBackplane {
     async fn connection(&self) -> Result<ConnectionManager, PubSubError> {
         let mut publisher = self.publisher.lock().await;
         if publisher.is_none() {
-            let config = ConnectionManagerConfig::new()
-                .set_connection_timeout(Some(TIMEOUT))
-                .set_response_timeout(Some(TIMEOUT))
-                .set_number_of_retries(1);
-            let manager = tokio::time::timeout(TIMEOUT, ConnectionManager::new_with_config(self.client.clone(), config))
-                .await
-                .map_err(|_| self.unreachable("no answer within 2 s"))?
-                .map_err(|e| self.unreachable(e))?;
-            *publisher = Some(manager);
+            *publisher = Some(managed(&self.client).await.map_err(|e| self.unreachable(e))?);
         }
         Ok(publisher.clone().expect("a publisher connection"))
     }
@@ -140,10 +151,7 @@ impl RedisBackplane {
             .get(counter_key(topic))
             .xrange_count(stream_key(topic), format!("0-{from}"), "+", count)
             .query_async::<(Option<String>, Option<u64>, redis::streams::StreamRangeReply)>(&mut connection);
-        let (epoch, last, range) = tokio::time::timeout(TIMEOUT, query)
-            .await
-            .map_err(|_| self.unreachable("no answer within 2 s"))?
-            .map_err(|e| self.unreachable(e))?;
+        let (epoch, last, range) = within(query).await.map_err(|e| self.unreachable(e))?;
         let epoch: Arc<str> = epoch.unwrap_or_default().into();
         let messages = range
             .ids
@@ -160,10 +168,7 @@ impl RedisBackplane {
     /// Run one command (or pipeline) on the publishing connection, within [`TIMEOUT`].
     async fn query<T: redis::FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T, PubSubError> {
         let mut connection = self.connection().await?;
-        tokio::time::timeout(TIMEOUT, pipe.query_async::<T>(&mut connection))
-            .await
-            .map_err(|_| self.unreachable("no answer within 2 s"))?
-            .map_err(|e| self.unreachable(e))
+        within(pipe.query_async::<T>(&mut connection)).await.map_err(|e| self.unreachable(e))
     }
 
     /// Presence: set `member`'s entry in `key`.
@@ -220,10 +225,7 @@ impl RedisBackplane {
         let mut invocation = self.script.key(stream_key(topic));
         invocation.key(channel(topic)).key(EPOCH_KEY).key(counter_key(topic)).arg(self.stream_len).arg(payload).arg(candidate);
         let invoked = invocation.invoke_async::<(String, u64)>(&mut connection);
-        let (epoch, n) = tokio::time::timeout(TIMEOUT, invoked)
-            .await
-            .map_err(|_| self.unreachable("no answer within 2 s"))?
-            .map_err(|e| self.unreachable(e))?;
+        let (epoch, n) = within(invoked).await.map_err(|e| self.unreachable(e))?;
         Ok(Seq { epoch: epoch.into(), n })
     }
 }

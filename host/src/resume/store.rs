@@ -13,9 +13,9 @@
 //! views, so a render never waits for Redis.
 
 use super::snapshot::{Snapshot, SnapshotRefused};
-use crate::pubsub::redacted;
+use crate::pubsub::{managed, redacted, within};
 use indexmap::IndexMap;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -50,8 +50,6 @@ if owner == ARGV[1] and redis.call('HGET', KEYS[1], 'gen') == ARGV[2] then retur
 return 0
 ";
 
-/// How long a Redis command may take before the store counts as unreachable.
-const TIMEOUT: Duration = Duration::from_secs(2);
 /// The wait before a batch that failed is tried again.
 const RETRY: Duration = Duration::from_millis(250);
 
@@ -243,7 +241,7 @@ impl Inner {
     }
 
     async fn timed<T>(&self, query: impl Future<Output = redis::RedisResult<T>>) -> Result<T, StoreError> {
-        tokio::time::timeout(TIMEOUT, query).await.map_err(|_| self.unreachable("no answer within 2 s"))?.map_err(|e| self.unreachable(e))
+        within(query).await.map_err(|e| self.unreachable(e))
     }
 
     /// The store's connection, made at first use.
@@ -252,14 +250,7 @@ impl Inner {
         if let Some(connection) = &*slot {
             return Ok(connection.clone());
         }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(TIMEOUT))
-            .set_response_timeout(Some(TIMEOUT))
-            .set_number_of_retries(1);
-        let made = tokio::time::timeout(TIMEOUT, ConnectionManager::new_with_config(self.client.clone(), config))
-            .await
-            .map_err(|_| self.unreachable("no answer within 2 s"))?
-            .map_err(|e| self.unreachable(e))?;
+        let made = managed(&self.client).await.map_err(|e| self.unreachable(e))?;
         Ok(slot.insert(made).clone())
     }
 

@@ -138,6 +138,11 @@ impl Inbox {
         queue.topic_changes
     }
 
+    /// How many times the view's topics changed.
+    pub fn topic_changes(&self) -> u64 {
+        self.lock().topic_changes
+    }
+
     /// Whether nothing is queued (a wake-up for a change of topics only).
     pub fn is_idle(&self) -> bool {
         let queue = self.lock();

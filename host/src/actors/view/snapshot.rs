@@ -126,7 +126,7 @@ impl ViewActor {
     /// Queue the view's snapshot if it rendered since the last one.
     pub(super) async fn keep_snapshot(&mut self) {
         let Some(s) = self.snapshotting.as_deref_mut() else { return };
-        let topics_now = self.inbox.watch_topics();
+        let topics_now = self.inbox.topic_changes();
         if s.saved == self.version && s.topics_seen == topics_now && !s.unseen {
             return;
         }
